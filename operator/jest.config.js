@@ -1,0 +1,11 @@
+// client-node 1.x+ is ESM-only, so the operator is an ES module package and jest runs in
+// its native ESM mode (`node --experimental-vm-modules`, see package.json) with ts-jest
+// compiling TypeScript to ESM. Imports use explicit `.js` suffixes, mapped back to `.ts`.
+/** @type {import('jest').Config} */
+export default {
+  testEnvironment: 'node',
+  extensionsToTreatAsEsm: ['.ts'],
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  transform: { '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }] },
+  testMatch: ['<rootDir>/src/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
+};
