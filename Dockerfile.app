@@ -1,0 +1,60 @@
+# syntax=docker/dockerfile:1
+# The Notejam web app and its CLI (serve, migrate, wipe, seed): one image, so the schema code
+# a migration Job runs is exactly the code of the release it deploys.
+#
+# The base is pinned to the exact Node.js release of .nvmrc (a test keeps them equal) on
+# Debian bookworm-slim: the tag is immutable in practice for a given release, readable, and
+# CI's build cache and Renovate-style bumps work on it; pin by digest too (FROM ...@sha256:)
+# when the registry you build from is not trusted to keep tags immutable.
+ARG NODE_VERSION=24.22.3
+
+# Compilers for better-sqlite3, which builds from source on install.
+FROM node:${NODE_VERSION}-bookworm-slim AS toolchain
+RUN apt-get update \
+  && apt-get install -y --no-install-recommends python3 make g++ \
+  && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+# Every workspace's manifest: npm ci checks the whole lock file against them.
+COPY package.json package-lock.json ./
+COPY app/package.json app/
+COPY operator/package.json operator/
+
+# Production dependencies only, in a layer that changes only with the lock file.
+FROM toolchain AS production-dependencies
+RUN --mount=type=cache,target=/root/.npm \
+  npm ci --omit=dev --workspace app --no-audit --no-fund \
+  && mkdir -p app/node_modules # the runtime stage copies it, even when npm hoisted everything
+
+# The same build the test suite runs: npm ci, then the workspace's build script.
+FROM toolchain AS build
+RUN --mount=type=cache,target=/root/.npm \
+  npm ci --workspace app --no-audit --no-fund
+COPY tsconfig.base.json ./
+COPY app/ app/
+RUN npm run build --workspace app
+
+# The image mirrors the repository with / as its root: npm hoists shared packages to
+# /node_modules, the app's own non-hoisted ones stay in /app/node_modules, and Node's
+# module resolution finds both from /app exactly as it does in the clone.
+FROM node:${NODE_VERSION}-bookworm-slim
+ENV NODE_ENV=production \
+  PORT=3000 \
+  DB_PATH=/var/lib/notejam/notejam.sqlite
+# The only writable places the app needs: its SQLite data dir (a volume in Kubernetes) and /tmp.
+RUN mkdir -p /var/lib/notejam && chown 1000:1000 /var/lib/notejam
+WORKDIR /app
+COPY --from=production-dependencies /src/node_modules /node_modules
+COPY --from=production-dependencies /src/app/node_modules ./node_modules
+COPY --from=build /src/app/package.json ./
+COPY --from=build /src/app/dist ./dist
+# Numeric uid (the image's "node" user) so Kubernetes' runAsNonRoot can verify it.
+USER 1000:1000
+VOLUME ["/var/lib/notejam"]
+EXPOSE 3000
+# Node runs as PID 1 without an init: the app handles SIGTERM/SIGINT itself (graceful
+# shutdown) and starts no child processes, so there is nothing to reap or forward.
+STOPSIGNAL SIGTERM
+HEALTHCHECK --interval=30s --timeout=3s --start-period=20s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+ENTRYPOINT ["node", "dist/cli.js"]
+CMD ["serve"]

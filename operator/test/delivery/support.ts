@@ -1,0 +1,124 @@
+// Shared helpers of the delivery tests: where the repository and the delivery tools are,
+// running commands, and reading multi-document YAML.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { loadAllYaml, type KubernetesObject } from '@kubernetes/client-node';
+
+export const repoRoot = path.resolve(import.meta.dirname, '../../..');
+
+export function repoPath(...segments: string[]): string {
+  return path.join(repoRoot, ...segments);
+}
+
+export function readRepoFile(...segments: string[]): string {
+  return readFileSync(repoPath(...segments), 'utf8');
+}
+
+export type DeliveryTool =
+  'helm' | 'actionlint' | 'glua' | 'argocd-crds' | 'prometheus-operator-crds';
+
+/** Path of a tool (or CRD directory) from hack/delivery-tools.sh, built into its cache on first use. */
+export function deliveryTool(name: DeliveryTool): string {
+  return execFileSync(repoPath('hack/delivery-tools.sh'), [name], { encoding: 'utf8' }).trim();
+}
+
+export interface CommandResult {
+  status: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a command to completion; never throws on a non-zero exit (tests assert on it). */
+export function run(
+  command: string,
+  args: string[],
+  options: { cwd?: string; input?: string } = {},
+): CommandResult {
+  const result = spawnSync(command, args, {
+    cwd: options.cwd ?? repoRoot,
+    input: options.input,
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (result.error) throw result.error;
+  return { status: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Runs a command that must succeed and returns its standard output. */
+export function runOk(
+  command: string,
+  args: string[],
+  options: { cwd?: string; input?: string } = {},
+): string {
+  const result = run(command, args, options);
+  if (result.status !== 0) {
+    throw new Error(
+      `${command} ${args.join(' ')} exited ${result.status}:\n${result.stderr}${result.stdout}`,
+    );
+  }
+  return result.stdout;
+}
+
+/** Every object of a multi-document YAML text (empty documents dropped). */
+export function parseObjects(yaml: string): KubernetesObject[] {
+  return (loadAllYaml(yaml) as unknown[]).filter(
+    (document): document is KubernetesObject => typeof document === 'object' && document !== null,
+  );
+}
+
+/** Directories under config/ that kustomize can build (they hold a kustomization.yaml). */
+export function kustomizeDirectories(): string[] {
+  return readdirSync(repoPath('config'))
+    .filter((name) => existsSync(repoPath('config', name, 'kustomization.yaml')))
+    .map((name) => `config/${name}`)
+    .sort();
+}
+
+export function kustomize(directory: string): KubernetesObject[] {
+  return parseObjects(runOk('kubectl', ['kustomize', repoPath(directory)]));
+}
+
+/** The values files the chart is linted and rendered with (chart-testing's ci/ convention). */
+export const chartPath = repoPath('charts/notejam-operator');
+
+export function chartValuesFiles(): string[] {
+  return readdirSync(path.join(chartPath, 'ci'))
+    .filter((name) => name.endsWith('-values.yaml'))
+    .sort()
+    .map((name) => `ci/${name}`);
+}
+
+export function helmTemplate(valuesFile: string, extraArgs: string[] = []): KubernetesObject[] {
+  const output = runOk(deliveryTool('helm'), [
+    'template',
+    'notejam-operator',
+    chartPath,
+    '--namespace',
+    'notejam-system',
+    '--include-crds',
+    '--values',
+    path.join(chartPath, valuesFile),
+    ...extraArgs,
+  ]);
+  return parseObjects(output);
+}
+
+/** YAML files of a directory tree (samples/ and the like). */
+export function yamlFilesUnder(directory: string): string[] {
+  const found: string[] = [];
+  const walk = (relative: string): void => {
+    for (const name of readdirSync(repoPath(relative)).sort()) {
+      const child = `${relative}/${name}`;
+      if (statSync(repoPath(child)).isDirectory()) walk(child);
+      else if (/\.ya?ml$/.test(name)) found.push(child);
+    }
+  };
+  walk(directory);
+  return found;
+}
+
+export function objectId(object: KubernetesObject): string {
+  const namespace = object.metadata?.namespace ? `${object.metadata.namespace}/` : '';
+  return `${object.kind} ${namespace}${object.metadata?.name ?? '?'}`;
+}
