@@ -1,0 +1,101 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { DataSource } from 'typeorm';
+import type { DatabaseConfig } from '../config/config';
+import { ENTITIES } from './entities';
+import { MIGRATIONS } from './migrations';
+
+/** A TypeORM data source for the configured database; the schema comes from migrations only. */
+export function createDataSource(config: DatabaseConfig): DataSource {
+  const common = {
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'migrations',
+    // MySQL DDL commits implicitly, so each migration is its own unit.
+    migrationsTransactionMode: 'each' as const,
+    synchronize: false,
+    logging: false,
+  };
+  if (config.type === 'sqlite') {
+    return new DataSource({
+      ...common,
+      type: 'better-sqlite3',
+      database: config.path,
+      // WAL lets readers continue while a write is in progress; busy_timeout waits for locks.
+      enableWAL: true,
+      prepareDatabase: (db: { pragma(sql: string): unknown }) => {
+        db.pragma('busy_timeout = 5000');
+        db.pragma('foreign_keys = ON');
+      },
+    });
+  }
+  return new DataSource({
+    ...common,
+    type: 'mysql',
+    host: config.host,
+    port: config.port,
+    username: config.username,
+    password: config.password,
+    database: config.database,
+    charset: 'utf8mb4_unicode_ci',
+    timezone: 'Z',
+    connectTimeout: 10_000,
+    poolSize: config.poolSize,
+    extra: { connectionLimit: config.poolSize, enableKeepAlive: true },
+  });
+}
+
+/** Where the database is, for messages (never includes the password). */
+export function describeDatabase(config: DatabaseConfig): string {
+  return config.type === 'sqlite'
+    ? `SQLite database ${config.path}`
+    : `MySQL database "${config.database}" at ${config.host}:${config.port} as user "${config.username}"`;
+}
+
+export class DatabaseUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DatabaseUnavailableError';
+  }
+}
+
+/** Opens the data source, turning driver failures into one readable sentence. */
+export async function connect(config: DatabaseConfig): Promise<DataSource> {
+  if (config.type === 'sqlite') fs.mkdirSync(path.dirname(config.path), { recursive: true });
+  const dataSource = createDataSource(config);
+  try {
+    await dataSource.initialize();
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new DatabaseUnavailableError(`cannot open the ${describeDatabase(config)}: ${reason}`);
+  }
+  return dataSource;
+}
+
+export interface MigrationStatus {
+  applied: string[];
+  pending: string[];
+}
+
+export async function migrationStatus(dataSource: DataSource): Promise<MigrationStatus> {
+  const runner = dataSource.createQueryRunner();
+  try {
+    const hasTable = await runner.hasTable('migrations');
+    const rows: { name: string }[] = hasTable
+      ? await runner.query('SELECT name FROM migrations ORDER BY timestamp, id')
+      : [];
+    const applied = rows.map((row) => row.name);
+    const pending = dataSource.migrations
+      .map((m) => m.name ?? m.constructor.name)
+      .filter((name) => !applied.includes(name));
+    return { applied, pending };
+  } finally {
+    await runner.release();
+  }
+}
+
+/** Drops every table (application data, sessions, migration history) and migrates again. */
+export async function wipe(dataSource: DataSource): Promise<void> {
+  await dataSource.dropDatabase();
+  await dataSource.runMigrations();
+}

@@ -1,0 +1,4 @@
+/** Process state the probes report: readiness turns off as soon as shutdown begins. */
+export class Lifecycle {
+  shuttingDown = false;
+}

@@ -1,0 +1,24 @@
+import { Global, Module, type DynamicModule } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { CsrfGuard } from '../auth/csrf';
+import { PageErrorFilter } from './error.filter';
+import { Pages } from './pages';
+import { Views } from './views';
+
+/** Page rendering, the error pages and the CSRF check every POST passes. */
+@Global()
+@Module({})
+export class WebModule {
+  static forRoot(views: Views): DynamicModule {
+    return {
+      module: WebModule,
+      providers: [
+        { provide: Views, useValue: views },
+        Pages,
+        { provide: APP_GUARD, useClass: CsrfGuard },
+        { provide: APP_FILTER, useClass: PageErrorFilter },
+      ],
+      exports: [Pages],
+    };
+  }
+}
