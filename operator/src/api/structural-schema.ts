@@ -100,9 +100,15 @@ function node<Out, In, D extends boolean>(
   options: Common<unknown>,
 ): Schema<Out, In, false, D> {
   const { description, default: defaultValue, validations } = options;
-  const schema: OpenAPISchema = { ...openAPI, description };
-  if (defaultValue !== undefined) schema.default = defaultValue;
-  if (validations?.length) schema['x-kubernetes-validations'] = validations;
+  // Key order is for the reader of the generated YAML: what it is, then its constraints.
+  const schema: OpenAPISchema = {
+    ...(openAPI.type ? { type: openAPI.type } : {}),
+    description,
+    ...(defaultValue !== undefined ? { default: defaultValue } : {}),
+    ...openAPI,
+  };
+  const rules = [...(openAPI['x-kubernetes-validations'] ?? []), ...(validations ?? [])];
+  if (rules.length) schema['x-kubernetes-validations'] = rules;
   return { openAPI: schema, required: false, defaulted: (defaultValue !== undefined) as D };
 }
 
@@ -157,10 +163,9 @@ export function quantity<O extends Common<string | number>>(
           rule: 'isQuantity(string(self)) && quantity(string(self)).sign() >= 0',
           message: 'must be a non-negative Kubernetes quantity such as 500m, 1, 256Mi or 1Gi',
         },
-        ...(options.validations ?? []),
       ],
     },
-    { ...options, validations: undefined },
+    options,
   );
 }
 

@@ -13,6 +13,7 @@ import {
   required,
   string,
   stringMap,
+  type OpenAPISchema,
   type ValidationRule,
 } from '../structural-schema.js';
 
@@ -434,6 +435,10 @@ export const specSchema = object(
         'The kind of environment this instance serves. `production` (the default, so that protection is never forgotten) refuses data-destroying or data-faking settings: `lifecycle.onDeploy: wipe` and `lifecycle.seed`.',
       default: 'production',
     }),
+    logLevel: enumeration(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+      description: 'Log level of the app (its `LOG_LEVEL`); logs are JSON lines on stdout.',
+      default: 'info',
+    }),
     replicas: integer({
       description:
         'Number of app pods when autoscaling is disabled (ignored otherwise). Must be 1 for sqlite.',
@@ -550,3 +555,32 @@ export const statusSchema = object(
   },
   { description: 'Observed state of the Notejam instance, written by the operator only.' },
 );
+
+/** Longest instance name: child names add suffixes (`-session`, `-migrate-<hash>`) and Job names must stay within 63 characters. */
+export const maxInstanceNameLength = 40;
+
+/** The whole object's schema (the CRD's openAPIV3Schema). */
+export const instanceSchema: OpenAPISchema = {
+  type: 'object',
+  description:
+    'A Notejam web application instance: the operator runs it (Deployment, Service, autoscaler, disruption budget, optional Ingress and ServiceMonitor) and migrates, wipes or seeds its database on each deployment.',
+  required: ['spec'],
+  properties: {
+    apiVersion: {
+      type: 'string',
+      description: 'Versioned schema of this representation of an object.',
+    },
+    kind: { type: 'string', description: 'REST resource this object represents.' },
+    metadata: { type: 'object' },
+    spec: specSchema.openAPI,
+    status: statusSchema.openAPI,
+  },
+  'x-kubernetes-validations': [
+    {
+      rule: `self.metadata.name.size() <= ${maxInstanceNameLength} && self.metadata.name.matches('^[a-z]([-a-z0-9]*[a-z0-9])?$')`,
+      message: `metadata.name must be at most ${maxInstanceNameLength} characters of lower-case letters, digits and '-', starting with a letter (it names the Service and the Jobs)`,
+      fieldPath: '.metadata.name',
+      reason: 'FieldValueInvalid',
+    },
+  ],
+};

@@ -1,0 +1,44 @@
+import type { V1Deployment, V1DeploymentStrategy } from '@kubernetes/client-node';
+import type { NotejamInstance } from '../../api/v1alpha1/types.js';
+import type { BuildContext } from './context.js';
+import { childNames, ownedMetadata, selectorLabels, type OwnedMetadata } from './labels.js';
+import { podTemplate } from './pod-template.js';
+import { isSingleReplica } from './replicas.js';
+import { revision, revisionAnnotation } from './revision.js';
+
+export type DesiredDeployment = V1Deployment & {
+  apiVersion: 'apps/v1';
+  kind: 'Deployment';
+  metadata: OwnedMetadata;
+};
+
+function strategy(instance: NotejamInstance): V1DeploymentStrategy {
+  // Two pods must never open the same SQLite file: the old pod stops before the new one starts.
+  if (isSingleReplica(instance.spec)) return { type: 'Recreate' };
+  // Never below the wanted capacity; readiness gates the traffic to each new pod.
+  return { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } };
+}
+
+export function deployment(instance: NotejamInstance, context: BuildContext): DesiredDeployment {
+  const { spec } = instance;
+  const template = podTemplate(instance, context.image);
+  template.metadata = {
+    ...template.metadata,
+    annotations: { [revisionAnnotation]: revision(instance, context.image) },
+  };
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: ownedMetadata(instance, childNames.app(instance), 'web'),
+    spec: {
+      // Left out when autoscaling: the HPA owns the field and the two must not fight over it.
+      ...(spec.autoscaling.enabled && !isSingleReplica(spec)
+        ? {}
+        : { replicas: isSingleReplica(spec) ? 1 : spec.replicas }),
+      revisionHistoryLimit: 5,
+      selector: { matchLabels: selectorLabels(instance) },
+      strategy: strategy(instance),
+      template,
+    },
+  };
+}

@@ -1,0 +1,233 @@
+/**
+ * The instance's status as a pure function of what the reconciler observed. Conditions
+ * keep their lastTransitionTime while their status stays the same, so observing the same
+ * world twice yields an identical status, and the reconciler writes nothing.
+ */
+import type { V1Deployment, V1DeploymentCondition } from '@kubernetes/client-node';
+import {
+  conditionTypes,
+  type Condition,
+  type ConditionStatus,
+  type NotejamInstance,
+  type NotejamInstanceStatus,
+  type Phase,
+} from '../../api/v1alpha1/types.js';
+import { stableStringify } from '../../runtime/apply.js';
+
+export interface Observation {
+  /** The instance's Deployment as last seen; undefined before it exists. */
+  deployment: V1Deployment | undefined;
+  /** Why applying the desired objects failed in this reconcile, if it did. */
+  applyError?: string;
+  /** `monitoring.serviceMonitor` is set but the ServiceMonitor CRD is not installed. */
+  serviceMonitorUnavailable?: boolean;
+}
+
+type ConditionInput = Pick<Condition, 'type' | 'status' | 'reason' | 'message'>;
+
+export function computeStatus(
+  instance: NotejamInstance,
+  observed: Observation,
+  now: Date,
+): NotejamInstanceStatus {
+  const previous = instance.status ?? {};
+  const generation = instance.metadata.generation ?? 0;
+  const rollout = assessRollout(observed.deployment);
+
+  const degraded: ConditionInput = observed.applyError
+    ? {
+        type: conditionTypes.degraded,
+        status: 'True',
+        reason: 'ApplyFailed',
+        message: observed.applyError,
+      }
+    : rollout.deadlineExceeded
+      ? {
+          type: conditionTypes.degraded,
+          status: 'True',
+          reason: 'ProgressDeadlineExceeded',
+          message: rollout.message,
+        }
+      : {
+          type: conditionTypes.degraded,
+          status: 'False',
+          reason: 'AsExpected',
+          message: 'No failure',
+        };
+  const progressing: ConditionInput = rollout.complete
+    ? {
+        type: conditionTypes.progressing,
+        status: 'False',
+        reason: 'RolloutComplete',
+        message: rollout.message,
+      }
+    : {
+        type: conditionTypes.progressing,
+        status: 'True',
+        reason: rollout.reason,
+        message: rollout.message,
+      };
+  const monitoringNote = observed.serviceMonitorUnavailable
+    ? '; monitoring.serviceMonitor is ignored: the ServiceMonitor CRD (monitoring.coreos.com/v1) is not installed'
+    : '';
+  const ready: ConditionInput = rollout.complete
+    ? {
+        type: conditionTypes.ready,
+        status: 'True',
+        reason: 'Available',
+        message: rollout.message + monitoringNote,
+      }
+    : {
+        type: conditionTypes.ready,
+        status: 'False',
+        reason: rollout.reason,
+        message: rollout.message + monitoringNote,
+      };
+
+  let conditions = previous.conditions ?? [];
+  for (const condition of [ready, progressing, degraded]) {
+    conditions = setCondition(conditions, condition, generation, now);
+  }
+
+  const isDegraded = degraded.status === 'True';
+  const phase: Phase = isDegraded
+    ? rollout.available > 0
+      ? 'Degraded'
+      : 'Failed'
+    : rollout.complete
+      ? 'Ready'
+      : observed.deployment
+        ? 'RollingOut'
+        : 'Pending';
+
+  const status: NotejamInstanceStatus = {
+    ...previous,
+    observedGeneration: generation,
+    phase,
+    conditions,
+  };
+  if (rollout.complete && rollout.image) status.deployedImage = rollout.image;
+  if (observed.deployment) {
+    status.replicas = observed.deployment.status?.replicas ?? 0;
+    status.readyReplicas = observed.deployment.status?.readyReplicas ?? 0;
+  }
+  return status;
+}
+
+/** Whether writing `next` would change anything (a steady state must write nothing). */
+export function statusChanged(
+  current: NotejamInstanceStatus | undefined,
+  next: NotejamInstanceStatus,
+): boolean {
+  return stableStringify(current ?? {}) !== stableStringify(next);
+}
+
+/** Replaces the condition of the same type; the transition time moves only with the status. */
+export function setCondition(
+  conditions: readonly Condition[],
+  input: ConditionInput,
+  observedGeneration: number,
+  now: Date,
+): Condition[] {
+  const existing = conditions.find((condition) => condition.type === input.type);
+  const lastTransitionTime =
+    existing && existing.status === input.status
+      ? existing.lastTransitionTime
+      : now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const next: Condition = { ...input, observedGeneration, lastTransitionTime };
+  return existing
+    ? conditions.map((condition) => (condition === existing ? next : condition))
+    : [...conditions, next];
+}
+
+export function conditionStatus(
+  status: NotejamInstanceStatus | undefined,
+  type: string,
+): ConditionStatus | undefined {
+  return status?.conditions?.find((condition) => condition.type === type)?.status;
+}
+
+interface RolloutAssessment {
+  complete: boolean;
+  deadlineExceeded: boolean;
+  available: number;
+  reason: string;
+  message: string;
+  image?: string;
+}
+
+/** `kubectl rollout status`'s rules: observed, fully updated, old pods gone, all available. */
+export function assessRollout(deployment: V1Deployment | undefined): RolloutAssessment {
+  if (!deployment) {
+    return {
+      complete: false,
+      deadlineExceeded: false,
+      available: 0,
+      reason: 'Creating',
+      message: 'Waiting for the Deployment to be created',
+    };
+  }
+  const status = deployment.status ?? {};
+  const desired = deployment.spec?.replicas ?? 1;
+  const updated = status.updatedReplicas ?? 0;
+  const total = status.replicas ?? 0;
+  const available = status.availableReplicas ?? 0;
+  const image = deployment.spec?.template?.spec?.containers?.[0]?.image;
+  const progressingCondition = status.conditions?.find(
+    (c: V1DeploymentCondition) => c.type === 'Progressing',
+  );
+  const base = { available, image };
+
+  if (progressingCondition?.reason === 'ProgressDeadlineExceeded') {
+    return {
+      ...base,
+      complete: false,
+      deadlineExceeded: true,
+      reason: 'ProgressDeadlineExceeded',
+      message: `Rollout stalled: ${progressingCondition.message ?? 'progress deadline exceeded'}`,
+    };
+  }
+  if ((status.observedGeneration ?? 0) < (deployment.metadata?.generation ?? 0)) {
+    return {
+      ...base,
+      complete: false,
+      deadlineExceeded: false,
+      reason: 'RollingOut',
+      message: 'Waiting for the Deployment controller to observe the new spec',
+    };
+  }
+  if (updated < desired) {
+    return {
+      ...base,
+      complete: false,
+      deadlineExceeded: false,
+      reason: 'RollingOut',
+      message: `${updated} of ${desired} replicas updated`,
+    };
+  }
+  if (total > updated) {
+    return {
+      ...base,
+      complete: false,
+      deadlineExceeded: false,
+      reason: 'RollingOut',
+      message: `${total - updated} old replicas pending termination`,
+    };
+  }
+  if (available < desired) {
+    return {
+      ...base,
+      complete: false,
+      deadlineExceeded: false,
+      reason: 'RollingOut',
+      message: `${available} of ${desired} updated replicas available`,
+    };
+  }
+  return {
+    ...base,
+    complete: true,
+    deadlineExceeded: false,
+    reason: 'Available',
+    message: `${available} of ${desired} replicas available`,
+  };
+}
