@@ -1,0 +1,139 @@
+# Everything the cluster needs before Argo CD takes over: the database credentials as
+# Secrets in the environments' namespaces, Argo CD itself, and the Argo CD objects from
+# config/argocd (the AppProject and the operator, dev, test and prod Applications).
+
+# --- Database credentials -------------------------------------------------------------
+# Read from Secret Manager (the platform root writes them there) as ephemeral values and
+# handed to the Kubernetes Secret through a write-only argument: the password is never
+# stored in this root's state, nor in git.
+
+locals {
+  # The keys a NotejamInstance's spec.database.mysql.secretRef expects.
+  database_secret_keys = ["host", "port", "database", "username", "password"]
+}
+
+resource "kubernetes_namespace_v1" "environment" {
+  for_each = var.database_connections
+  metadata {
+    name = "notejam-${each.key}"
+  }
+  lifecycle {
+    # Argo CD (CreateNamespace) and the operator may label and annotate the namespace.
+    ignore_changes = [metadata[0].labels, metadata[0].annotations]
+  }
+}
+
+ephemeral "google_secret_manager_secret_version" "database" {
+  for_each = var.database_connections
+  project  = var.project_id
+  secret   = each.value.secret_name
+  version  = each.value.secret_version
+}
+
+resource "kubernetes_secret_v1" "database" {
+  for_each = var.database_connections
+  metadata {
+    name      = "notejam-db"
+    namespace = kubernetes_namespace_v1.environment[each.key].metadata[0].name
+    labels = {
+      "app.kubernetes.io/part-of"    = "notejam"
+      "app.kubernetes.io/managed-by" = "terraform"
+    }
+  }
+  type = "Opaque"
+  data_wo = {
+    for key in local.database_secret_keys :
+    key => jsondecode(ephemeral.google_secret_manager_secret_version.database[each.key].secret_data)[key]
+  }
+  # A new secret version (rotation, replacement instance) rewrites the Secret.
+  data_wo_revision = tonumber(each.value.secret_version)
+}
+
+# --- Argo CD --------------------------------------------------------------------------
+
+locals {
+  kustomization = yamldecode(file("${var.argocd_config_dir}/kustomization.yaml"))
+
+  # The single place that names the git repository Argo CD reads.
+  repository_url = trimspace(regex("(?m)^repoURL=(.+)$", file("${var.argocd_config_dir}/repository.properties"))[0])
+
+  # Argo CD settings that config/argocd contributes to Argo CD's own ConfigMap (argocd-cm),
+  # e.g. the NotejamInstance health check: "key=file" entries of its generator. The chart
+  # owns that ConfigMap, so they are handed to the chart instead of applied on top.
+  argocd_cm = merge([
+    for generator in try(local.kustomization.configMapGenerator, []) : {
+      for entry in try(generator.files, []) :
+      split("=", entry)[0] => file("${var.argocd_config_dir}/${split("=", entry)[1]}")
+    } if generator.name == "argocd-cm"
+  ]...)
+
+  argocd_sources = [
+    for resource in local.kustomization.resources : yamldecode(file("${var.argocd_config_dir}/${resource}"))
+  ]
+
+  # The objects the kustomization lists, changed as kustomize changes them: every object
+  # goes to the Argo CD namespace, Applications and the AppProject get the repository URL.
+  # (The JSON round trip gives both branches of a conditional one type, a string.)
+  argocd_objects = [
+    for object in local.argocd_sources : jsondecode(
+      object.kind == "Application" ? jsonencode(merge(object, {
+        metadata = merge(object.metadata, { namespace = var.argocd_namespace })
+        spec     = merge(object.spec, { source = merge(object.spec.source, { repoURL = local.repository_url }) })
+      })) :
+      object.kind == "AppProject" ? jsonencode(merge(object, {
+        metadata = merge(object.metadata, { namespace = var.argocd_namespace })
+        spec     = merge(object.spec, { sourceRepos = [local.repository_url] })
+      })) :
+      jsonencode(merge(object, {
+        metadata = merge(object.metadata, { namespace = var.argocd_namespace })
+      }))
+    )
+  ]
+
+  argocd_replicas = var.argocd_high_availability ? 2 : 1
+}
+
+resource "helm_release" "argocd" {
+  name             = "argocd"
+  namespace        = var.argocd_namespace
+  create_namespace = true
+  repository       = var.argocd_chart_repository
+  chart            = "argo-cd"
+  version          = var.argocd_chart_version
+  atomic           = true
+  cleanup_on_fail  = true
+  timeout          = 900
+  max_history      = 10
+
+  values = [yamlencode({
+    configs = {
+      cm = local.argocd_cm
+    }
+    "redis-ha" = {
+      enabled = var.argocd_high_availability
+    }
+    server = {
+      replicas = local.argocd_replicas
+    }
+    repoServer = {
+      replicas = local.argocd_replicas
+    }
+    applicationSet = {
+      replicas = local.argocd_replicas
+    }
+  })]
+}
+
+resource "helm_release" "argocd_objects" {
+  name      = "notejam-argocd-objects"
+  namespace = var.argocd_namespace
+  chart     = "${path.module}/charts/manifests"
+  atomic    = true
+
+  values = [yamlencode({
+    manifests = local.argocd_objects
+  })]
+
+  # The Application and AppProject kinds exist once Argo CD's chart has installed its CRDs.
+  depends_on = [helm_release.argocd]
+}

@@ -1,0 +1,117 @@
+mock_provider "google" {}
+mock_provider "kubernetes" {}
+mock_provider "helm" {}
+
+variables {
+  project_id = "notejam-platform"
+  database_connections = {
+    test = { secret_name = "notejam-test-db", secret_version = "2" }
+    prod = { secret_name = "notejam-prod-db", secret_version = "5" }
+  }
+  # The real Argo CD objects of this repository.
+  argocd_config_dir       = "../../../config/argocd"
+  argocd_chart_repository = "https://charts.example.com/argo"
+  argocd_chart_version    = "9.0.0"
+}
+
+run "database_secrets_for_test_and_prod" {
+  command = apply
+
+  assert {
+    condition     = output.database_secrets == { test = "notejam-test/notejam-db", prod = "notejam-prod/notejam-db" }
+    error_message = "test and prod must each get the Secret notejam-db in their namespace."
+  }
+  assert {
+    condition     = kubernetes_secret_v1.database["prod"].data_wo_revision == 5 && kubernetes_secret_v1.database["test"].data_wo_revision == 2
+    error_message = "A new secret version must rewrite the Kubernetes Secret."
+  }
+  assert {
+    condition     = local.database_secret_keys == ["host", "port", "database", "username", "password"]
+    error_message = "The Secret must carry exactly the keys a NotejamInstance reads."
+  }
+}
+
+run "applies_every_argocd_object_of_config_argocd" {
+  command = apply
+
+  assert {
+    condition = toset(output.argocd_objects) == toset([
+      "AppProject/notejam",
+      "Application/notejam-operator",
+      "Application/notejam-dev",
+      "Application/notejam-test",
+      "Application/notejam-prod",
+    ])
+    error_message = "The project and the operator, dev, test and prod Applications must all be applied."
+  }
+  assert {
+    condition = alltrue([
+      for object in yamldecode(helm_release.argocd_objects.values[0]).manifests :
+      object.metadata.namespace == "argocd"
+    ])
+    error_message = "Every Argo CD object belongs in Argo CD's namespace."
+  }
+  assert {
+    condition = alltrue([
+      for object in yamldecode(helm_release.argocd_objects.values[0]).manifests :
+      object.spec.source.repoURL == output.repository_url if object.kind == "Application"
+    ])
+    error_message = "Every Application must read the repository named in repository.properties."
+  }
+  assert {
+    condition = alltrue([
+      for object in yamldecode(helm_release.argocd_objects.values[0]).manifests :
+      object.spec.sourceRepos == [output.repository_url] if object.kind == "AppProject"
+    ])
+    error_message = "The project must allow exactly that repository."
+  }
+  assert {
+    condition     = output.repository_url == trimspace(split("=", file("../../../config/argocd/repository.properties"))[1])
+    error_message = "The repository URL comes from repository.properties."
+  }
+  assert {
+    condition = alltrue([
+      for object in yamldecode(helm_release.argocd_objects.values[0]).manifests :
+      { for application in ["notejam-dev", "notejam-test", "notejam-prod"] : application => trimprefix(application, "notejam-") }[object.metadata.name] == object.spec.source.targetRevision
+      if contains(["notejam-dev", "notejam-test", "notejam-prod"], object.metadata.name)
+    ])
+    error_message = "Each environment Application must follow its own branch."
+  }
+}
+
+run "argocd_gets_the_notejam_health_check_and_runs_highly_available" {
+  command = apply
+
+  assert {
+    condition     = contains(keys(yamldecode(helm_release.argocd.values[0]).configs.cm), "resource.customizations.health.notejam.io_NotejamInstance")
+    error_message = "Argo CD must know how to judge a NotejamInstance's health."
+  }
+  assert {
+    condition     = yamldecode(helm_release.argocd.values[0])["redis-ha"].enabled && yamldecode(helm_release.argocd.values[0]).server.replicas == 2
+    error_message = "Argo CD must run highly available by default."
+  }
+  assert {
+    condition     = helm_release.argocd.version == "9.0.0" && helm_release.argocd.namespace == "argocd"
+    error_message = "The chart version is pinned and Argo CD lives in its namespace."
+  }
+}
+
+run "refuses_a_dev_database" {
+  command = plan
+  variables {
+    database_connections = {
+      dev = { secret_name = "notejam-dev-db", secret_version = "1" }
+    }
+  }
+  expect_failures = [var.database_connections]
+}
+
+run "refuses_a_floating_secret_version" {
+  command = plan
+  variables {
+    database_connections = {
+      prod = { secret_name = "notejam-prod-db", secret_version = "latest" }
+    }
+  }
+  expect_failures = [var.database_connections]
+}

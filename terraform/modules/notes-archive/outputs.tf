@@ -1,0 +1,34 @@
+output "bucket_name" {
+  description = "Name of the archive bucket."
+  value       = google_storage_bucket.archive.name
+}
+
+output "bucket_url" {
+  description = "gs:// URL of the archive bucket."
+  value       = google_storage_bucket.archive.url
+}
+
+output "retention_days" {
+  description = "Days every export is held by the (locked) retention policy."
+  value       = var.retention_days
+}
+
+output "workflows" {
+  description = "Export workflow ids by environment (run one by hand with `gcloud workflows run`)."
+  value       = { for environment, workflow in google_workflows_workflow.export : environment => workflow.id }
+}
+
+output "retention_locked" {
+  description = "Whether the retention policy is locked."
+  value       = google_storage_bucket.archive.retention_policy[0].is_locked
+}
+
+output "data_regions" {
+  description = "Regions holding a copy of every export."
+  value       = google_storage_bucket.archive.custom_placement_config[0].data_locations
+}
+
+output "exported_databases" {
+  description = "Environment => instance whose database is exported daily."
+  value       = { for environment, database in var.databases : environment => database.instance_name }
+}

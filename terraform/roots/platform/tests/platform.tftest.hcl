@@ -1,0 +1,95 @@
+mock_provider "google" {
+  mock_data "google_compute_zones" {
+    defaults = {
+      names = ["europe-west1-b", "europe-west1-c", "europe-west1-d"]
+    }
+  }
+  mock_resource "google_secret_manager_secret_version" {
+    defaults = {
+      version = "1"
+    }
+  }
+}
+
+mock_provider "random" {}
+
+variables {
+  project_id              = "notejam-platform"
+  region                  = "europe-west1"
+  failover_region         = "europe-west4"
+  archive_bucket_location = "EU"
+  archive_bucket_name     = "notejam-notes-archive-ew1"
+}
+
+run "one_region_three_zones_prod_and_test_databases_three_year_archive" {
+  command = apply
+
+  assert {
+    condition     = output.cluster.location == "europe-west1" && length(output.cluster.zones) == 3
+    error_message = "The cluster must be regional with nodes in three zones."
+  }
+  assert {
+    condition     = output.cluster.autoscaling_bounds.max >= 4 * output.cluster.autoscaling_bounds.min
+    error_message = "The node pool must be able to grow to four times its floor."
+  }
+  assert {
+    condition     = output.databases.prod.high_availability && output.databases.prod.deletion_protection
+    error_message = "prod must be highly available and protected from deletion."
+  }
+  assert {
+    condition     = !output.databases.test.high_availability
+    error_message = "test is a smaller, zonal instance."
+  }
+  assert {
+    condition     = output.databases.prod.instance_name == "notejam-prod-europe-west1" && output.databases.test.instance_name == "notejam-test-europe-west1"
+    error_message = "Instance names carry the region so a rebuilt platform elsewhere never collides with them."
+  }
+  assert {
+    condition     = output.databases.prod.secret_name == "notejam-prod-europe-west1-connection" && output.databases.test.secret_name == "notejam-test-europe-west1-connection"
+    error_message = "Each database's connection is kept in its environment's secret."
+  }
+  assert {
+    condition = (
+      output.notes_archive.retention_days == 1095 &&
+      output.notes_archive.retention_locked &&
+      output.notes_archive.exported_databases == { prod = "notejam-prod-europe-west1" }
+    )
+    error_message = "prod must be exported daily into an archive locked for 1095 days."
+  }
+  assert {
+    condition     = toset(output.notes_archive.data_regions) == toset(["EUROPE-WEST1", "EUROPE-WEST4"])
+    error_message = "The exports must also be kept in the failover region."
+  }
+}
+
+run "moving_the_region_moves_everything" {
+  command = apply
+  variables {
+    region              = "europe-west4"
+    failover_region     = "europe-west1"
+    archive_bucket_name = "notejam-notes-archive-ew4"
+  }
+  override_data {
+    target = module.cluster.data.google_compute_zones.up
+    values = {
+      names = ["europe-west4-a", "europe-west4-b", "europe-west4-c"]
+    }
+  }
+
+  assert {
+    condition     = output.cluster.location == "europe-west4" && output.cluster.zones == ["europe-west4-a", "europe-west4-b", "europe-west4-c"]
+    error_message = "The cluster must follow var.region."
+  }
+  assert {
+    condition     = output.databases.prod.instance_name == "notejam-prod-europe-west4"
+    error_message = "The databases must follow var.region."
+  }
+}
+
+run "refuses_the_same_failover_region" {
+  command = plan
+  variables {
+    failover_region = "europe-west1"
+  }
+  expect_failures = [var.failover_region]
+}

@@ -1,0 +1,7 @@
+# Repository rules as code: the dev, test and prod branches exist and only take pull
+# requests that passed their required checks (promotion-guard on test and prod).
+module "rules" {
+  source             = "../../modules/repository-rules"
+  repository         = var.repository
+  required_approvals = var.required_approvals
+}
