@@ -13,6 +13,7 @@ import type { Logger } from '../../runtime/logger.js';
 import type { Manager } from '../../runtime/manager.js';
 import type { RuntimeMetrics } from '../../runtime/metrics.js';
 import type { ResourceType } from '../../runtime/resources.js';
+import { ownedKinds } from './children.js';
 import { managedByLabel } from './labels.js';
 import { type OwnedKind, notejamReconciler } from './reconciler.js';
 
@@ -31,86 +32,20 @@ export const instanceType: ResourceType = {
   namespaced: true,
 };
 
-/** Owned kinds. `prune`: deleted when the spec no longer asks for them. */
-export const ownedTypes: ReadonlyArray<{ type: ResourceType; prune: boolean }> = [
-  {
-    type: {
-      group: '',
-      version: 'v1',
-      plural: 'serviceaccounts',
-      kind: 'ServiceAccount',
-      namespaced: true,
-    },
-    prune: true,
-  },
-  {
-    type: {
-      group: 'apps',
-      version: 'v1',
-      plural: 'deployments',
-      kind: 'Deployment',
-      namespaced: true,
-    },
-    prune: true,
-  },
-  {
-    type: { group: '', version: 'v1', plural: 'services', kind: 'Service', namespaced: true },
-    prune: true,
-  },
-  {
-    type: {
-      group: 'autoscaling',
-      version: 'v2',
-      plural: 'horizontalpodautoscalers',
-      kind: 'HorizontalPodAutoscaler',
-      namespaced: true,
-    },
-    prune: true,
-  },
-  {
-    type: {
-      group: 'policy',
-      version: 'v1',
-      plural: 'poddisruptionbudgets',
-      kind: 'PodDisruptionBudget',
-      namespaced: true,
-    },
-    prune: true,
-  },
-  {
-    type: {
-      group: 'networking.k8s.io',
-      version: 'v1',
-      plural: 'ingresses',
-      kind: 'Ingress',
-      namespaced: true,
-    },
-    prune: true,
-  },
-  // Data and the generated session key are never deleted by the operator.
-  {
-    type: {
-      group: '',
-      version: 'v1',
-      plural: 'persistentvolumeclaims',
-      kind: 'PersistentVolumeClaim',
-      namespaced: true,
-    },
-    prune: false,
-  },
-  {
-    type: { group: '', version: 'v1', plural: 'secrets', kind: 'Secret', namespaced: true },
-    prune: false,
-  },
-];
+/** Kinds never deleted by the operator: the data volume and the generated session key. */
+const neverPruned = new Set(['PersistentVolumeClaim', 'Secret']);
 
-export const serviceMonitorType: ResourceType = {
-  group: 'monitoring.coreos.com',
-  version: 'v1',
-  plural: 'servicemonitors',
-  kind: 'ServiceMonitor',
-  namespaced: true,
-};
+function resourceTypeOf(owned: { apiVersion: string; kind: string; plural: string }): ResourceType {
+  const [group, version] = owned.apiVersion.includes('/')
+    ? owned.apiVersion.split('/')
+    : ['', owned.apiVersion];
+  return { group, version, plural: owned.plural, kind: owned.kind, namespaced: true };
+}
+
+const ownedTypes = ownedKinds.map(resourceTypeOf);
+
+/** Watched (and applied) only when discovery shows the prometheus-operator's CRD. */
+const serviceMonitorType = ownedTypes.find((type) => type.kind === 'ServiceMonitor');
 
 export interface NotejamControllerOptions {
   client: KubeClient;
@@ -143,10 +78,8 @@ export async function setUpNotejamController(
     ),
   );
   const owned = new Map<string, OwnedKind>();
-  const kinds = serviceMonitorAvailable
-    ? [...ownedTypes, { type: serviceMonitorType, prune: true }]
-    : ownedTypes;
-  for (const { type, prune } of kinds) {
+  for (const type of ownedTypes) {
+    if (type === serviceMonitorType && !serviceMonitorAvailable) continue;
     const informer = manager.addInformer(
       new Informer(
         client,
@@ -160,7 +93,7 @@ export async function setUpNotejamController(
         metrics,
       ),
     );
-    owned.set(type.kind, { type, informer, prune });
+    owned.set(type.kind, { type, informer, prune: !neverPruned.has(type.kind) });
   }
 
   const controller = new Controller(
@@ -190,6 +123,7 @@ export async function setUpNotejamController(
 
 /** Discovery: is monitoring.coreos.com/v1 served with a servicemonitors resource? */
 async function serviceMonitorCrdInstalled(client: KubeClient): Promise<boolean> {
+  if (!serviceMonitorType) return false;
   try {
     const list = await client.getPath<{ resources?: Array<{ name: string }> }>(
       `/apis/${serviceMonitorType.group}/${serviceMonitorType.version}`,

@@ -4,7 +4,6 @@
  * once, observe the Deployment, write the status if it changed, say when to come back.
  * Level-based and idempotent; a steady state makes no write at all.
  */
-import { randomBytes } from 'node:crypto';
 import type { KubernetesObject, V1Deployment } from '@kubernetes/client-node';
 import {
   type NotejamInstance,
@@ -19,7 +18,7 @@ import { type KubeClient, isConflict } from '../../runtime/kube-client.js';
 import type { Logger } from '../../runtime/logger.js';
 import { type ResourceType, objectKey } from '../../runtime/resources.js';
 import { desiredChildren } from './children.js';
-import { sessionSecret } from './session-secret.js';
+import { randomSessionSecret, sessionSecret } from './session-secret.js';
 import { computeStatus, conditionStatus, statusChanged } from './status.js';
 
 /** An object kind the instance owns, with the cache that watches it. */
@@ -45,7 +44,7 @@ export interface ReconcilerDeps {
 
 export function notejamReconciler(deps: ReconcilerDeps): Reconciler {
   const { applier, client, events, owned } = deps;
-  const randomSecretValue = deps.randomSecretValue ?? (() => randomBytes(32).toString('base64url'));
+  const randomSecretValue = deps.randomSecretValue ?? randomSessionSecret;
 
   return async function reconcile(request: ReconcileRequest): Promise<ReconcileResult> {
     const key = objectKey(request.namespace, request.name);

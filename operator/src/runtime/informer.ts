@@ -1,0 +1,227 @@
+/**
+ * A supervised informer: list + watch into a local cache, with the supervision client-node's
+ * own informer leaves to its caller. A watch the server ends is resumed from the last
+ * resourceVersion (bookmarks keep it fresh); 410 Gone relists at once; any other failure,
+ * and a watch that stays silent past `silenceTimeoutMs` (a dead connection looks exactly
+ * like a quiet one), relists after an exponential backoff. Relisting diffs against the
+ * cache, so handlers see what changed while the watch was down.
+ */
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { exponentialDelay } from './backoff.js';
+import { type KubeClient, SilentWatchError, type WatchEvent, isGone } from './kube-client.js';
+import type { Logger } from './logger.js';
+import type { RuntimeMetrics } from './metrics.js';
+import { type ResourceType, apiVersionOf, objectKey, resourceId } from './resources.js';
+import { sleep } from './sleep.js';
+
+export type InformerEventType = 'added' | 'updated' | 'deleted';
+export type InformerHandler<T> = (type: InformerEventType, object: T) => void;
+
+export interface InformerOptions {
+  type: ResourceType;
+  /** Only this namespace; all namespaces when undefined. */
+  namespace?: string;
+  labelSelector?: string;
+  /** Server-side watch timeout; each watch picks a random value in [t, 2t) like client-go. */
+  watchTimeoutSeconds?: number;
+  /**
+   * A watch with no byte (event or bookmark) for this long is treated as dead. The default
+   * outlasts the longest server-side timeout, so a healthy quiet watch is never cut.
+   */
+  silenceTimeoutMs?: number;
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+  pageSize?: number;
+}
+
+/** What the manager needs of any informer, whatever its object type. */
+export interface RunnableCache {
+  start(): void;
+  stop(): Promise<void>;
+  hasSynced(): boolean;
+}
+
+export class Informer<T extends KubernetesObject = KubernetesObject> implements RunnableCache {
+  readonly type: ResourceType;
+  private readonly cache = new Map<string, T>();
+  private readonly handlers: InformerHandler<T>[] = [];
+  private readonly abort = new AbortController();
+  private resourceVersion = '';
+  private synced = false;
+  private running: Promise<void> | undefined;
+  private readonly log: Logger;
+  private readonly watchTimeoutSeconds: number;
+  private readonly silenceTimeoutMs: number;
+
+  constructor(
+    private readonly client: KubeClient,
+    private readonly options: InformerOptions,
+    logger: Logger,
+    private readonly metrics?: RuntimeMetrics,
+  ) {
+    this.type = options.type;
+    this.log = logger.child({ informer: resourceId(options.type) });
+    this.watchTimeoutSeconds = options.watchTimeoutSeconds ?? 300;
+    this.silenceTimeoutMs = options.silenceTimeoutMs ?? (2 * this.watchTimeoutSeconds + 30) * 1000;
+  }
+
+  on(handler: InformerHandler<T>): void {
+    this.handlers.push(handler);
+  }
+
+  get(namespace: string | undefined, name: string): T | undefined {
+    return this.cache.get(objectKey(namespace, name));
+  }
+
+  list(namespace?: string): T[] {
+    const all = [...this.cache.values()];
+    return namespace === undefined
+      ? all
+      : all.filter((object) => object.metadata?.namespace === namespace);
+  }
+
+  /** True once the first list has filled the cache. */
+  hasSynced(): boolean {
+    return this.synced;
+  }
+
+  start(): void {
+    this.running ??= this.supervise();
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort();
+    await this.running;
+  }
+
+  private async supervise(): Promise<void> {
+    const signal = this.abort.signal;
+    let failures = 0;
+    while (!signal.aborted) {
+      try {
+        await this.relist();
+        failures = 0;
+        for (;;) {
+          await this.watchOnce();
+          if (signal.aborted) return;
+          this.metrics?.watchRestarts.inc({ resource: resourceId(this.type), reason: 'closed' });
+        }
+      } catch (err) {
+        if (signal.aborted) return;
+        const reason = isGone(err)
+          ? 'expired'
+          : err instanceof SilentWatchError
+            ? 'silent'
+            : 'error';
+        this.metrics?.watchRestarts.inc({ resource: resourceId(this.type), reason });
+        if (reason === 'expired') {
+          this.log.info('watch expired, relisting', { resourceVersion: this.resourceVersion });
+          continue;
+        }
+        const delay = exponentialDelay(
+          failures++,
+          this.options.backoffBaseMs ?? 500,
+          this.options.backoffMaxMs ?? 30_000,
+          0.2,
+        );
+        this.log.warn('list/watch failed, relisting after backoff', {
+          reason,
+          delayMs: Math.round(delay),
+          err,
+        });
+        await sleep(delay, signal);
+      }
+    }
+  }
+
+  private async relist(): Promise<void> {
+    const items: T[] = [];
+    let listVersion = '';
+    let continueToken: string | undefined;
+    do {
+      const page = await this.client.list<T>(this.type, {
+        namespace: this.options.namespace,
+        labelSelector: this.options.labelSelector,
+        limit: this.options.pageSize ?? 500,
+        continue: continueToken,
+      });
+      if (!listVersion) listVersion = page.metadata?.resourceVersion ?? '';
+      items.push(...page.items.map((item) => this.withTypeMeta(item)));
+      continueToken = page.metadata?._continue || undefined;
+    } while (continueToken);
+
+    const seen = new Set<string>();
+    for (const item of items) {
+      const key = keyOf(item);
+      seen.add(key);
+      this.store(item);
+    }
+    for (const [key, object] of this.cache) {
+      if (!seen.has(key)) {
+        this.cache.delete(key);
+        this.emit('deleted', object);
+      }
+    }
+    this.resourceVersion = listVersion;
+    this.synced = true;
+    this.log.debug('listed', { count: items.length, resourceVersion: listVersion });
+  }
+
+  private async watchOnce(): Promise<void> {
+    const timeoutSeconds = Math.floor(this.watchTimeoutSeconds * (1 + Math.random()));
+    await this.client.watch<T>(
+      this.type,
+      {
+        namespace: this.options.namespace,
+        labelSelector: this.options.labelSelector,
+        resourceVersion: this.resourceVersion,
+        timeoutSeconds,
+        inactivityTimeoutMs: this.silenceTimeoutMs,
+        signal: this.abort.signal,
+      },
+      (event) => this.handle(event),
+    );
+  }
+
+  private handle(event: WatchEvent<T>): void {
+    const version = event.object.metadata?.resourceVersion;
+    if (version) this.resourceVersion = version;
+    if (event.type === 'BOOKMARK') return;
+    const object = this.withTypeMeta(event.object);
+    if (event.type === 'DELETED') {
+      this.cache.delete(keyOf(object));
+      this.emit('deleted', object);
+      return;
+    }
+    this.store(object);
+  }
+
+  private store(object: T): void {
+    const key = keyOf(object);
+    const previous = this.cache.get(key);
+    if (previous?.metadata?.resourceVersion === object.metadata?.resourceVersion) return;
+    this.cache.set(key, object);
+    this.emit(previous ? 'updated' : 'added', object);
+  }
+
+  private emit(type: InformerEventType, object: T): void {
+    for (const handler of this.handlers) {
+      try {
+        handler(type, object);
+      } catch (err) {
+        this.log.error('event handler failed', { err, event: type, object: keyOf(object) });
+      }
+    }
+  }
+
+  /** List items come without apiVersion/kind; give every cached object its type. */
+  private withTypeMeta(object: T): T {
+    object.apiVersion ??= apiVersionOf(this.type);
+    object.kind ??= this.type.kind;
+    return object;
+  }
+}
+
+function keyOf(object: KubernetesObject): string {
+  return objectKey(object.metadata?.namespace, object.metadata?.name ?? '');
+}

@@ -1,0 +1,241 @@
+/**
+ * Leader election on a coordination.k8s.io/v1 Lease, with client-go's rules:
+ * - a lease is free when it has no holder, or when its record has not changed for
+ *   leaseDuration as measured on OUR clock since we last saw it change (so clock skew
+ *   between replicas does not matter);
+ * - writes carry the resourceVersion they were based on, so two candidates never both win;
+ * - a leader that cannot renew within renewDeadline stops leading (the caller exits);
+ * - on shutdown the leader releases the lease so a standby takes over at once.
+ */
+import type { V1Lease, V1LeaseSpec } from '@kubernetes/client-node';
+import { type KubeClient, isConflict, isNotFound } from './kube-client.js';
+import type { Logger } from './logger.js';
+import type { RuntimeMetrics } from './metrics.js';
+import { leaseType } from './resources.js';
+import { sleep } from './sleep.js';
+
+export type LeaseDecision = 'acquire' | 'renew' | 'wait';
+
+/** What a candidate should do with the lease record it observed. Pure. */
+export function decideLease(
+  spec: V1LeaseSpec | undefined,
+  identity: string,
+  observedAtMs: number,
+  nowMs: number,
+): LeaseDecision {
+  const holder = spec?.holderIdentity;
+  if (!holder) return 'acquire';
+  if (holder === identity) return 'renew';
+  const durationMs = (spec?.leaseDurationSeconds ?? 0) * 1000;
+  return observedAtMs + durationMs <= nowMs ? 'acquire' : 'wait';
+}
+
+/** The record a candidate writes to take or keep the lease. Pure. */
+export function leaseRecordFor(
+  current: V1LeaseSpec | undefined,
+  identity: string,
+  leaseDurationSeconds: number,
+  now: Date,
+): V1LeaseSpec {
+  const transitions = current?.leaseTransitions ?? 0;
+  const keeping = current?.holderIdentity === identity;
+  return {
+    holderIdentity: identity,
+    leaseDurationSeconds,
+    acquireTime: keeping && current?.acquireTime ? current.acquireTime : now,
+    renewTime: now,
+    leaseTransitions: keeping || !current?.holderIdentity ? transitions : transitions + 1,
+  };
+}
+
+/** The record a leader writes on shutdown: nobody holds it, and it expires in a second. */
+export function releasedLeaseRecord(current: V1LeaseSpec | undefined, now: Date): V1LeaseSpec {
+  return {
+    leaseDurationSeconds: 1,
+    acquireTime: now,
+    renewTime: now,
+    leaseTransitions: current?.leaseTransitions ?? 0,
+  };
+}
+
+export interface LeaderElectionConfig {
+  namespace: string;
+  name: string;
+  identity: string;
+  leaseDurationMs: number;
+  renewDeadlineMs: number;
+  retryPeriodMs: number;
+}
+
+export interface LeaderCallbacks {
+  onStartedLeading(): void;
+  /** Leadership was lost without being released; the process should exit. */
+  onStoppedLeading(): void;
+}
+
+export class LeaderElector {
+  private observed: { json: string; atMs: number } = { json: '', atMs: 0 };
+  private lease: V1Lease | undefined;
+  private leading = false;
+  private readonly log: Logger;
+
+  constructor(
+    private readonly client: KubeClient,
+    private readonly config: LeaderElectionConfig,
+    logger: Logger,
+    private readonly metrics?: RuntimeMetrics,
+    private readonly fieldManager = 'leader-election',
+  ) {
+    if (config.renewDeadlineMs >= config.leaseDurationMs) {
+      throw new Error('leader election: renew deadline must be shorter than the lease duration');
+    }
+    if (config.retryPeriodMs >= config.renewDeadlineMs) {
+      throw new Error('leader election: retry period must be shorter than the renew deadline');
+    }
+    this.log = logger.child({
+      lease: `${config.namespace}/${config.name}`,
+      identity: config.identity,
+    });
+  }
+
+  /** The Lease as last written by this process. */
+  currentLease(): V1Lease | undefined {
+    return this.lease;
+  }
+
+  isLeader(): boolean {
+    return this.leading;
+  }
+
+  /** Campaigns, then renews, until `signal` aborts (then releases) or leadership is lost. */
+  async run(signal: AbortSignal, callbacks: LeaderCallbacks): Promise<void> {
+    this.metrics?.leaderStatus.set({ name: this.config.name }, 0);
+    while (!signal.aborted && !this.leading) {
+      if (await this.tryAcquireOrRenew()) break;
+      await sleep(jittered(this.config.retryPeriodMs), signal);
+    }
+    if (signal.aborted) return;
+    this.leading = true;
+    this.metrics?.leaderStatus.set({ name: this.config.name }, 1);
+    this.log.info('became leader');
+    callbacks.onStartedLeading();
+
+    let lastRenewMs = Date.now();
+    while (!signal.aborted) {
+      await sleep(this.config.retryPeriodMs, signal);
+      if (signal.aborted) break;
+      if (await this.tryAcquireOrRenew()) {
+        lastRenewMs = Date.now();
+      } else if (Date.now() - lastRenewMs >= this.config.renewDeadlineMs) {
+        this.leading = false;
+        this.metrics?.leaderStatus.set({ name: this.config.name }, 0);
+        this.log.error('failed to renew the lease within the renew deadline: leadership lost');
+        callbacks.onStoppedLeading();
+        return;
+      }
+    }
+    await this.release();
+  }
+
+  private async tryAcquireOrRenew(): Promise<boolean> {
+    const now = new Date();
+    try {
+      // Fast path: the leader renews from its own last write, without reading first.
+      if (this.leading && this.lease) {
+        try {
+          this.lease = await this.write(
+            this.lease,
+            leaseRecordFor(this.lease.spec, this.config.identity, this.durationSeconds(), now),
+          );
+          return true;
+        } catch (err) {
+          if (!isConflict(err)) throw err;
+        }
+      }
+      const current = await this.client.getIfExists<V1Lease>(
+        leaseType,
+        this.config.namespace,
+        this.config.name,
+      );
+      if (!current) {
+        this.lease = await this.client.create<V1Lease>(
+          leaseType,
+          {
+            apiVersion: 'coordination.k8s.io/v1',
+            kind: 'Lease',
+            metadata: { name: this.config.name, namespace: this.config.namespace },
+            spec: leaseRecordFor(undefined, this.config.identity, this.durationSeconds(), now),
+          },
+          this.fieldManager,
+        );
+        return true;
+      }
+      this.observe(current.spec);
+      if (
+        decideLease(current.spec, this.config.identity, this.observed.atMs, Date.now()) === 'wait'
+      )
+        return false;
+      this.lease = await this.write(
+        current,
+        leaseRecordFor(current.spec, this.config.identity, this.durationSeconds(), now),
+      );
+      return true;
+    } catch (err) {
+      if (isConflict(err) || isNotFound(err)) return false;
+      this.log.warn('lease update failed', { err });
+      return false;
+    }
+  }
+
+  private async release(): Promise<void> {
+    if (!this.leading || !this.lease) return;
+    this.leading = false;
+    this.metrics?.leaderStatus.set({ name: this.config.name }, 0);
+    try {
+      await this.write(this.lease, releasedLeaseRecord(this.lease.spec, new Date()));
+      this.log.info('released the lease');
+    } catch (err) {
+      this.log.warn('could not release the lease; a standby takes over when it expires', { err });
+    }
+  }
+
+  private write(base: V1Lease, spec: V1LeaseSpec): Promise<V1Lease> {
+    return this.client.replace<V1Lease>(
+      leaseType,
+      {
+        apiVersion: 'coordination.k8s.io/v1',
+        kind: 'Lease',
+        metadata: base.metadata,
+        spec: toWire(spec) as V1LeaseSpec,
+      },
+      this.fieldManager,
+    );
+  }
+
+  /** Remembers when (on our clock) the record last changed. */
+  private observe(spec: V1LeaseSpec | undefined): void {
+    const json = JSON.stringify(spec ?? {});
+    if (json !== this.observed.json) this.observed = { json, atMs: Date.now() };
+  }
+
+  private durationSeconds(): number {
+    return Math.max(1, Math.ceil(this.config.leaseDurationMs / 1000));
+  }
+}
+
+/** MicroTime fields must be RFC 3339 with exactly six fractional digits. */
+function toWire(spec: V1LeaseSpec): Record<string, unknown> {
+  const micro = (value: Date | undefined) =>
+    value === undefined
+      ? undefined
+      : new Date(value).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+  return {
+    ...spec,
+    acquireTime: micro(spec.acquireTime),
+    renewTime: micro(spec.renewTime),
+  };
+}
+
+function jittered(ms: number): number {
+  return ms * (1 + 0.2 * Math.random());
+}
