@@ -1,0 +1,287 @@
+// The deployment lifecycle's Jobs (migrate, wipe, seed): pure builders of the desired Jobs
+// of one revision, and pure readings of the Jobs and Pods the cluster reports back. The
+// reconciler decides when to create, wait, retry or clean up; see docs/design/lifecycle.md.
+import type { V1Container, V1Job, V1Pod } from '@kubernetes/client-node';
+import type { NotejamInstance } from '../../api/v1alpha1/types.js';
+import { labels, ownerReference, type OwnedMetadata } from './labels.js';
+import { appContainerName, podTemplate } from './pod-template.js';
+import { revisionAnnotation, stableHash } from './revision.js';
+
+/** The database steps a new revision can need, in the order they run. */
+export const jobKinds = ['wipe', 'migrate', 'seed'] as const;
+export type JobKind = (typeof jobKinds)[number];
+
+/** Label naming the step a Job performs (selects a kind's history). */
+export const jobKindLabel = 'notejam.io/job-kind';
+/** Label naming the revision a Job was created for. */
+export const jobRevisionLabel = revisionAnnotation;
+/** Label holding the seed key (seed Jobs only): which data set, for which database state. */
+export const seedKeyLabel = 'notejam.io/seed-key';
+/** Annotation counting the operator's attempts at one Job name (for the retry backoff). */
+export const attemptAnnotation = 'notejam.io/attempt';
+/** `app.kubernetes.io/component` of the Jobs and their pods: never the app pods' `web`. */
+export const lifecycleComponent = 'lifecycle';
+
+/** Limits of one Job. */
+export interface JobPolicy {
+  /** Pod retries by the Job controller (a transient database outage). */
+  backoffLimit: number;
+  /** Wall-clock limit of the whole Job, retries included. */
+  activeDeadlineSeconds: number;
+  /** The Job (and its pods) are deleted this long after finishing. */
+  ttlSecondsAfterFinished: number;
+}
+
+const oneWeek = 7 * 24 * 3600;
+/** Seeding ten million notes takes long; a migration or a wipe does not. */
+export const jobPolicies: Readonly<Record<JobKind, JobPolicy>> = {
+  wipe: { backoffLimit: 2, activeDeadlineSeconds: 10 * 60, ttlSecondsAfterFinished: oneWeek },
+  migrate: { backoffLimit: 2, activeDeadlineSeconds: 30 * 60, ttlSecondsAfterFinished: oneWeek },
+  seed: { backoffLimit: 2, activeDeadlineSeconds: 2 * 3600, ttlSecondsAfterFinished: oneWeek },
+};
+
+/**
+ * The Jobs a new revision runs before the Deployment moves to it, in order. A SQLite
+ * database lives in the app pod's own volume, out of reach of a Job: the pod migrates it
+ * (init container) and `wipe` is a fresh volume, so SQLite needs no Job.
+ */
+export function lifecycleSteps(instance: NotejamInstance): JobKind[] {
+  const { database, lifecycle } = instance.spec;
+  if (database.type !== 'mysql') return [];
+  const steps: JobKind[] = [];
+  if (lifecycle.onDeploy === 'wipe') steps.push('wipe');
+  steps.push('migrate');
+  if (lifecycle.seed.enabled) steps.push('seed');
+  return steps;
+}
+
+/**
+ * Identifies one seeding: the data set (sizes and random seed) and, when every revision
+ * starts from a wiped database, the revision. A seed Job is named from it, so the same
+ * specification is loaded once, and a changed one is loaded again.
+ */
+export function seedKey(instance: NotejamInstance, revision: string): string {
+  const { users, padsPerUser, notesPerPad, randomSeed } = instance.spec.lifecycle.seed;
+  const afterWipe = instance.spec.lifecycle.onDeploy === 'wipe' ? revision : undefined;
+  return stableHash({ users, padsPerUser, notesPerPad, randomSeed, afterWipe });
+}
+
+const maxNameLength = 63; // a Job's name is also a label value on its pods
+const hashLength = 10;
+
+/**
+ * `<instance>-<kind>-<hash>`: a Job's pod template is immutable, so what it runs (the
+ * revision, or the seed key) is part of its name, and one name is never run twice at once.
+ */
+export function jobName(instance: NotejamInstance, kind: JobKind, key: string): string {
+  const suffix = `-${kind}-${key.slice(0, hashLength)}`;
+  const prefix = instance.metadata.name.slice(0, maxNameLength - suffix.length).replace(/-+$/, '');
+  return `${prefix}${suffix}`;
+}
+
+/** What a lifecycle Job runs: the revision being deployed. */
+export interface JobTarget {
+  /** The image of the new revision (a digest reference once resolved). */
+  image: string;
+  /** The revision hash (revision.ts) of that image and spec. */
+  revision: string;
+  /** The operator's attempt at this Job name, from 1 (see `nextAttempt`). */
+  attempt?: number;
+}
+
+/** The app's command line for a step (the image's entrypoint is `node dist/cli.js`). */
+export function jobArgs(instance: NotejamInstance, kind: JobKind): string[] {
+  switch (kind) {
+    case 'migrate':
+      return ['migrate'];
+    case 'wipe':
+      return ['wipe', '--yes'];
+    case 'seed': {
+      const { users, padsPerUser, notesPerPad, randomSeed } = instance.spec.lifecycle.seed;
+      return [
+        'seed',
+        '--users',
+        String(users),
+        '--pads-per-user',
+        String(padsPerUser),
+        '--notes-per-pad',
+        String(notesPerPad),
+        '--seed',
+        String(randomSeed),
+      ];
+    }
+  }
+}
+
+export type LifecycleJob = V1Job & { apiVersion: 'batch/v1'; kind: 'Job'; metadata: OwnedMetadata };
+
+/**
+ * The Job running `kind` for `target`. Its pod is the app pod of that revision (same
+ * image, environment — database settings by Secret reference — security context,
+ * service account and pull secrets) reduced to one container that runs the step and exits.
+ */
+export function lifecycleJob(
+  instance: NotejamInstance,
+  kind: JobKind,
+  target: JobTarget,
+  policy: JobPolicy = jobPolicies[kind],
+): LifecycleJob {
+  const key = kind === 'seed' ? seedKey(instance, target.revision) : target.revision;
+  const name = jobName(instance, kind, key);
+  const appPod = podTemplate(instance, target.image);
+  const podSpec = appPod.spec;
+  const app = podSpec?.containers.find((c) => c.name === appContainerName);
+  if (!podSpec || !app) throw new Error('the app pod template has no app container');
+
+  const jobLabels: Record<string, string> = {
+    ...labels(instance, 'web'),
+    'app.kubernetes.io/component': lifecycleComponent,
+    [jobKindLabel]: kind,
+    [jobRevisionLabel]: target.revision,
+  };
+  if (kind === 'seed') jobLabels[seedKeyLabel] = key;
+
+  const container: V1Container = {
+    name: kind,
+    image: app.image,
+    ...(app.imagePullPolicy ? { imagePullPolicy: app.imagePullPolicy } : {}),
+    args: jobArgs(instance, kind),
+    env: app.env,
+    resources: app.resources,
+    securityContext: app.securityContext,
+    volumeMounts: app.volumeMounts,
+    // A failed container's last log lines land in its pod status, where the reconciler
+    // reads them for the Degraded message without the pods/log API (`failureLogTail`).
+    terminationMessagePolicy: 'FallbackToLogsOnError',
+  };
+  const { initContainers: _appInit, containers: _appContainers, ...shared } = podSpec;
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: {
+      name,
+      namespace: instance.metadata.namespace,
+      labels: jobLabels,
+      annotations: { [attemptAnnotation]: String(target.attempt ?? 1) },
+      ownerReferences: [ownerReference(instance)],
+    },
+    spec: {
+      backoffLimit: policy.backoffLimit,
+      activeDeadlineSeconds: policy.activeDeadlineSeconds,
+      ttlSecondsAfterFinished: policy.ttlSecondsAfterFinished,
+      completions: 1,
+      parallelism: 1,
+      // A replacement pod starts only once the failed one is gone: two migrations of one
+      // database never run at the same time.
+      podReplacementPolicy: 'Failed',
+      template: {
+        metadata: { labels: { ...jobLabels } },
+        spec: { ...shared, restartPolicy: 'Never', containers: [container] },
+      },
+    },
+  };
+}
+
+/** Where a Job stands, read from its `Complete`/`Failed` conditions only (never counters). */
+export type JobOutcome =
+  | { state: 'running' }
+  | { state: 'succeeded'; finishedAt?: Date }
+  | { state: 'failed'; reason: string; message: string; finishedAt?: Date };
+
+export function jobOutcome(job: V1Job): JobOutcome {
+  const conditions = job.status?.conditions ?? [];
+  const isTrue = (type: string) => conditions.find((c) => c.type === type && c.status === 'True');
+  const complete = isTrue('Complete');
+  if (complete) return { state: 'succeeded', finishedAt: asDate(complete.lastTransitionTime) };
+  const failed = isTrue('Failed');
+  if (failed) {
+    return {
+      state: 'failed',
+      reason: failed.reason || 'JobFailed',
+      message: failed.message || 'the Job failed',
+      finishedAt: asDate(failed.lastTransitionTime),
+    };
+  }
+  return { state: 'running' };
+}
+
+function asDate(value: Date | string | undefined): Date | undefined {
+  if (value === undefined) return undefined;
+  return value instanceof Date ? value : new Date(value);
+}
+
+/** Selects the pods of a Job (the Job controller labels them so). */
+export function jobPodSelector(job: V1Job): string {
+  return `batch.kubernetes.io/job-name=${job.metadata?.name ?? ''}`;
+}
+
+/**
+ * The tail of the log of the Job's most recent failed container, as the kubelet put it in
+ * the pod status (`terminationMessagePolicy: FallbackToLogsOnError`), or undefined.
+ */
+export function failureLogTail(job: V1Job, pods: V1Pod[]): string | undefined {
+  const kind = job.metadata?.labels?.[jobKindLabel];
+  const messages = pods
+    .filter((pod) => pod.metadata?.labels?.['batch.kubernetes.io/job-name'] === job.metadata?.name)
+    .flatMap((pod) =>
+      (pod.status?.containerStatuses ?? [])
+        .filter((status) => status.name === kind)
+        .map((status) => status.state?.terminated ?? status.lastState?.terminated)
+        .filter((terminated) => terminated && terminated.exitCode !== 0 && terminated.message)
+        .map((terminated) => ({
+          at: asDate(terminated?.finishedAt)?.getTime() ?? 0,
+          message: terminated?.message ?? '',
+        })),
+    )
+    .sort((a, b) => b.at - a.at);
+  return messages[0]?.message.trimEnd();
+}
+
+/** The operator's attempt number recorded on a Job (1 when absent or unreadable). */
+export function attemptOf(job: V1Job): number {
+  const value = Number(job.metadata?.annotations?.[attemptAnnotation]);
+  return Number.isInteger(value) && value >= 1 ? value : 1;
+}
+
+/** Delay before the operator recreates a failed Job: 30 s, doubling, at most 10 minutes. */
+export function retryDelaySeconds(failedAttempt: number): number {
+  return Math.min(30 * 2 ** Math.max(0, failedAttempt - 1), 600);
+}
+
+/**
+ * When a failed Job may be deleted and created again (the same name: the same revision),
+ * or undefined when the Job has not failed.
+ */
+export function retryAt(job: V1Job): Date | undefined {
+  const outcome = jobOutcome(job);
+  if (outcome.state !== 'failed') return undefined;
+  const failedAt = outcome.finishedAt ?? asDate(job.metadata?.creationTimestamp) ?? new Date(0);
+  return new Date(failedAt.getTime() + retryDelaySeconds(attemptOf(job)) * 1000);
+}
+
+/** The attempt number of the Job that replaces a failed one. */
+export function nextAttempt(failedJob: V1Job): number {
+  return attemptOf(failedJob) + 1;
+}
+
+/**
+ * The finished Jobs to delete so that each kind keeps its `keep` most recent finished
+ * Jobs. Running Jobs and the `protect`ed names (the current revision's) are always kept.
+ */
+export function jobsToDelete(
+  jobs: V1Job[],
+  keep: number,
+  protect: ReadonlySet<string> = new Set(),
+): V1Job[] {
+  const finishedByKind = new Map<string, V1Job[]>();
+  for (const job of jobs) {
+    const kind = job.metadata?.labels?.[jobKindLabel];
+    if (!kind || protect.has(job.metadata?.name ?? '') || jobOutcome(job).state === 'running')
+      continue;
+    finishedByKind.set(kind, [...(finishedByKind.get(kind) ?? []), job]);
+  }
+  const created = (job: V1Job) => asDate(job.metadata?.creationTimestamp)?.getTime() ?? 0;
+  return [...finishedByKind.values()].flatMap((finished) =>
+    finished.sort((a, b) => created(b) - created(a)).slice(keep),
+  );
+}
