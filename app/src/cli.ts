@@ -7,7 +7,6 @@ import { ConfigError, loadConfig, type AppConfig } from './config/config';
 import { connect, describeDatabase, migrationStatus, wipe } from './database/data-source';
 import { seed, type SeedOptions } from './database/seed';
 import { createLogger } from './logging';
-import { serve } from './serve';
 
 const USAGE = `usage: notejam <command>
   serve                    start the web server on PORT
@@ -28,7 +27,8 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'serve':
       parseArgs({ args: rest, options: {} });
-      return serve(config, createLogger(config.logLevel));
+      // Loaded only here: the other commands start faster without Nest and the web stack.
+      return (await import('./serve.js')).serve(config, createLogger(config.logLevel));
     case 'migrate':
       return migrate(
         config,
@@ -42,7 +42,9 @@ async function main(argv: string[]): Promise<number> {
     case 'seed':
       return seedCommand(config, rest);
     default:
-      throw new UsageError(`unknown command "${command}"\n${USAGE}`);
+      throw new UsageError(
+        `unknown command "${command}" (commands: serve, migrate, wipe, seed; see --help)`,
+      );
   }
 }
 

@@ -1,0 +1,135 @@
+import * as path from 'node:path';
+import { ConfigError, loadConfig } from '../src/config/config';
+
+const SECRET = 'a-session-secret-of-at-least-32-characters';
+const MYSQL = {
+  DB_TYPE: 'mysql',
+  DB_HOST: 'db',
+  DB_NAME: 'notejam',
+  DB_USER: 'app',
+  DB_PASSWORD: 'pw',
+  SESSION_SECRET: SECRET,
+};
+
+function failure(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error(`expected a ConfigError for ${JSON.stringify(env)}`);
+}
+
+describe('configuration', () => {
+  it('runs on SQLite with no configuration at all (development)', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      nodeEnv: 'development',
+      port: 3000,
+      database: { type: 'sqlite', path: path.resolve('data/notejam.sqlite') },
+      sessionSecretIsDefault: true,
+      trustProxy: false,
+      logLevel: 'info',
+      sessionIdleSeconds: 86_400,
+      shutdownGraceSeconds: 20,
+      publicUrl: 'http://localhost:3000',
+    });
+    expect(config.mail.smtpUrl).toBeUndefined();
+  });
+
+  it('reads MySQL from DB_* variables or from DATABASE_URL', () => {
+    expect(loadConfig(MYSQL).database).toEqual({
+      type: 'mysql',
+      host: 'db',
+      port: 3306,
+      database: 'notejam',
+      username: 'app',
+      password: 'pw',
+      poolSize: 10,
+    });
+    const fromUrl = loadConfig({
+      DB_TYPE: 'mysql',
+      DATABASE_URL: 'mysql://u%40x:p%2Fw@db.example:3307/notes',
+      SESSION_SECRET: SECRET,
+    });
+    expect(fromUrl.database).toEqual({
+      type: 'mysql',
+      host: 'db.example',
+      port: 3307,
+      database: 'notes',
+      username: 'u@x',
+      password: 'p/w',
+      poolSize: 10,
+    });
+    expect(loadConfig({ ...MYSQL, DB_PASSWORD: '' }).database).toMatchObject({ password: '' });
+  });
+
+  it.each([
+    [{ DB_TYPE: 'postgres' }, 'DB_TYPE', /must be one of sqlite, mysql/],
+    [{ PORT: 'eighty' }, 'PORT', /whole number from 1 to 65535/],
+    [{ PORT: '0' }, 'PORT', /whole number/],
+    [{ NODE_ENV: 'staging' }, 'NODE_ENV', /development, test, production/],
+    [{ NODE_ENV: 'production' }, 'SESSION_SECRET', /is required/],
+    [{ SESSION_SECRET: 'short' }, 'SESSION_SECRET', /at least 32 characters/],
+    [{ ...MYSQL, SESSION_SECRET: '' }, 'SESSION_SECRET', /is required/],
+    [{ ...MYSQL, DB_HOST: '' }, 'DB_HOST', /is required when DB_TYPE=mysql/],
+    [{ ...MYSQL, DB_NAME: ' ' }, 'DB_NAME', /is required/],
+    [
+      { DB_TYPE: 'mysql', DB_HOST: 'db', DB_NAME: 'n', DB_USER: 'u', SESSION_SECRET: SECRET },
+      'DB_PASSWORD',
+      /is required/,
+    ],
+    [{ ...MYSQL, DB_PORT: '3306x' }, 'DB_PORT', /whole number/],
+    [{ ...MYSQL, DATABASE_URL: 'mysql://u:p@h/d' }, 'DATABASE_URL', /both set/],
+    [
+      { DB_TYPE: 'mysql', DATABASE_URL: 'postgres://u:p@h/d', SESSION_SECRET: SECRET },
+      'DATABASE_URL',
+      /mysql:\/\//,
+    ],
+    [
+      { DB_TYPE: 'mysql', DATABASE_URL: 'mysql://u:p@h', SESSION_SECRET: SECRET },
+      'DATABASE_URL',
+      /must name a database/,
+    ],
+    [
+      { DB_TYPE: 'mysql', DATABASE_URL: 'not a url', SESSION_SECRET: SECRET },
+      'DATABASE_URL',
+      /not a valid URL/,
+    ],
+    [{ ...MYSQL, DB_POOL_SIZE: '0' }, 'DB_POOL_SIZE', /whole number from 1/],
+    [{ TRUST_PROXY: 'maybe' }, 'TRUST_PROXY', /bad entry "maybe"/],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL', /must be one of/],
+    [{ SESSION_IDLE_MINUTES: '-5' }, 'SESSION_IDLE_MINUTES', /whole number/],
+    [{ SHUTDOWN_GRACE_SECONDS: 'soon' }, 'SHUTDOWN_GRACE_SECONDS', /whole number/],
+    [{ SMTP_URL: 'mail.example.com' }, 'SMTP_URL', /smtp:\/\//],
+    [{ SMTP_URL: 'smtp://mail.example.com:25' }, 'PUBLIC_URL', /required when SMTP_URL is set/],
+    [{ PUBLIC_URL: 'ftp://x' }, 'PUBLIC_URL', /http:\/\/ or https:\/\//],
+    [{ RATE_LIMIT_ATTEMPTS: '0' }, 'RATE_LIMIT_ATTEMPTS', /whole number from 1/],
+  ])('refuses %j naming %s', (env, variable, message) => {
+    const error = failure(env as Record<string, string>);
+    expect(error.variable).toBe(variable);
+    expect(error.message.startsWith(`${variable} `)).toBe(true);
+    expect(error.message).toMatch(message);
+  });
+
+  it('never puts a password into a message', () => {
+    const error = failure({ ...MYSQL, DB_PASSWORD: 'hunter2-secret', DB_PORT: 'x' });
+    expect(error.message).not.toContain('hunter2-secret');
+  });
+
+  it('parses TRUST_PROXY as express understands it', () => {
+    expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8' }).trustProxy).toEqual([
+      'loopback',
+      '10.0.0.0/8',
+    ]);
+  });
+
+  it('uses PUBLIC_URL without a trailing slash for links', () => {
+    expect(loadConfig({ PUBLIC_URL: 'https://notes.example.com/' }).publicUrl).toBe(
+      'https://notes.example.com',
+    );
+  });
+});

@@ -1,0 +1,59 @@
+import type { Server } from 'node:http';
+import pino from 'pino';
+import type { DataSource } from 'typeorm';
+import { loadConfig, type AppConfig } from '../../src/config/config';
+import { connect } from '../../src/database/data-source';
+import { createHttpApp, type HttpApp } from '../../src/http-app';
+import { createTestDatabase, type DatabaseKind, type TestDatabase } from './databases';
+
+export const TEST_SECRET = 'test-session-secret-that-is-long-enough-0123456789';
+
+export interface TestApp {
+  server: Server;
+  http: HttpApp;
+  dataSource: DataSource;
+  database: TestDatabase;
+  config: AppConfig;
+  /** Every response with a 5xx status, as "METHOD url -> status". */
+  serverErrors: string[];
+  close(): Promise<void>;
+}
+
+/** A migrated database of the given kind and the app on it (not listening; use supertest). */
+export async function startTestApp(
+  kind: DatabaseKind,
+  env: Record<string, string> = {},
+): Promise<TestApp> {
+  const database = await createTestDatabase(kind);
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    SESSION_SECRET: TEST_SECRET,
+    ...database.env,
+    ...env,
+  });
+  const dataSource = await connect(config.database);
+  await dataSource.runMigrations();
+  const http = await createHttpApp(config, dataSource, pino({ level: 'silent' }));
+  await http.app.init();
+  const server = http.app.getHttpServer() as Server;
+  const serverErrors: string[] = [];
+  server.on('request', (req, res) => {
+    res.on('finish', () => {
+      if (res.statusCode >= 500) serverErrors.push(`${req.method} ${req.url} -> ${res.statusCode}`);
+    });
+  });
+  return {
+    server,
+    http,
+    dataSource,
+    database,
+    config,
+    serverErrors,
+    close: async () => {
+      http.sessionStore.stopPruning();
+      await http.app.close();
+      await dataSource.destroy();
+      await database.drop();
+    },
+  };
+}
