@@ -50,6 +50,7 @@ async function createMysqlDatabase(): Promise<TestDatabase> {
   } catch (error) {
     throw new Error(
       `the MariaDB test server at ${server.host} does not answer (start it with "make mariadb"): ${String(error)}`,
+      { cause: error },
     );
   }
   await connection.query(
