@@ -15,7 +15,7 @@ import type {
 import { defaults } from '../../api/v1alpha1/schema.js';
 import type { NotejamInstance, NotejamInstanceSpec } from '../../api/v1alpha1/types.js';
 import { childNames, labels, selectorLabels } from './labels.js';
-import { isSingleReplica, maximumReplicas } from './replicas.js';
+import { isSingleReplica } from './replicas.js';
 import { sessionSecretKey } from './session-secret.js';
 
 export const appContainerName = 'notejam';
@@ -186,7 +186,8 @@ export function podTemplate(instance: NotejamInstance, image: string): V1PodTemp
   if (spec.imagePullSecrets?.length) {
     podSpec.imagePullSecrets = spec.imagePullSecrets.map(({ name }) => ({ name }));
   }
-  if (!isSingleReplica(spec) && maximumReplicas(spec) > 1) {
+  // Independent of the replica count, so scaling never changes the pod template (and revision).
+  if (!isSingleReplica(spec)) {
     const spread = topologySpread(instance);
     if (spread.length) podSpec.topologySpreadConstraints = spread;
   }

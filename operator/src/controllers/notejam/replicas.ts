@@ -11,9 +11,3 @@ export function minimumReplicas(spec: NotejamInstanceSpec): number {
   if (isSingleReplica(spec)) return 1;
   return spec.autoscaling.enabled ? spec.autoscaling.minReplicas : spec.replicas;
 }
-
-/** The most pods the instance may run (before a rolling update's surge). */
-export function maximumReplicas(spec: NotejamInstanceSpec): number {
-  if (isSingleReplica(spec)) return 1;
-  return spec.autoscaling.enabled ? spec.autoscaling.maxReplicas : spec.replicas;
-}
