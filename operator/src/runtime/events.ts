@@ -12,6 +12,9 @@ import { eventType } from './resources.js';
 
 export type EventSeverity = 'Normal' | 'Warning';
 
+/** The calls the recorder makes on events.k8s.io/v1 events (for RBAC). */
+export const eventVerbs = ['create', 'patch'];
+
 export interface EventRecorderOptions {
   /** e.g. `notejam.io/notejam-operator` */
   reportingController: string;

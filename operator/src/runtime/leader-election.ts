@@ -16,6 +16,9 @@ import { sleep } from './sleep.js';
 
 export type LeaseDecision = 'acquire' | 'renew' | 'wait';
 
+/** The calls the elector makes on coordination.k8s.io/v1 leases (for RBAC). */
+export const leaseVerbs = ['get', 'create', 'update'];
+
 /** What a candidate should do with the lease record it observed. Pure. */
 export function decideLease(
   spec: V1LeaseSpec | undefined,

@@ -6,13 +6,13 @@
 import * as api from '../../api/v1alpha1/types.js';
 import type { Applier } from '../../runtime/apply.js';
 import { Controller } from '../../runtime/controller.js';
-import type { EventRecorder } from '../../runtime/events.js';
 import { Informer } from '../../runtime/informer.js';
 import { type KubeClient, isNotFound } from '../../runtime/kube-client.js';
 import type { Logger } from '../../runtime/logger.js';
 import type { Manager } from '../../runtime/manager.js';
 import type { RuntimeMetrics } from '../../runtime/metrics.js';
-import type { ResourceType } from '../../runtime/resources.js';
+import { type EventRecorder, eventVerbs } from '../../runtime/events.js';
+import { type ResourceType, eventType } from '../../runtime/resources.js';
 import { ownedKinds } from './children.js';
 import { managedByLabel } from './labels.js';
 import { type OwnedKind, notejamReconciler } from './reconciler.js';
@@ -34,6 +34,8 @@ export const instanceType: ResourceType = {
 
 /** Kinds never deleted by the operator: the data volume and the generated session key. */
 const neverPruned = new Set(['PersistentVolumeClaim', 'Secret']);
+/** Created once and never applied again (see session-secret.ts). */
+const createOnly = new Set(['Secret']);
 
 function resourceTypeOf(owned: { apiVersion: string; kind: string; plural: string }): ResourceType {
   const [group, version] = owned.apiVersion.includes('/')
@@ -42,7 +44,7 @@ function resourceTypeOf(owned: { apiVersion: string; kind: string; plural: strin
   return { group, version, plural: owned.plural, kind: owned.kind, namespaced: true };
 }
 
-const ownedTypes = ownedKinds.map(resourceTypeOf);
+export const ownedTypes = ownedKinds.map(resourceTypeOf);
 
 /** Watched (and applied) only when discovery shows the prometheus-operator's CRD. */
 const serviceMonitorType = ownedTypes.find((type) => type.kind === 'ServiceMonitor');
@@ -133,4 +135,34 @@ async function serviceMonitorCrdInstalled(client: KubeClient): Promise<boolean> 
     if (isNotFound(err)) return false;
     throw err;
   }
+}
+
+export interface Permission {
+  group: string;
+  resource: string;
+  verbs: string[];
+}
+
+/**
+ * Every API call this controller makes, per resource: caches list and watch, server-side
+ * apply patches (and creates when absent), pruning deletes, status goes through /status.
+ * config/rbac/role.yaml must grant exactly this (a unit test compares them).
+ */
+export function controllerPermissions(): Permission[] {
+  return [
+    { group: instanceType.group, resource: instanceType.plural, verbs: ['list', 'watch'] },
+    { group: instanceType.group, resource: `${instanceType.plural}/status`, verbs: ['patch'] },
+    ...ownedTypes.map((type) => ({
+      group: type.group,
+      resource: type.plural,
+      verbs: [
+        'list',
+        'watch',
+        'create',
+        ...(createOnly.has(type.kind) ? [] : ['patch']),
+        ...(neverPruned.has(type.kind) ? [] : ['delete']),
+      ],
+    })),
+    { group: eventType.group, resource: eventType.plural, verbs: eventVerbs },
+  ];
 }
