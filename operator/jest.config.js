@@ -8,4 +8,8 @@ export default {
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: { '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }] },
   testMatch: ['<rootDir>/src/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
+  // Test control plane (test/envtest/): the kube-apiserver + etcd shared by all suites of
+  // a run is started by the first suite calling sharedControlPlane() and stopped here.
+  globalSetup: '<rootDir>/test/envtest/global-setup.mjs',
+  globalTeardown: '<rootDir>/test/envtest/global-teardown.mjs',
 };
