@@ -55,8 +55,15 @@ chromium: ## install Debian's chromium for the browser tests
 envtest-assets: ## build once (or locate) the kube-apiserver and etcd the tests run
 	@hack/envtest-assets.sh
 
+# --- Deployment lifecycle (operator/src/registry/): a real OCI registry for the tests ---
+# CNCF distribution's `registry` is built once from its Go module into
+# ~/.cache/notejam/oci-registry/ (hack/oci-registry.sh); the image-resolution tests run it.
+.PHONY: oci-registry
+oci-registry: ## build once (or reuse) the OCI distribution registry the operator tests run
+	@hack/oci-registry.sh >/dev/null
+
 .PHONY: test
-test: install mariadb chromium envtest-assets ## the whole test suite (sets up everything it needs)
+test: install mariadb chromium envtest-assets oci-registry ## the whole test suite (sets up everything it needs)
 	npm run lint
 	npm run build
 	npm test
