@@ -14,6 +14,9 @@ import type { RuntimeMetrics } from './metrics.js';
 import { type ResourceType, apiVersionOf, objectKey, resourceId } from './resources.js';
 import { sleep } from './sleep.js';
 
+/** A watch that failed after running this long counts as a fresh failure, not a repeated one. */
+const healthyWatchMs = 60_000;
+
 export type InformerEventType = 'added' | 'updated' | 'deleted';
 export type InformerHandler<T> = (type: InformerEventType, object: T) => void;
 
@@ -97,13 +100,15 @@ export class Informer<T extends KubernetesObject = KubernetesObject> implements 
   private async supervise(): Promise<void> {
     const signal = this.abort.signal;
     let failures = 0;
+    let watchStarted = 0;
     while (!signal.aborted) {
       try {
         await this.relist();
-        failures = 0;
         for (;;) {
+          watchStarted = Date.now();
           await this.watchOnce();
           if (signal.aborted) return;
+          failures = 0; // it ran its course: the connection is healthy
           this.metrics?.watchRestarts.inc({ resource: resourceId(this.type), reason: 'closed' });
         }
       } catch (err) {
@@ -118,6 +123,9 @@ export class Informer<T extends KubernetesObject = KubernetesObject> implements 
           this.log.info('watch expired, relisting', { resourceVersion: this.resourceVersion });
           continue;
         }
+        // A watch that had been up for a while was healthy: back off from the start again.
+        if (watchStarted > 0 && Date.now() - watchStarted > healthyWatchMs) failures = 0;
+        watchStarted = 0;
         const delay = exponentialDelay(
           failures++,
           this.options.backoffBaseMs ?? 500,

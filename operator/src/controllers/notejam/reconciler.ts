@@ -14,7 +14,7 @@ import type { Applier } from '../../runtime/apply.js';
 import type { ReconcileRequest, ReconcileResult, Reconciler } from '../../runtime/controller.js';
 import type { EventRecorder } from '../../runtime/events.js';
 import type { Informer } from '../../runtime/informer.js';
-import { type KubeClient, isConflict } from '../../runtime/kube-client.js';
+import { type KubeClient, isConflict, isNotFound } from '../../runtime/kube-client.js';
 import type { Logger } from '../../runtime/logger.js';
 import { type ResourceType, objectKey } from '../../runtime/resources.js';
 import { desiredChildren } from './children.js';
@@ -65,23 +65,21 @@ export function notejamReconciler(deps: ReconcilerDeps): Reconciler {
     const desired = desiredChildren(instance, context);
 
     // 3. Apply them (and prune what is no longer desired), create the session Secret once.
+    // What each child looks like now (the apply response, or the cache when nothing changed).
+    const current = new Map<string, KubernetesObject | undefined>();
     let applyError: Error | undefined;
     try {
-      for (const child of desired) await applyChild(instance, key, child, log);
+      for (const child of desired)
+        current.set(child.kind, await applyChild(instance, key, child, log));
       await pruneUndesired(instance, desired, log);
       await ensureSessionSecret(instance, log);
     } catch (err) {
       applyError = err as Error;
     }
 
-    // 4. Observe the Deployment (from the cache: its status events bring us back here).
-    const deployment = ownedObject<V1Deployment>(
-      'Deployment',
-      instance.metadata.namespace,
-      deploymentName(desired),
-    );
+    // 4. Observe the Deployment (its status changes bring us back here).
     const observation = {
-      deployment,
+      deployment: current.get('Deployment') as V1Deployment | undefined,
       applyError: applyError?.message,
       serviceMonitorUnavailable:
         instance.spec.monitoring.serviceMonitor && !deps.serviceMonitorAvailable,
@@ -107,7 +105,7 @@ export function notejamReconciler(deps: ReconcilerDeps): Reconciler {
     owner: string,
     child: KubernetesObject,
     log: Logger,
-  ) {
+  ): Promise<KubernetesObject | undefined> {
     const kind = ownedKind(child.kind);
     const live = kind.informer.get(child.metadata?.namespace, child.metadata?.name ?? '');
     const toApply =
@@ -137,6 +135,7 @@ export function notejamReconciler(deps: ReconcilerDeps): Reconciler {
         `Updated ${child.kind} ${child.metadata?.name}`,
       );
     }
+    return object;
   }
 
   /**
@@ -177,7 +176,7 @@ export function notejamReconciler(deps: ReconcilerDeps): Reconciler {
         try {
           await client.delete(type, instance.metadata.namespace, name, object.metadata?.uid);
         } catch (err) {
-          if (!isConflict(err)) throw err;
+          if (!isConflict(err) && !isNotFound(err)) throw err; // replaced or already gone
         }
         applier.forget(type, instance.metadata.namespace, name);
         log.info('deleted', { kind, name });
@@ -260,16 +259,6 @@ export function notejamReconciler(deps: ReconcilerDeps): Reconciler {
     if (!entry) throw new Error(`the operator does not watch ${kind ?? 'objects without a kind'}`);
     return entry;
   }
-
-  function ownedObject<T extends KubernetesObject>(
-    kind: string,
-    namespace: string,
-    name: string | undefined,
-  ): T | undefined {
-    return name === undefined
-      ? undefined
-      : (ownedKind(kind).informer.get(namespace, name) as T | undefined);
-  }
 }
 
 /**
@@ -278,10 +267,6 @@ export function notejamReconciler(deps: ReconcilerDeps): Reconciler {
  */
 function imageToRun(instance: NotejamInstance): string {
   return instance.spec.image;
-}
-
-function deploymentName(desired: KubernetesObject[]): string | undefined {
-  return desired.find((child) => child.kind === 'Deployment')?.metadata?.name;
 }
 
 function isControlledBy(object: KubernetesObject, owner: NotejamInstance): boolean {
