@@ -208,7 +208,7 @@ const seed = object(
         'Seed of the pseudo-random generator: the same sizes and seed always give the same data set.',
       default: 1,
       minimum: 0,
-      maximum: 2147483647,
+      maximum: 1000000,
     }),
   },
   {
