@@ -70,7 +70,51 @@ oci-registry: ## build once (or reuse) the OCI distribution registry the operato
 	@hack/oci-registry.sh >/dev/null
 
 .PHONY: test
-test: install mariadb chromium envtest-assets oci-registry ## the whole test suite (sets up everything it needs)
+test: install mariadb chromium envtest-assets oci-registry delivery-tools ## the whole test suite (sets up everything it needs)
 	npm run lint
 	npm run build
 	npm test
+
+# --- Delivery: images, Helm chart, kustomize, Argo CD, CI workflows, kind ---------------
+# helm, actionlint and gopher-lua (Argo CD's Lua VM) are built once from the Go module
+# proxy into ~/.cache/notejam/tools; Argo CD's and the prometheus-operator's CRDs come from
+# their Go modules. The delivery tests (operator/test/delivery/) use them.
+.PHONY: delivery-tools
+delivery-tools: ## build once (or reuse) helm, actionlint, glua and the third-party CRDs
+	@hack/delivery-tools.sh all >/dev/null
+
+# The kind workflow needs Docker and is not part of `make test` (README, "Deploying on kind").
+KIND_CLUSTER ?= notejam
+CONTAINER_TOOL ?= docker
+RELEASE := $(shell tr -d ' \n' < VERSION)
+APP_IMAGES := notejam:dev notejam:v$(RELEASE)-test notejam:v$(RELEASE)
+OPERATOR_IMAGE := notejam-operator:dev
+# The "new release" the end-to-end suite rolls out: the app image under another tag.
+E2E_NEXT_IMAGE ?= notejam:e2e-next
+
+.PHONY: kind-up
+kind-up: ## create a 3-node kind cluster, one node per zone (hack/kind/cluster.yaml)
+	"$$(hack/delivery-tools.sh kind)" create cluster --name $(KIND_CLUSTER) --config hack/kind/cluster.yaml --wait 3m
+	kubectl --context kind-$(KIND_CLUSTER) taint node $(KIND_CLUSTER)-control-plane node-role.kubernetes.io/control-plane:NoSchedule-
+
+.PHONY: images
+images: ## build the app image (tagged dev, v<VERSION>-test, v<VERSION>, e2e-next) and the operator image
+	$(CONTAINER_TOOL) build -f Dockerfile.app --build-arg NODE_VERSION=$$(cat .nvmrc) \
+	  $(foreach image,$(APP_IMAGES) $(E2E_NEXT_IMAGE),-t $(image)) .
+	$(CONTAINER_TOOL) build -f Dockerfile.operator --build-arg NODE_VERSION=$$(cat .nvmrc) -t $(OPERATOR_IMAGE) .
+
+.PHONY: kind-load
+kind-load: ## load the images into the kind cluster's nodes
+	"$$(hack/delivery-tools.sh kind)" load docker-image --name $(KIND_CLUSTER) $(APP_IMAGES) $(E2E_NEXT_IMAGE) $(OPERATOR_IMAGE)
+
+.PHONY: deploy
+deploy: ## operator + MariaDB + the three environments on the current kube context
+	OPERATOR_IMAGE=$(OPERATOR_IMAGE) hack/kind/deploy.sh
+
+.PHONY: e2e
+e2e: install ## end-to-end suite against the current kube context (after make deploy)
+	cd operator && E2E_NEXT_IMAGE=$(E2E_NEXT_IMAGE) node --experimental-vm-modules ../node_modules/jest/bin/jest.js --config jest.e2e.config.js --runInBand
+
+.PHONY: kind-down
+kind-down: ## delete the kind cluster
+	"$$(hack/delivery-tools.sh kind)" delete cluster --name $(KIND_CLUSTER)

@@ -13,6 +13,7 @@
 set -euo pipefail
 
 HELM_VERSION=v3.22.0
+HELM_KUBERNETES_MINOR=37 # helm v3.22.0 builds on client-go v0.37
 ACTIONLINT_VERSION=v1.7.12
 GOPHER_LUA_VERSION=v1.1.2 # the version Argo CD ARGOCD_VERSION requires
 KIND_VERSION=v0.33.0
@@ -21,14 +22,14 @@ PROMETHEUS_OPERATOR_VERSION=v0.85.0
 
 cache=${NOTEJAM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/notejam}/tools
 
-# go_install <name> <version> <package>: builds package@version into its own directory.
+# go_install <name> <version> <package> [ldflags]: builds package@version into its own directory.
 go_install() {
-  local name=$1 version=$2 package=$3
+  local name=$1 version=$2 package=$3 ldflags=${4:-}
   local dir="$cache/$name-$version"
   if [ ! -x "$dir/$name" ]; then
     echo "building $name $version into $dir (once)" >&2
     mkdir -p "$dir"
-    CGO_ENABLED=0 GOBIN="$dir" nice -n 10 go install -trimpath -ldflags=-s "$package@$version" >&2
+    CGO_ENABLED=0 GOBIN="$dir" nice -n 10 go install -trimpath -ldflags="-s $ldflags" "$package@$version" >&2
     [ "$(basename "$package")" = "$name" ] || mv "$dir/$(basename "$package")" "$dir/$name"
   fi
   echo "$dir/$name"
@@ -56,7 +57,17 @@ module_files() {
 
 mkdir -p "$cache"
 case "${1:-}" in
-  helm) go_install helm "$HELM_VERSION" helm.sh/helm/v3/cmd/helm ;;
+  helm)
+    # Stamped as helm's Makefile does: its version, and the Kubernetes version of its
+    # client-go, which `helm template` and `helm lint` assume as the cluster's.
+    go_install helm "$HELM_VERSION" helm.sh/helm/v3/cmd/helm "$(
+      printf -- '-X helm.sh/helm/v3/internal/version.version=%s ' "$HELM_VERSION"
+      for package in pkg/chartutil pkg/lint/rules; do
+        printf -- '-X helm.sh/helm/v3/%s.k8sVersionMajor=1 -X helm.sh/helm/v3/%s.k8sVersionMinor=%s ' \
+          "$package" "$package" "$HELM_KUBERNETES_MINOR"
+      done
+    )"
+    ;;
   actionlint) go_install actionlint "$ACTIONLINT_VERSION" github.com/rhysd/actionlint/cmd/actionlint ;;
   glua) go_install glua "$GOPHER_LUA_VERSION" github.com/yuin/gopher-lua/cmd/glua ;;
   kind) go_install kind "$KIND_VERSION" sigs.k8s.io/kind ;;

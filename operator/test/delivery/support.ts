@@ -1,7 +1,7 @@
 // Shared helpers of the delivery tests: where the repository and the delivery tools are,
 // running commands, and reading multi-document YAML.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadAllYaml, type KubernetesObject } from '@kubernetes/client-node';
 
@@ -104,18 +104,14 @@ export function helmTemplate(valuesFile: string, extraArgs: string[] = []): Kube
   return parseObjects(output);
 }
 
-/** YAML files of a directory tree (samples/ and the like). */
-export function yamlFilesUnder(directory: string): string[] {
-  const found: string[] = [];
-  const walk = (relative: string): void => {
-    for (const name of readdirSync(repoPath(relative)).sort()) {
-      const child = `${relative}/${name}`;
-      if (statSync(repoPath(child)).isDirectory()) walk(child);
-      else if (/\.ya?ml$/.test(name)) found.push(child);
-    }
-  };
-  walk(directory);
-  return found;
+/** The objects of an environment's sample, as Argo CD renders that directory. */
+export function sampleObjects(environment: string): KubernetesObject[] {
+  const directory = `samples/${environment}`;
+  if (existsSync(repoPath(directory, 'kustomization.yaml'))) return kustomize(directory);
+  return readdirSync(repoPath(directory))
+    .filter((name) => /\.ya?ml$/.test(name))
+    .sort()
+    .flatMap((name) => parseObjects(readRepoFile(directory, name)));
 }
 
 export function objectId(object: KubernetesObject): string {

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Deploys the platform onto the current kube context (made for kind, see README "Deploying
+# on kind"): the operator from its Helm chart, a MariaDB for test and prod, each
+# environment's namespace and database Secret, and the three NotejamInstances from
+# samples/ with their images pointed at the locally built ones (make images; the same
+# tags as in the samples, without the registry and any pinned digest).
+# Idempotent: running it again keeps the generated passwords and data.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$root"
+helm=$(hack/delivery-tools.sh helm)
+operator_image=${OPERATOR_IMAGE:-notejam-operator:dev}
+
+echo "== operator (${operator_image}) =="
+"$helm" upgrade --install notejam-operator charts/notejam-operator \
+  --namespace notejam-system --create-namespace \
+  --set image.repository="${operator_image%:*}" --set image.tag="${operator_image##*:}" \
+  --wait --timeout 5m
+
+# secret_value <namespace> <secret> <key>: the decoded value, empty when absent.
+secret_value() {
+  kubectl -n "$1" get secret "$2" -o "jsonpath={.data.$3}" 2>/dev/null | base64 -d || true
+}
+
+echo "== MariaDB for test and prod =="
+kubectl create namespace notejam-db --dry-run=client -o yaml | kubectl apply -f -
+root_password=$(secret_value notejam-db mariadb-init root-password)
+root_password=${root_password:-$(head -c 24 /dev/urandom | base64 | tr -d '/+=')}
+init_sql=""
+declare -A passwords
+for env in test prod; do
+  password=$(secret_value "notejam-$env" notejam-db password)
+  passwords[$env]=${password:-$(head -c 24 /dev/urandom | base64 | tr -d '/+=')}
+  init_sql+="CREATE DATABASE IF NOT EXISTS notejam_$env CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
+CREATE USER IF NOT EXISTS 'notejam_$env'@'%' IDENTIFIED BY '${passwords[$env]}';
+GRANT ALL PRIVILEGES ON notejam_$env.* TO 'notejam_$env'@'%';
+"
+done
+kubectl -n notejam-db create secret generic mariadb-init \
+  --from-literal=root-password="$root_password" --from-literal=init.sql="$init_sql" \
+  --dry-run=client -o yaml | kubectl apply -f -
+kubectl apply -f hack/kind/mariadb.yaml
+kubectl -n notejam-db rollout status statefulset/mariadb --timeout=5m
+
+echo "== environments =="
+for env in dev test prod; do
+  kubectl create namespace "notejam-$env" --dry-run=client -o yaml | kubectl apply -f -
+done
+for env in test prod; do
+  # The keys the NotejamInstance's spec.database.mysql.secretRef expects.
+  kubectl -n "notejam-$env" create secret generic notejam-db \
+    --from-literal=host=mariadb.notejam-db.svc.cluster.local --from-literal=port=3306 \
+    --from-literal=database="notejam_$env" --from-literal=username="notejam_$env" \
+    --from-literal=password="${passwords[$env]}" \
+    --dry-run=client -o yaml | kubectl apply -f -
+done
+for file in samples/{dev,test,prod}/*.yaml; do
+  [ "$(basename "$file")" = kustomization.yaml ] && continue
+  sed -E 's#^([[:space:]]*image:[[:space:]]*)[^[:space:]]*/notejam:([^@[:space:]]+)(@[^[:space:]]+)?#\1notejam:\2#' "$file" |
+    kubectl apply --server-side -f -
+done
+for env in dev test prod; do
+  echo "waiting for notejam-$env to be Ready (migrations and, for test, seeding run first)"
+  kubectl -n "notejam-$env" wait notejaminstance --all --for=condition=Ready --timeout=15m
+done
+kubectl get notejaminstances --all-namespaces
