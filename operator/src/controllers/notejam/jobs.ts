@@ -220,12 +220,12 @@ export function jobPodSelector(job: V1Job): string {
  * the pod status (`terminationMessagePolicy: FallbackToLogsOnError`), or undefined.
  */
 export function failureLogTail(job: V1Job, pods: V1Pod[]): string | undefined {
-  const kind = job.metadata?.labels?.[jobKindLabel];
+  const container = job.spec?.template.spec?.containers[0]?.name;
   const messages = pods
     .filter((pod) => pod.metadata?.labels?.['batch.kubernetes.io/job-name'] === job.metadata?.name)
     .flatMap((pod) =>
       (pod.status?.containerStatuses ?? [])
-        .filter((status) => status.name === kind)
+        .filter((status) => status.name === container)
         .map((status) => status.state?.terminated ?? status.lastState?.terminated)
         .filter((terminated) => terminated && terminated.exitCode !== 0 && terminated.message)
         .map((terminated) => ({

@@ -1,0 +1,274 @@
+// The Job runner on the real control plane: the app's own migrate command run from a Job
+// against SQLite and the MariaDB test server, and failures reported as Kubernetes would.
+import { jest } from '@jest/globals';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { BatchV1Api, CoreV1Api, type KubeConfig, type V1Job } from '@kubernetes/client-node';
+import { withDefaults } from '../../src/api/v1alpha1/defaults.js';
+import type { NotejamInstance } from '../../src/api/v1alpha1/types.js';
+import {
+  failureLogTail,
+  jobOutcome,
+  jobPodSelector,
+  lifecycleJob,
+} from '../../src/controllers/notejam/jobs.js';
+import { sessionSecret } from '../../src/controllers/notejam/session-secret.js';
+import { sharedControlPlane } from '../envtest/control-plane.js';
+import { JobRunner } from './job-runner.js';
+import {
+  createMysqlDatabase,
+  mysqlQuery,
+  mysqlServer,
+  type TestMysqlDatabase,
+} from './mysql-database.js';
+
+jest.setTimeout(180_000);
+
+const cli = fileURLToPath(new URL('../../../app/dist/cli.js', import.meta.url));
+const namespace = `job-runner-${process.pid}`;
+
+let kubeConfig: KubeConfig;
+let core: CoreV1Api;
+let batch: BatchV1Api;
+let runner: JobRunner;
+let workDir: string;
+
+/** A Job the way a test writes one by hand: one container, env given explicitly. */
+function job(
+  name: string,
+  args: string[],
+  env: Record<string, string>,
+  extra: Partial<NonNullable<V1Job['spec']>> = {},
+): V1Job {
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name, namespace, labels: { 'job-runner-test': 'yes' } },
+    spec: {
+      backoffLimit: 0,
+      ...extra,
+      template: {
+        metadata: { labels: { 'job-runner-test': 'yes' } },
+        spec: {
+          restartPolicy: 'Never',
+          containers: [
+            {
+              name: 'migrate',
+              image: 'notejam:test',
+              args,
+              terminationMessagePolicy: 'FallbackToLogsOnError',
+              env: [
+                ...Object.entries(env).map(([name, value]) => ({ name, value })),
+                {
+                  name: 'SESSION_SECRET',
+                  valueFrom: { secretKeyRef: { name: 'session', key: 'value' } },
+                },
+              ],
+            },
+          ],
+        },
+      },
+    },
+  };
+}
+
+async function finishedJob(name: string): Promise<V1Job> {
+  await runner.finished(namespace, name);
+  return batch.readNamespacedJob({ namespace, name });
+}
+
+async function podsOf(j: V1Job) {
+  return (await core.listNamespacedPod({ namespace, labelSelector: jobPodSelector(j) })).items;
+}
+
+beforeAll(async () => {
+  const plane = await sharedControlPlane();
+  kubeConfig = plane.admin();
+  core = kubeConfig.makeApiClient(CoreV1Api);
+  batch = kubeConfig.makeApiClient(BatchV1Api);
+  await core.createNamespace({ body: { metadata: { name: namespace } } });
+  await core.createNamespacedSecret({
+    namespace,
+    body: {
+      metadata: { name: 'session' },
+      stringData: { value: 'a-session-secret-of-at-least-32-characters' },
+    },
+  });
+  workDir = await mkdtemp(join(tmpdir(), 'notejam-job-runner-'));
+  runner = new JobRunner({ kubeConfig, namespace, labelSelector: 'job-runner-test=yes' });
+  await runner.start();
+});
+
+afterAll(async () => {
+  await runner?.stop();
+  if (workDir) await rm(workDir, { recursive: true, force: true });
+  await core?.deleteNamespace({ name: namespace }).catch(() => undefined);
+});
+
+describe('JobRunner', () => {
+  it('runs migrate against SQLite and marks the Job Complete', async () => {
+    const dbPath = join(workDir, 'notejam.sqlite');
+    const sqlite = { NODE_ENV: 'production', DB_TYPE: 'sqlite', DB_PATH: dbPath };
+    await batch.createNamespacedJob({
+      namespace,
+      body: job('sqlite-migrate', ['migrate'], sqlite),
+    });
+
+    const done = await finishedJob('sqlite-migrate');
+    expect(jobOutcome(done)).toMatchObject({ state: 'succeeded' });
+    expect(done.status).toMatchObject({ succeeded: 1 });
+    expect(done.status?.active ?? 0).toBe(0); // zero counters are omitted
+    expect(done.status?.startTime).toBeDefined();
+    expect(new Date(done.status!.completionTime!).getTime()).toBeGreaterThanOrEqual(
+      new Date(done.status!.startTime!).getTime(),
+    );
+    expect(done.status?.conditions?.map((c) => `${c.type}=${c.status}`)).toEqual([
+      'SuccessCriteriaMet=True',
+      'Complete=True',
+    ]);
+    const run = await runner.finished(namespace, 'sqlite-migrate');
+    expect(run).toMatchObject({ succeeded: true, exitCodes: [0] });
+    expect(run.logTail).toMatch(/applied \d+ migration\(s\)/);
+
+    // The schema is there: the app itself finds no pending migration.
+    const { stdout } = await promisify(execFile)(process.execPath, [cli, 'migrate', '--status'], {
+      env: {
+        ...sqlite,
+        PATH: process.env.PATH ?? '',
+        SESSION_SECRET: 'a-session-secret-of-at-least-32-characters',
+      },
+    });
+    expect(stdout).toContain('schema is up to date');
+    const [pod] = await podsOf(done);
+    expect(pod?.status?.phase).toBe('Succeeded');
+    expect(pod?.metadata?.ownerReferences?.[0]).toMatchObject({
+      kind: 'Job',
+      name: 'sqlite-migrate',
+      controller: true,
+    });
+  });
+
+  describe('with the operator’s migrate Job on MariaDB', () => {
+    let database: TestMysqlDatabase;
+    beforeAll(async () => {
+      database = await createMysqlDatabase('notejam_job_runner');
+    });
+    afterAll(() => database?.drop());
+
+    it('resolves the Secret references and applies the schema', async () => {
+      const instance: NotejamInstance = {
+        apiVersion: 'notejam.io/v1alpha1',
+        kind: 'NotejamInstance',
+        metadata: { name: 'notejam', namespace, uid: '0d9c8f0e-2b1f-4a36-9f0e-6f1c1d2e3a4b' },
+        spec: withDefaults({
+          image: 'registry.example.com/notejam:v1',
+          environment: 'test',
+          database: { type: 'mysql', mysql: { secretRef: { name: 'notejam-db' } } },
+        }),
+      };
+      await core.createNamespacedSecret({
+        namespace,
+        body: {
+          metadata: { name: 'notejam-db' },
+          stringData: {
+            host: mysqlServer.host,
+            port: String(mysqlServer.port),
+            database: database.name,
+            username: mysqlServer.username,
+            password: mysqlServer.password,
+          },
+        },
+      });
+      await core.createNamespacedSecret({
+        namespace,
+        body: sessionSecret(instance, 'x'.repeat(40)),
+      });
+      const body = lifecycleJob(instance, 'migrate', {
+        image: instance.spec.image,
+        revision: 'abcdef0123',
+      });
+      body.metadata.labels['job-runner-test'] = 'yes';
+      await batch.createNamespacedJob({ namespace, body });
+
+      const done = await finishedJob(body.metadata.name);
+      expect(jobOutcome(done)).toMatchObject({ state: 'succeeded' });
+      const tables = (await mysqlQuery('SHOW TABLES', database.name)).flat();
+      expect(tables).toEqual(expect.arrayContaining(['migrations', 'users', 'pads', 'notes']));
+      expect((await mysqlQuery('SELECT COUNT(*) FROM migrations', database.name))[0]?.[0]).not.toBe(
+        '0',
+      );
+    });
+  });
+
+  it('fails a Job after its backoff limit, with the log tail in the pod status', async () => {
+    const unreachable = {
+      NODE_ENV: 'production',
+      DB_TYPE: 'mysql',
+      DB_HOST: '127.0.0.1',
+      DB_PORT: '1',
+      DB_NAME: 'x',
+      DB_USER: 'x',
+      DB_PASSWORD: 'x',
+    };
+    await batch.createNamespacedJob({
+      namespace,
+      body: job('broken-migrate', ['migrate'], unreachable, { backoffLimit: 1 }),
+    });
+
+    const failed = await finishedJob('broken-migrate');
+    expect(jobOutcome(failed)).toMatchObject({ state: 'failed', reason: 'BackoffLimitExceeded' });
+    expect(failed.status).toMatchObject({ failed: 2 });
+    expect(failed.status?.active ?? 0).toBe(0);
+    expect(failed.status?.completionTime).toBeUndefined();
+    expect(failed.status?.conditions?.map((c) => `${c.type}=${c.status}`)).toEqual([
+      'FailureTarget=True',
+      'Failed=True',
+    ]);
+    const run = await runner.finished(namespace, 'broken-migrate');
+    expect(run).toMatchObject({ succeeded: false, reason: 'BackoffLimitExceeded' });
+    expect(run.exitCodes).toHaveLength(2);
+    expect(run.exitCodes.every((code) => code !== 0)).toBe(true);
+    expect(run.logTail).toMatch(/ECONNREFUSED|connect/i);
+
+    // What the reconciler reads for the Degraded message, in a cluster as here.
+    const pods = await podsOf(failed);
+    expect(pods).toHaveLength(2);
+    expect(failureLogTail(failed, pods)).toBe(run.logTail.trimEnd());
+  });
+
+  it('fails a Job that outlives its activeDeadlineSeconds', async () => {
+    const body = job('slow', [], {}, { activeDeadlineSeconds: 1, backoffLimit: 3 });
+    body.spec!.template.spec!.containers[0]!.command = [
+      process.execPath,
+      '-e',
+      'setTimeout(() => {}, 60_000)',
+    ];
+    await batch.createNamespacedJob({ namespace, body });
+    const failed = await finishedJob('slow');
+    expect(jobOutcome(failed)).toMatchObject({ state: 'failed', reason: 'DeadlineExceeded' });
+    expect((await runner.finished(namespace, 'slow')).exitCodes).toEqual([null]);
+  });
+
+  it('runs only the Jobs its selector matches', async () => {
+    const other = job('not-mine', ['migrate'], {});
+    // Without labels of its own a Job takes its template's.
+    other.metadata!.labels = { 'job-runner-test': 'no' };
+    other.spec!.template.metadata!.labels = {};
+    await batch.createNamespacedJob({ namespace, body: other });
+    // A Job of ours created afterwards finishes; the other one was never touched.
+    await batch.createNamespacedJob({
+      namespace,
+      body: job('usage-error', ['no-such-command'], { NODE_ENV: 'production' }),
+    });
+    const failed = await finishedJob('usage-error');
+    expect((await runner.finished(namespace, 'usage-error')).logTail).toContain('unknown command');
+    expect(jobOutcome(failed).state).toBe('failed');
+    expect(
+      (await batch.readNamespacedJob({ namespace, name: 'not-mine' })).status?.startTime,
+    ).toBeUndefined();
+  });
+});

@@ -1,0 +1,553 @@
+/**
+ * Plays the Job controller and the kubelet for Jobs, and nothing else, on the test control
+ * plane (which has neither): it watches Jobs, runs each Job's container as a LOCAL process
+ * (the app image's entrypoint `node dist/cli.js` mapped to this repository's
+ * `app/dist/cli.js`) with the environment its pod spec declares — Secret and ConfigMap
+ * references resolved through the API — and reports back through the API what the real
+ * components would:
+ * - a Pod per attempt, labelled and owned like the Job controller's, whose status the
+ *   runner sets like a kubelet: `terminated` with the exit code and, under
+ *   `terminationMessagePolicy: FallbackToLogsOnError`, the tail of the output as the
+ *   termination message (where the reconciler reads a failed Job's log tail);
+ * - the Job's status: `startTime`, `active`/`ready`, `succeeded`/`failed`, and the terminal
+ *   conditions as Kubernetes 1.35 validates them (`SuccessCriteriaMet` then `Complete` with
+ *   `completionTime`; `FailureTarget` then `Failed`), honouring `backoffLimit` and
+ *   `activeDeadlineSeconds`.
+ * Each finished run is also handed to `onFinished` and to `finished(namespace, name)`.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  BatchV1Api,
+  CoreV1Api,
+  Watch,
+  type KubeConfig,
+  type V1Container,
+  type V1EnvVar,
+  type V1Job,
+  type V1JobCondition,
+  type V1Pod,
+} from '@kubernetes/client-node';
+
+const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** The kubelet keeps at most this much of the log as a termination message. */
+const terminationMessageBytes = 2048;
+const terminationMessageLines = 80;
+
+export interface JobRun {
+  namespace: string;
+  name: string;
+  succeeded: boolean;
+  /** The exit code of each attempt (null when killed by the deadline). */
+  exitCodes: (number | null)[];
+  /** The last lines of the final attempt's output (stdout and stderr, interleaved). */
+  logTail: string;
+  /** The Failed condition's reason when the Job failed. */
+  reason?: string;
+}
+
+export interface JobRunnerOptions {
+  kubeConfig: KubeConfig;
+  /** Watch this namespace only; every namespace by default. */
+  namespace?: string;
+  /** Run only the Jobs matching this label selector. */
+  labelSelector?: string;
+  /** What the image's ENTRYPOINT stands for locally; default `node <repo>/app/dist/cli.js`. */
+  entrypoint?: string[];
+  /** The image's WORKDIR locally; default `<repo>/app`. */
+  workingDirectory?: string;
+  /** Variables every process gets besides the pod's (the host's PATH by default). */
+  baseEnvironment?: Record<string, string>;
+  /** Pause before a failed attempt is replaced; default 0. */
+  retryDelayMs?: number;
+  /** Awaited before a Job's first attempt starts (a test can hold a Job running). */
+  beforeRun?: (job: V1Job) => Promise<void>;
+  onFinished?: (run: JobRun) => void;
+}
+
+interface RunState {
+  processes: Set<ChildProcess>;
+  cancelled: boolean;
+  done: Promise<void>;
+}
+
+const isTrue = (job: V1Job, type: string) =>
+  (job.status?.conditions ?? []).some((c) => c.type === type && c.status === 'True');
+const isFinished = (job: V1Job) => isTrue(job, 'Complete') || isTrue(job, 'Failed');
+const keyOf = (namespace: string, name: string) => `${namespace}/${name}`;
+
+/** Keeps the last bytes and lines of a stream of output. */
+class OutputTail {
+  private text = '';
+  append(chunk: Buffer): void {
+    this.text = (this.text + chunk.toString('utf8')).slice(-64 * 1024);
+  }
+  tail(maxBytes: number, maxLines: number): string {
+    const lines = this.text.split('\n');
+    if (lines.at(-1) === '') lines.pop();
+    let result = lines.slice(-maxLines).join('\n');
+    while (Buffer.byteLength(result) > maxBytes)
+      result = result.slice(result.indexOf('\n') + 1 || 1);
+    return result;
+  }
+}
+
+export class JobRunner {
+  private readonly batch: BatchV1Api;
+  private readonly core: CoreV1Api;
+  private readonly runs = new Map<string, RunState>();
+  private readonly results = new Map<string, JobRun>();
+  private readonly errors = new Map<string, Error>();
+  private readonly waiters = new Map<
+    string,
+    { resolve: (run: JobRun) => void; reject: (error: Error) => void }[]
+  >();
+  private watchAbort: AbortController | undefined;
+  private stopped = false;
+  private loop: Promise<void> | undefined;
+
+  constructor(private readonly options: JobRunnerOptions) {
+    this.batch = options.kubeConfig.makeApiClient(BatchV1Api);
+    this.core = options.kubeConfig.makeApiClient(CoreV1Api);
+  }
+
+  /** Starts watching; resolves once the Jobs that already exist have been listed. */
+  async start(): Promise<void> {
+    await this.relist();
+    this.loop = this.watchLoop();
+  }
+
+  /** Stops watching, kills the processes still running, and waits for their reports. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.watchAbort?.abort();
+    for (const run of this.runs.values()) {
+      run.cancelled = true;
+      for (const child of run.processes) child.kill('SIGTERM');
+    }
+    await Promise.allSettled([...this.runs.values()].map((run) => run.done));
+    await this.loop;
+  }
+
+  /**
+   * The outcome of a Job run by this runner, once it is finished; rejected when the runner
+   * could not run it (e.g. a Secret the pod refers to is missing).
+   */
+  finished(namespace: string, name: string): Promise<JobRun> {
+    const key = keyOf(namespace, name);
+    const known = this.results.get(key);
+    if (known) return Promise.resolve(known);
+    const error = this.errors.get(key);
+    if (error) return Promise.reject(error);
+    return new Promise((resolve, reject) =>
+      this.waiters.set(key, [...(this.waiters.get(key) ?? []), { resolve, reject }]),
+    );
+  }
+
+  private settle(key: string, outcome: { run: JobRun } | { error: Error }): void {
+    if ('run' in outcome) {
+      this.results.set(key, outcome.run);
+      this.options.onFinished?.(outcome.run);
+    } else {
+      this.errors.set(key, outcome.error);
+    }
+    for (const waiter of this.waiters.get(key) ?? []) {
+      if ('run' in outcome) waiter.resolve(outcome.run);
+      else waiter.reject(outcome.error);
+    }
+    this.waiters.delete(key);
+  }
+
+  private async relist(): Promise<string | undefined> {
+    const selector = this.options.labelSelector
+      ? { labelSelector: this.options.labelSelector }
+      : {};
+    const list = this.options.namespace
+      ? await this.batch.listNamespacedJob({ namespace: this.options.namespace, ...selector })
+      : await this.batch.listJobForAllNamespaces(selector);
+    for (const job of list.items) this.consider(job);
+    return list.metadata?.resourceVersion;
+  }
+
+  /** Watches until stopped; a watch that ends (client-node drops quiet ones) is resumed by a relist. */
+  private async watchLoop(): Promise<void> {
+    const path = this.options.namespace
+      ? `/apis/batch/v1/namespaces/${this.options.namespace}/jobs`
+      : '/apis/batch/v1/jobs';
+    let resourceVersion: string | undefined;
+    while (!this.stopped) {
+      try {
+        resourceVersion ??= await this.relist();
+        await new Promise<void>((resolve, reject) => {
+          new Watch(this.options.kubeConfig)
+            .watch(
+              path,
+              {
+                labelSelector: this.options.labelSelector,
+                resourceVersion,
+                allowWatchBookmarks: true,
+              },
+              (type, object: V1Job) => {
+                if (object.metadata?.resourceVersion)
+                  resourceVersion = object.metadata.resourceVersion;
+                if (type === 'ADDED' || type === 'MODIFIED') this.consider(object);
+                else if (type === 'DELETED') this.cancel(object);
+                else if (type === 'ERROR') resourceVersion = undefined; // 410 Gone: relist
+              },
+              (error: unknown) => (error && !this.stopped ? reject(error) : resolve()),
+            )
+            .then((abort) => {
+              this.watchAbort = abort;
+              if (this.stopped) abort.abort();
+            }, reject);
+        });
+      } catch {
+        resourceVersion = undefined;
+        if (!this.stopped) await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    }
+  }
+
+  private consider(job: V1Job): void {
+    const { namespace, name, uid } = job.metadata ?? {};
+    if (!namespace || !name || !uid || this.stopped || this.runs.has(uid)) return;
+    if (isFinished(job) || job.spec?.suspend) return;
+    const state: RunState = { processes: new Set(), cancelled: false, done: Promise.resolve() };
+    this.runs.set(uid, state);
+    state.done = this.run(job, state).catch((error: unknown) => {
+      // A Job deleted mid-run, or the runner stopped: nothing left to report to.
+      if (state.cancelled || this.stopped) return;
+      const cause = error instanceof Error ? error : new Error(String(error));
+      this.settle(keyOf(namespace, name), {
+        error: new Error(`the job runner could not run ${namespace}/${name}: ${cause.message}`, {
+          cause,
+        }),
+      });
+    });
+  }
+
+  private cancel(job: V1Job): void {
+    const state = this.runs.get(job.metadata?.uid ?? '');
+    if (!state) return;
+    state.cancelled = true;
+    for (const child of state.processes) child.kill('SIGTERM');
+  }
+
+  private async run(job: V1Job, state: RunState): Promise<void> {
+    const namespace = job.metadata!.namespace!;
+    const name = job.metadata!.name!;
+    const container = job.spec?.template.spec?.containers[0];
+    if (!container) throw new Error(`Job ${namespace}/${name} has no container`);
+    await this.options.beforeRun?.(job);
+
+    const startTime = job.status?.startTime ?? new Date();
+    await this.updateJobStatus(namespace, name, (status) => {
+      status.startTime = status.startTime ?? startTime;
+      status.active = 1;
+      status.ready = 1;
+      status.terminating = 0;
+    });
+    const backoffLimit = job.spec?.backoffLimit ?? 6;
+    const deadline = job.spec?.activeDeadlineSeconds;
+    const deadlineAt =
+      deadline === undefined ? undefined : new Date(startTime).getTime() + deadline * 1000;
+    const exitCodes: (number | null)[] = [];
+    let tail: string;
+    let failure: { reason: string; message: string } | undefined;
+    for (;;) {
+      const attempt = await this.runAttempt(job, container, state, deadlineAt);
+      if (state.cancelled) return;
+      exitCodes.push(attempt.exitCode);
+      tail = attempt.tail;
+      if (attempt.exitCode === 0) break;
+      if (attempt.deadlineExceeded) {
+        failure = {
+          reason: 'DeadlineExceeded',
+          message: 'Job was active longer than specified deadline',
+        };
+      } else if (exitCodes.length > backoffLimit) {
+        failure = {
+          reason: 'BackoffLimitExceeded',
+          message: 'Job has reached the specified backoff limit',
+        };
+      }
+      if (failure) break;
+      await this.updateJobStatus(namespace, name, (status) => {
+        status.failed = exitCodes.length;
+      });
+      await new Promise((resolve) => setTimeout(resolve, this.options.retryDelayMs ?? 0));
+    }
+
+    const now = new Date();
+    const condition = (type: string, reason: string, message = ''): V1JobCondition => ({
+      type,
+      status: 'True',
+      reason,
+      message,
+      lastProbeTime: now,
+      lastTransitionTime: now,
+    });
+    await this.updateJobStatus(namespace, name, (status) => {
+      status.active = 0;
+      status.ready = 0;
+      status.failed = exitCodes.filter((code) => code !== 0).length;
+      if (failure) {
+        // The Job controller first marks the target, then the terminal condition.
+        status.conditions = [
+          ...(status.conditions ?? []),
+          condition('FailureTarget', failure.reason, failure.message),
+          condition('Failed', failure.reason, failure.message),
+        ];
+      } else {
+        status.succeeded = 1;
+        status.completionTime = now;
+        status.conditions = [
+          ...(status.conditions ?? []),
+          condition(
+            'SuccessCriteriaMet',
+            'CompletionsReached',
+            'Reached expected number of succeeded pods',
+          ),
+          condition('Complete', 'CompletionsReached', 'Reached expected number of succeeded pods'),
+        ];
+      }
+    });
+    const result: JobRun = {
+      namespace,
+      name,
+      succeeded: !failure,
+      exitCodes,
+      logTail: tail,
+      ...(failure ? { reason: failure.reason } : {}),
+    };
+    this.settle(keyOf(namespace, name), { run: result });
+  }
+
+  /** One pod: created like the Job controller does, run, and its status set like a kubelet. */
+  private async runAttempt(
+    job: V1Job,
+    container: V1Container,
+    state: RunState,
+    deadlineAt: number | undefined,
+  ): Promise<{ exitCode: number | null; tail: string; deadlineExceeded: boolean }> {
+    const namespace = job.metadata!.namespace!;
+    const pod = await this.createPod(job);
+    const env = await this.environment(namespace, pod, container);
+    const [command, ...entryArgs] = container.command ??
+      this.options.entrypoint ?? [process.execPath, join(repoRoot, 'app/dist/cli.js')];
+    const args = [...entryArgs, ...(container.args ?? [])];
+    const output = new OutputTail();
+    const startedAt = new Date();
+    const child = spawn(command!, args, {
+      cwd: container.workingDir ?? this.options.workingDirectory ?? join(repoRoot, 'app'),
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    state.processes.add(child);
+    child.stdout?.on('data', (chunk: Buffer) => output.append(chunk));
+    child.stderr?.on('data', (chunk: Buffer) => output.append(chunk));
+    let deadlineExceeded = false;
+    const timer =
+      deadlineAt === undefined
+        ? undefined
+        : setTimeout(
+            () => {
+              deadlineExceeded = true;
+              child.kill('SIGKILL');
+            },
+            Math.max(0, deadlineAt - Date.now()),
+          );
+    const exitCode = await new Promise<number | null>((resolve) => {
+      child.once('error', (error) => {
+        output.append(Buffer.from(`${error.message}\n`));
+        resolve(127);
+      });
+      child.once('close', (code) => resolve(code));
+    });
+    clearTimeout(timer);
+    state.processes.delete(child);
+    const tail = output.tail(terminationMessageBytes, terminationMessageLines);
+    if (!state.cancelled) {
+      const code = exitCode ?? 137;
+      const fallbackToLogs = container.terminationMessagePolicy === 'FallbackToLogsOnError';
+      await this.core.replaceNamespacedPodStatus({
+        namespace,
+        name: pod.metadata!.name!,
+        body: {
+          ...pod,
+          status: {
+            phase: code === 0 ? 'Succeeded' : 'Failed',
+            startTime: startedAt,
+            containerStatuses: [
+              {
+                name: container.name,
+                image: container.image ?? '',
+                imageID: '',
+                ready: false,
+                started: false,
+                restartCount: 0,
+                state: {
+                  terminated: {
+                    exitCode: code,
+                    reason:
+                      code === 0 ? 'Completed' : deadlineExceeded ? 'DeadlineExceeded' : 'Error',
+                    startedAt,
+                    finishedAt: new Date(),
+                    ...(code !== 0 && fallbackToLogs && tail ? { message: tail } : {}),
+                  },
+                },
+              },
+            ],
+          },
+        },
+      });
+    }
+    return { exitCode, tail, deadlineExceeded };
+  }
+
+  private async createPod(job: V1Job): Promise<V1Pod> {
+    const template = job.spec!.template;
+    const name = `${job.metadata!.name!.slice(0, 57)}-${randomBytes(3).toString('hex').slice(0, 5)}`;
+    return this.core.createNamespacedPod({
+      namespace: job.metadata!.namespace!,
+      body: {
+        metadata: {
+          name,
+          labels: {
+            ...template.metadata?.labels,
+            'batch.kubernetes.io/job-name': job.metadata!.name!,
+            'job-name': job.metadata!.name!,
+          },
+          annotations: template.metadata?.annotations,
+          ownerReferences: [
+            {
+              apiVersion: 'batch/v1',
+              kind: 'Job',
+              name: job.metadata!.name!,
+              uid: job.metadata!.uid!,
+              controller: true,
+              blockOwnerDeletion: true,
+            },
+          ],
+        },
+        // "Scheduled" onto a node that is this process.
+        spec: { ...template.spec!, nodeName: 'notejam-job-runner' },
+      },
+    });
+  }
+
+  /** The container's environment as the kubelet assembles it (envFrom, then env in order). */
+  private async environment(
+    namespace: string,
+    pod: V1Pod,
+    container: V1Container,
+  ): Promise<Record<string, string>> {
+    const env: Record<string, string> = {
+      ...(this.options.baseEnvironment ?? { PATH: process.env.PATH ?? '' }),
+    };
+    const secrets = new Map<string, Promise<Record<string, string>>>();
+    const configMaps = new Map<string, Promise<Record<string, string>>>();
+    const secret = (name: string) => {
+      if (!secrets.has(name)) {
+        secrets.set(
+          name,
+          this.core
+            .readNamespacedSecret({ namespace, name })
+            .then((s) =>
+              Object.fromEntries(
+                Object.entries(s.data ?? {}).map(([k, v]) => [
+                  k,
+                  Buffer.from(v, 'base64').toString('utf8'),
+                ]),
+              ),
+            ),
+        );
+      }
+      return secrets.get(name)!;
+    };
+    const configMap = (name: string) => {
+      if (!configMaps.has(name)) {
+        configMaps.set(
+          name,
+          this.core.readNamespacedConfigMap({ namespace, name }).then((c) => c.data ?? {}),
+        );
+      }
+      return configMaps.get(name)!;
+    };
+    for (const source of container.envFrom ?? []) {
+      const values = source.secretRef
+        ? await secret(source.secretRef.name!)
+        : source.configMapRef
+          ? await configMap(source.configMapRef.name!)
+          : {};
+      for (const [key, value] of Object.entries(values))
+        env[`${source.prefix ?? ''}${key}`] = value;
+    }
+    for (const variable of container.env ?? []) {
+      const value = await this.valueOf(variable, pod, secret, configMap);
+      if (value !== undefined)
+        env[variable.name] = value.replace(
+          /\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g,
+          (all, ref: string) => env[ref] ?? all,
+        );
+    }
+    return env;
+  }
+
+  private async valueOf(
+    variable: V1EnvVar,
+    pod: V1Pod,
+    secret: (name: string) => Promise<Record<string, string>>,
+    configMap: (name: string) => Promise<Record<string, string>>,
+  ): Promise<string | undefined> {
+    const from = variable.valueFrom;
+    if (!from) return variable.value ?? '';
+    const lookup = async (
+      ref: { name?: string; key: string; optional?: boolean },
+      read: typeof secret,
+      what: string,
+    ) => {
+      const values = await read(ref.name ?? '').catch((error: unknown) => {
+        if (ref.optional) return {} as Record<string, string>;
+        throw new Error(`${what} ${ref.name} for ${variable.name}: ${(error as Error).message}`);
+      });
+      if (!(ref.key in values) && !ref.optional)
+        throw new Error(`${what} ${ref.name} has no key ${ref.key} (for ${variable.name})`);
+      return values[ref.key];
+    };
+    if (from.secretKeyRef) return lookup(from.secretKeyRef, secret, 'Secret');
+    if (from.configMapKeyRef) return lookup(from.configMapKeyRef, configMap, 'ConfigMap');
+    if (from.fieldRef) {
+      const fields: Record<string, string | undefined> = {
+        'metadata.name': pod.metadata?.name,
+        'metadata.namespace': pod.metadata?.namespace,
+        'spec.nodeName': pod.spec?.nodeName,
+        'spec.serviceAccountName': pod.spec?.serviceAccountName,
+      };
+      return fields[from.fieldRef.fieldPath];
+    }
+    throw new Error(`unsupported valueFrom for ${variable.name}`);
+  }
+
+  /** Read-modify-write of the Job's status, retried on conflicts (as the Job controller does). */
+  private async updateJobStatus(
+    namespace: string,
+    name: string,
+    change: (status: NonNullable<V1Job['status']>) => void,
+  ): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      const job = await this.batch.readNamespacedJobStatus({ namespace, name });
+      job.status = job.status ?? {};
+      change(job.status);
+      try {
+        await this.batch.replaceNamespacedJobStatus({ namespace, name, body: job });
+        return;
+      } catch (error) {
+        if ((error as { code?: number }).code !== 409 || attempt >= 5) throw error;
+      }
+    }
+  }
+}
