@@ -1,9 +1,10 @@
 # One Cloud SQL for MySQL instance with the application's database and user, reachable by
 # private IP only. The connection (host, port, database, username, password) is kept in
 # one Secret Manager secret, the single source of truth for everything that connects.
-# No password ever lands in Terraform state: passwords are ephemeral values passed to
-# write-only arguments, and the user's password is read back from the stored secret so
-# the two can never disagree, even after a half-finished apply.
+# The application's password lives in Terraform state (as in Google's reference SQL
+# module): one generated value written to the user and the secret in the same apply, so
+# the two cannot drift apart even after an apply that failed half-way. The state bucket is
+# therefore restricted to the platform's operators. The root password is never stored.
 
 resource "google_sql_database_instance" "this" {
   project             = var.project_id
@@ -82,9 +83,13 @@ ephemeral "random_password" "root" {
 }
 
 # Letters and digits only: the password travels through environment variables and URLs.
-ephemeral "random_password" "app" {
+# A new credentials_rotation generates a new one.
+resource "random_password" "app" {
   length  = 32
   special = false
+  keepers = {
+    rotation = var.credentials_rotation
+  }
 }
 
 resource "google_secret_manager_secret" "connection" {
@@ -116,27 +121,18 @@ locals {
 }
 
 # A new version is written when the connection changes (e.g. a replacement instance with
-# a new address) or when credentials_rotation is increased; each new version carries a
-# fresh password.
+# a new address) or the password is rotated.
 resource "google_secret_manager_secret_version" "connection" {
-  secret                 = google_secret_manager_secret.connection.id
-  secret_data_wo         = jsonencode(merge(local.connection, { password = ephemeral.random_password.app.result }))
-  secret_data_wo_version = sha256(jsonencode(merge(local.connection, { rotation = var.credentials_rotation })))
+  secret      = google_secret_manager_secret.connection.id
+  secret_data = jsonencode(merge(local.connection, { password = random_password.app.result }))
   # Superseded versions are disabled, not destroyed, so a rotation can be rolled back.
   deletion_policy = "DISABLE"
 }
 
-ephemeral "google_secret_manager_secret_version" "connection" {
-  project = var.project_id
-  secret  = google_secret_manager_secret.connection.secret_id
-  version = google_secret_manager_secret_version.connection.version
-}
-
 resource "google_sql_user" "app" {
-  project             = var.project_id
-  instance            = google_sql_database_instance.this.name
-  name                = var.username
-  host                = "%"
-  password_wo         = jsondecode(ephemeral.google_secret_manager_secret_version.connection.secret_data).password
-  password_wo_version = tonumber(google_secret_manager_secret_version.connection.version)
+  project  = var.project_id
+  instance = google_sql_database_instance.this.name
+  name     = var.username
+  host     = "%"
+  password = random_password.app.result
 }

@@ -150,7 +150,7 @@ variable "username" {
 }
 
 variable "credentials_rotation" {
-  description = "Increase to rotate the application user's password: a new secret version is written and the user is updated from it."
+  description = "Increase to rotate the application user's password: the user and a new secret version get a new one in the same apply."
   type        = number
   default     = 1
   validation {

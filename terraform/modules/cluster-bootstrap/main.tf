@@ -3,9 +3,8 @@
 # config/argocd (the AppProject and the operator, dev, test and prod Applications).
 
 # --- Database credentials -------------------------------------------------------------
-# Read from Secret Manager (the platform root writes them there) as ephemeral values and
-# handed to the Kubernetes Secret through a write-only argument: the password is never
-# stored in this root's state, nor in git.
+# The root reads them from Secret Manager as ephemeral values; they reach the Kubernetes
+# Secret through a write-only argument, so they are stored neither in state nor in git.
 
 locals {
   # The keys a NotejamInstance's spec.database.mysql.secretRef expects.
@@ -13,7 +12,7 @@ locals {
 }
 
 resource "kubernetes_namespace_v1" "environment" {
-  for_each = var.database_connections
+  for_each = var.database_secret_versions
   metadata {
     name = "notejam-${each.key}"
   }
@@ -23,15 +22,8 @@ resource "kubernetes_namespace_v1" "environment" {
   }
 }
 
-ephemeral "google_secret_manager_secret_version" "database" {
-  for_each = var.database_connections
-  project  = var.project_id
-  secret   = each.value.secret_name
-  version  = each.value.secret_version
-}
-
 resource "kubernetes_secret_v1" "database" {
-  for_each = var.database_connections
+  for_each = var.database_secret_versions
   metadata {
     name      = "notejam-db"
     namespace = kubernetes_namespace_v1.environment[each.key].metadata[0].name
@@ -40,13 +32,9 @@ resource "kubernetes_secret_v1" "database" {
       "app.kubernetes.io/managed-by" = "terraform"
     }
   }
-  type = "Opaque"
-  data_wo = {
-    for key in local.database_secret_keys :
-    key => jsondecode(ephemeral.google_secret_manager_secret_version.database[each.key].secret_data)[key]
-  }
-  # A new secret version (rotation, replacement instance) rewrites the Secret.
-  data_wo_revision = tonumber(each.value.secret_version)
+  type             = "Opaque"
+  data_wo          = { for key in local.database_secret_keys : key => var.database_credentials[each.key][key] }
+  data_wo_revision = tonumber(each.value)
 }
 
 # --- Argo CD --------------------------------------------------------------------------

@@ -1,22 +1,26 @@
-variable "project_id" {
-  description = "Google Cloud project that holds the database connection secrets."
-  type        = string
+variable "database_secret_versions" {
+  description = "Per environment with a MySQL database (test, prod): the version number of its connection secret in Secret Manager. A new version rewrites the Kubernetes Secret."
+  type        = map(string)
+  validation {
+    condition     = alltrue([for environment in keys(var.database_secret_versions) : contains(["test", "prod"], environment)])
+    error_message = "database_secret_versions keys must be test or prod (dev runs on SQLite)."
+  }
+  validation {
+    condition     = alltrue([for version in values(var.database_secret_versions) : can(tonumber(version))])
+    error_message = "database_secret_versions values must be version numbers (not \"latest\"): they tell Terraform when to rewrite the Kubernetes Secret."
+  }
 }
 
-variable "database_connections" {
-  description = "Per environment with a MySQL database (test, prod): the Secret Manager secret holding its connection as JSON and the version to use. Each becomes the Secret notejam-db in namespace notejam-<environment>."
+variable "database_credentials" {
+  description = "Per environment, the connection read from those secret versions. Ephemeral: it reaches the Kubernetes Secret through a write-only argument and is never stored in state."
   type = map(object({
-    secret_name    = string
-    secret_version = string
+    host     = string
+    port     = string
+    database = string
+    username = string
+    password = string
   }))
-  validation {
-    condition     = alltrue([for environment in keys(var.database_connections) : contains(["test", "prod"], environment)])
-    error_message = "database_connections keys must be test or prod (dev runs on SQLite)."
-  }
-  validation {
-    condition     = alltrue([for connection in values(var.database_connections) : can(tonumber(connection.secret_version))])
-    error_message = "secret_version must be a version number of the secret (not \"latest\"): it also tells Terraform when to rewrite the Kubernetes Secret."
-  }
+  ephemeral = true
 }
 
 variable "argocd_config_dir" {

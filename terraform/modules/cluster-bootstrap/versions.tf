@@ -1,10 +1,6 @@
 terraform {
   required_version = ">= 1.11"
   required_providers {
-    google = {
-      source  = "hashicorp/google"
-      version = ">= 8.0, < 9.0"
-    }
     kubernetes = {
       source  = "hashicorp/kubernetes"
       version = ">= 3.0, < 4.0"

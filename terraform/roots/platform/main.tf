@@ -70,6 +70,7 @@ module "cluster" {
   min_nodes_per_zone  = var.cluster.min_nodes_per_zone
   max_nodes_per_zone  = var.cluster.max_nodes_per_zone
   release_channel     = var.cluster.release_channel
+  zones               = var.cluster.zones
   deletion_protection = true
   labels              = local.labels
 

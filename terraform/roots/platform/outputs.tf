@@ -20,13 +20,23 @@ output "cluster" {
 }
 
 output "databases" {
-  description = "Per environment: instance, connection name and the Secret Manager secret (name and version) with the connection; no credentials."
+  description = "Per environment: instance, connection name, availability, deletion protection and the Secret Manager secret (name and version) with the connection; no credentials."
   value = {
-    for environment, database in { prod = module.mysql_prod, test = module.mysql_test } : environment => {
-      instance_name                     = database.instance_name
-      connection_name                   = database.connection_name
-      secret_name                       = database.connection_secret.name
-      secret_version                    = database.connection_secret.version
+    prod = {
+      instance_name       = module.mysql_prod.instance_name
+      connection_name     = module.mysql_prod.connection_name
+      secret_name         = module.mysql_prod.connection_secret.name
+      secret_version      = module.mysql_prod.connection_secret.version
+      high_availability   = module.mysql_prod.availability_type == "REGIONAL"
+      deletion_protection = module.mysql_prod.deletion_protection
+    }
+    test = {
+      instance_name       = module.mysql_test.instance_name
+      connection_name     = module.mysql_test.connection_name
+      secret_name         = module.mysql_test.connection_secret.name
+      secret_version      = module.mysql_test.connection_secret.version
+      high_availability   = module.mysql_test.availability_type == "REGIONAL"
+      deletion_protection = module.mysql_test.deletion_protection
     }
   }
 }

@@ -52,12 +52,13 @@ variable "name" {
 }
 
 variable "cluster" {
-  description = "Node pool sizing. The defaults carry the three environments at business-hours load on three nodes (one per zone) and four times that on twelve; see the sizing note in the README."
+  description = "Node pool sizing and, optionally, its three zones (default: the first three of the region). The defaults carry the three environments at business-hours load on three nodes (one per zone) and four times that on twelve; see the sizing note in the README."
   type = object({
     machine_type       = optional(string, "e2-standard-4")
     min_nodes_per_zone = optional(number, 1)
     max_nodes_per_zone = optional(number, 4)
     release_channel    = optional(string, "REGULAR")
+    zones              = optional(list(string), [])
   })
   default = {}
 }

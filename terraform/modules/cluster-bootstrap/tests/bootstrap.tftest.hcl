@@ -1,12 +1,11 @@
-mock_provider "google" {}
 mock_provider "kubernetes" {}
 mock_provider "helm" {}
 
 variables {
-  project_id = "notejam-platform"
-  database_connections = {
-    test = { secret_name = "notejam-test-db", secret_version = "2" }
-    prod = { secret_name = "notejam-prod-db", secret_version = "5" }
+  database_secret_versions = { test = "2", prod = "5" }
+  database_credentials = {
+    test = { host = "10.100.0.6", port = "3306", database = "notejam", username = "notejam", password = "test-password" }
+    prod = { host = "10.100.0.5", port = "3306", database = "notejam", username = "notejam", password = "prod-password" }
   }
   # The real Argo CD objects of this repository.
   argocd_config_dir       = "../../../config/argocd"
@@ -99,19 +98,15 @@ run "argocd_gets_the_notejam_health_check_and_runs_highly_available" {
 run "refuses_a_dev_database" {
   command = plan
   variables {
-    database_connections = {
-      dev = { secret_name = "notejam-dev-db", secret_version = "1" }
-    }
+    database_secret_versions = { dev = "1" }
   }
-  expect_failures = [var.database_connections]
+  expect_failures = [var.database_secret_versions]
 }
 
 run "refuses_a_floating_secret_version" {
   command = plan
   variables {
-    database_connections = {
-      prod = { secret_name = "notejam-prod-db", secret_version = "latest" }
-    }
+    database_secret_versions = { prod = "latest" }
   }
-  expect_failures = [var.database_connections]
+  expect_failures = [var.database_secret_versions]
 }

@@ -25,7 +25,7 @@ run "regional_cluster_with_nodes_in_three_zones" {
     error_message = "The cluster must be regional (location is the region), so its control plane is replicated across zones."
   }
   assert {
-    condition     = output.zones == ["europe-west1-b", "europe-west1-c", "europe-west1-d"]
+    condition     = output.zones == tolist(["europe-west1-b", "europe-west1-c", "europe-west1-d"])
     error_message = "The node pool must span three zones of the region."
   }
   assert {
@@ -102,7 +102,7 @@ run "explicit_zones_are_used_as_given" {
   }
 
   assert {
-    condition     = output.zones == ["europe-west1-b", "europe-west1-c", "europe-west1-d"]
+    condition     = output.zones == tolist(["europe-west1-b", "europe-west1-c", "europe-west1-d"])
     error_message = "Given zones must be used."
   }
 }

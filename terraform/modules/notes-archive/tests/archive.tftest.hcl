@@ -20,7 +20,7 @@ run "keeps_every_export_three_years_under_a_locked_policy" {
   command = plan
 
   assert {
-    condition     = google_storage_bucket.archive.retention_policy[0].retention_period == 1095 * 86400
+    condition     = tonumber(google_storage_bucket.archive.retention_policy[0].retention_period) == 1095 * 86400
     error_message = "Exports must be retained for 1095 days."
   }
   assert {
@@ -59,19 +59,19 @@ run "moves_ageing_exports_to_colder_storage_and_deletes_them_after_the_guarantee
 
   assert {
     condition = [
-      for rule in google_storage_bucket.archive.lifecycle_rule : rule.action[0].storage_class if rule.action[0].type == "SetStorageClass"
+      for rule in google_storage_bucket.archive.lifecycle_rule : one(rule.action).storage_class if one(rule.action).type == "SetStorageClass"
     ] == ["NEARLINE", "COLDLINE", "ARCHIVE"]
     error_message = "Exports must move to Nearline, Coldline and Archive storage in that order."
   }
   assert {
     condition = [
-      for rule in google_storage_bucket.archive.lifecycle_rule : rule.condition[0].age if rule.action[0].type == "SetStorageClass"
+      for rule in google_storage_bucket.archive.lifecycle_rule : one(rule.condition).age if one(rule.action).type == "SetStorageClass"
     ] == [30, 90, 365]
     error_message = "Storage class transitions must happen at 30, 90 and 365 days."
   }
   assert {
     condition = [
-      for rule in google_storage_bucket.archive.lifecycle_rule : rule.condition[0].age if rule.action[0].type == "Delete"
+      for rule in google_storage_bucket.archive.lifecycle_rule : one(rule.condition).age if one(rule.action).type == "Delete"
     ] == [1096]
     error_message = "Exports must be deleted only after the 1095-day retention has run out."
   }
