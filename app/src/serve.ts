@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { AppConfig } from './config/config';
 import { connect, describeDatabase, migrationStatus } from './database/data-source';
@@ -28,6 +28,12 @@ export async function serve(config: AppConfig, logger: Logger): Promise<number> 
 
   const server = app.getHttpServer() as Server;
   let stopping = false;
+  // While stopping, a keep-alive connection is closed as soon as its last response is out.
+  server.on('request', (_req, res: ServerResponse) => {
+    res.once('finish', () => {
+      if (stopping) setImmediate(() => server.closeIdleConnections());
+    });
+  });
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;

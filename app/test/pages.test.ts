@@ -17,7 +17,7 @@ describe.each(DATABASE_KINDS)('Notejam pages on %s', (kind) => {
 
   beforeAll(async () => {
     // Many sign-ins from one address: the rate limit has its own test.
-    app = await startTestApp(kind, { RATE_LIMIT_ATTEMPTS: '100000' });
+    app = await startTestApp(kind, { env: { RATE_LIMIT_ATTEMPTS: '100000' } });
   });
 
   afterAll(async () => {

@@ -49,7 +49,8 @@ export class Pages {
       flash: takeFlash(req),
       csrfToken: csrfToken(req),
     });
-    res.status(status).type('html').send(html);
+    // Private pages: nothing for the back button or a shared cache to show after sign-out.
+    res.status(status).type('html').set('Cache-Control', 'no-store').send(html);
   }
 
   /** For errors rendered outside a signed-in context (no database access). */

@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import { loadConfig, type AppConfig } from '../../src/config/config';
 import { connect } from '../../src/database/data-source';
@@ -19,21 +19,29 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+export interface TestAppOptions {
+  env?: Record<string, string>;
+  logger?: Logger;
+  /** Another app on this database (a second replica) instead of a new database. */
+  database?: TestDatabase;
+}
+
 /** A migrated database of the given kind and the app on it (not listening; use supertest). */
 export async function startTestApp(
   kind: DatabaseKind,
-  env: Record<string, string> = {},
+  options: TestAppOptions = {},
 ): Promise<TestApp> {
-  const database = await createTestDatabase(kind);
+  const ownsDatabase = options.database === undefined;
+  const database = options.database ?? (await createTestDatabase(kind));
   const config = loadConfig({
     NODE_ENV: 'test',
     SESSION_SECRET: TEST_SECRET,
     ...database.env,
-    ...env,
+    ...options.env,
   });
   const dataSource = await connect(config.database);
   await dataSource.runMigrations();
-  const http = await createHttpApp(config, dataSource, pino({ level: 'silent' }));
+  const http = await createHttpApp(config, dataSource, options.logger ?? pino({ level: 'silent' }));
   await http.app.init();
   const server = http.app.getHttpServer() as Server;
   const serverErrors: string[] = [];
@@ -53,7 +61,7 @@ export async function startTestApp(
       http.sessionStore.stopPruning();
       await http.app.close();
       await dataSource.destroy();
-      await database.drop();
+      if (ownsDatabase) await database.drop();
     },
   };
 }
