@@ -2,7 +2,11 @@
 // resolves to a new digest; credentials come from a dockerconfigjson pull Secret (Basic
 // and Bearer-token registries); failures keep the last known digest.
 import { jest } from '@jest/globals';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { V1Secret } from '@kubernetes/client-node';
+import { resolveDigest } from '../../src/registry/client.js';
+import { parseImageReference } from '../../src/registry/reference.js';
 import { ImageResolver } from '../../src/registry/resolver.js';
 import { startTestRegistry, testAccount, type TestRegistry } from '../support/oci-registry.js';
 
@@ -91,6 +95,38 @@ describe('ImageResolver on an anonymous registry', () => {
       },
       recheckAfterMs: 30_000,
     });
+  });
+});
+
+describe('resolveDigest from a registry that sends no digest header', () => {
+  it('hashes the manifest bytes, which give the same digest', async () => {
+    const registry = await startTestRegistry('none');
+    // In front of the real registry: passes everything on, minus Docker-Content-Digest.
+    const proxy = createServer((request, response) => {
+      void fetch(`http://${registry.host}${request.url ?? '/'}`, {
+        method: request.method,
+        headers: { accept: request.headers.accept ?? '*/*' },
+      }).then(async (upstream) => {
+        const headers = Object.fromEntries(
+          [...upstream.headers].filter(
+            ([name]) =>
+              !['docker-content-digest', 'content-length', 'transfer-encoding'].includes(name),
+          ),
+        );
+        response.writeHead(upstream.status, headers);
+        response.end(Buffer.from(await upstream.arrayBuffer()));
+      });
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    try {
+      const digest = await registry.pushImage('notejam/app', 'v1');
+      const { port } = proxy.address() as AddressInfo;
+      const reference = parseImageReference(`127.0.0.1:${port}/notejam/app:v1`);
+      expect(await resolveDigest(reference, { plainHttp: true })).toBe(digest);
+    } finally {
+      await new Promise((resolve) => proxy.close(resolve));
+      await registry.stop();
+    }
   });
 });
 
