@@ -158,9 +158,10 @@ export function quantity<O extends Common<string | number>>(
   return node(
     {
       'x-kubernetes-int-or-string': true,
+      maxLength: 32,
       'x-kubernetes-validations': [
         {
-          rule: 'isQuantity(string(self)) && quantity(string(self)).sign() >= 0',
+          rule: "isQuantity(string(self)) && quantity(string(self)).compareTo(quantity('0')) >= 0",
           message: 'must be a non-negative Kubernetes quantity such as 500m, 1, 256Mi or 1Gi',
         },
       ],
@@ -220,10 +221,16 @@ export function object<P extends Properties, O extends Common<ObjectIn<P>>>(
   const openAPIProperties = Object.fromEntries(
     Object.entries(properties).map(([key, s]) => [key, s.openAPI]),
   );
-  return node(
-    { type: 'object', properties: openAPIProperties, ...(required.length ? { required } : {}) },
-    options,
-  );
+  const openAPI: OpenAPISchema = {
+    type: 'object',
+    properties: openAPIProperties,
+    ...(required.length ? { required } : {}),
+  };
+  // The API server checks a default against the node's CEL rules as written, before nested
+  // defaults: spell out what `{}` becomes, so rules reading defaulted fields accept it.
+  const expandedDefault =
+    options.default === undefined ? undefined : applyDefaults(openAPI, options.default);
+  return node(openAPI, { ...options, default: expandedDefault });
 }
 
 /** Marks a property as required (it cannot then have a default: a default makes it optional). */

@@ -84,8 +84,8 @@ function ruleTable(): string[] {
   ];
   for (const { path, schema } of nodes) {
     for (const rule of schema['x-kubernetes-validations'] ?? []) {
-      const on = `${path}${rule.fieldPath ?? ''}`.replace(/^[.]/, '');
-      const message = rule.message ?? `(computed) ${rule.messageExpression ?? ''}`;
+      const on = `${path}${rule.fieldPath ?? ''}`.replace(/^[.]/, '') || '(the object)';
+      const message = rule.message ?? rule.messageExpression ?? '';
       lines.push(`| ${code(on)} | ${code(rule.rule)} | ${cell(message)} |`);
     }
   }

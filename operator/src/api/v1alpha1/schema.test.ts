@@ -1,4 +1,4 @@
-import type { OpenAPISchema } from '../structural-schema.js';
+import { applyDefaults, type OpenAPISchema } from '../structural-schema.js';
 import { customResourceDefinition, printerColumns } from './crd.js';
 import { withDefaults } from './defaults.js';
 import {
@@ -58,7 +58,10 @@ describe('NotejamInstance structural schema', () => {
 
   it('bounds every string, list and map (the API server budgets CEL costs from the bounds)', () => {
     for (const { path, schema } of allNodes) {
-      if (schema.type === 'string' && !schema.enum && !schema.format) {
+      if (
+        (schema.type === 'string' && !schema.enum && !schema.format) ||
+        schema['x-kubernetes-int-or-string']
+      ) {
         expect([path, schema.maxLength]).toEqual([path, expect.any(Number)]);
       }
       if (schema.type === 'array')
@@ -106,6 +109,13 @@ describe('NotejamInstance structural schema', () => {
     }
   });
 
+  it('spells out object defaults in full (the API server runs CEL rules on a default before nested defaulting)', () => {
+    for (const { path, schema } of allNodes) {
+      if (schema.type !== 'object' || schema.default === undefined) continue;
+      expect([path, applyDefaults(schema, schema.default)]).toEqual([path, schema.default]);
+    }
+  });
+
   it('keeps the conditions in metav1.Condition shape, keyed by type', () => {
     const conditions = statusSchema.openAPI.properties!.conditions!;
     expect(conditions['x-kubernetes-list-type']).toBe('map');
@@ -144,7 +154,7 @@ describe('CEL validation rules', () => {
       /database.mysql.secretRef is required/,
       /database.mysql must not be set/,
       /database.sqlite must not be set/,
-      /minReplicas .* must be less than or equal to autoscaling.maxReplicas/,
+      /autoscaling.minReplicas must be less than or equal to autoscaling.maxReplicas/,
       /seed needs database.type mysql/,
       /seed .* refused for environment production/,
       /image must be a valid image reference/,

@@ -88,8 +88,9 @@ const autoscaling = object(
     validations: [
       {
         rule: 'self.minReplicas <= self.maxReplicas',
-        messageExpression:
-          "'autoscaling.minReplicas (' + string(self.minReplicas) + ') must be less than or equal to autoscaling.maxReplicas (' + string(self.maxReplicas) + ')'",
+        // A static message: a messageExpression printing the numbers costs more than the
+        // API server's CEL budget allows.
+        message: 'autoscaling.minReplicas must be less than or equal to autoscaling.maxReplicas',
         fieldPath: '.minReplicas',
         reason: 'FieldValueInvalid',
       },
@@ -579,7 +580,6 @@ export const instanceSchema: OpenAPISchema = {
     {
       rule: `self.metadata.name.size() <= ${maxInstanceNameLength} && self.metadata.name.matches('^[a-z]([-a-z0-9]*[a-z0-9])?$')`,
       message: `metadata.name must be at most ${maxInstanceNameLength} characters of lower-case letters, digits and '-', starting with a letter (it names the Service and the Jobs)`,
-      fieldPath: '.metadata.name',
       reason: 'FieldValueInvalid',
     },
   ],
