@@ -271,4 +271,57 @@ describe('JobRunner', () => {
       (await batch.readNamespacedJob({ namespace, name: 'not-mine' })).status?.startTime,
     ).toBeUndefined();
   });
+
+  it('reports a Job whose pod refers to a missing Secret instead of running it', async () => {
+    const body = job('missing-secret', ['migrate'], {});
+    body.spec!.template.spec!.containers[0]!.env!.push({
+      name: 'DB_PASSWORD',
+      valueFrom: { secretKeyRef: { name: 'no-such-secret', key: 'password' } },
+    });
+    await batch.createNamespacedJob({ namespace, body });
+    await expect(runner.finished(namespace, 'missing-secret')).rejects.toThrow(
+      /could not run .*missing-secret: Secret no-such-secret for DB_PASSWORD/,
+    );
+  });
+
+  it('holds a Job in beforeRun, and stops cleanly with a process still running', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const holding = new JobRunner({
+      kubeConfig,
+      namespace,
+      labelSelector: 'job-runner-test=held',
+      beforeRun: () => held,
+    });
+    await holding.start();
+    try {
+      const body = job('held', [], {});
+      body.metadata!.labels = { 'job-runner-test': 'held' };
+      body.spec!.template.spec!.containers[0]!.command = [
+        process.execPath,
+        '-e',
+        'setTimeout(() => {}, 120_000)',
+      ];
+      await batch.createNamespacedJob({ namespace, body });
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      expect(
+        (await batch.readNamespacedJob({ namespace, name: 'held' })).status?.startTime,
+      ).toBeUndefined();
+
+      release();
+      for (let i = 0; ; i++) {
+        const status = (await batch.readNamespacedJob({ namespace, name: 'held' })).status;
+        if (status?.active === 1 && (await podsOf({ metadata: { name: 'held' } })).length === 1)
+          break;
+        if (i > 100) throw new Error('the held Job never started');
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    } finally {
+      await holding.stop();
+    }
+    // Stopped mid-run: the process is gone and the Job is left as it was, unfinished.
+    const left = await batch.readNamespacedJob({ namespace, name: 'held' });
+    expect(jobOutcome(left)).toEqual({ state: 'running' });
+    expect(left.status?.active).toBe(1);
+  });
 });
