@@ -168,7 +168,7 @@ describe('in a browser', () => {
       ['phone-settings', '/settings/'],
     ]) {
       await page.goto(`${base}${url}`);
-      const width = await page.evaluate(() => document.documentElement.scrollWidth);
+      const width = Number(await page.evaluate('document.documentElement.scrollWidth'));
       expect(width).toBeLessThanOrEqual(360);
       await shot(page, name);
     }

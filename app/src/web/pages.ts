@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { csrfToken } from '../auth/csrf';
-import { DataSource } from 'typeorm';
-import { Pad } from '../database/entities';
+import { PadsService } from '../pads/pads.service';
 import { takeFlash } from './flash';
 import { Views } from './views';
 
@@ -20,7 +19,7 @@ export interface PageModel {
 export class Pages {
   constructor(
     private readonly views: Views,
-    private readonly dataSource: DataSource,
+    private readonly pads: PadsService,
   ) {}
 
   async render(
@@ -31,12 +30,7 @@ export class Pages {
     status = 200,
   ): Promise<void> {
     const user = req.currentUser;
-    const pads =
-      user && !model.accountPage
-        ? await this.dataSource
-            .getRepository(Pad)
-            .find({ where: { userId: user.id }, order: { name: 'ASC', id: 'ASC' } })
-        : [];
+    const pads = user && !model.accountPage ? await this.pads.listForUser(user.id) : [];
     const html = this.views.render(page, {
       ...model,
       user: user ? { email: user.email } : undefined,

@@ -16,13 +16,9 @@ export class Views {
   private readonly layout: Handlebars.TemplateDelegate;
 
   constructor(dir: string = VIEWS_DIR) {
-    const options: CompileOptions = { strict: false, noEscape: false };
     for (const file of listTemplates(path.join(dir, 'partials'))) {
       const name = path.basename(file, '.hbs');
-      this.handlebars.registerPartial(
-        name,
-        this.handlebars.compile(fs.readFileSync(file, 'utf8'), options),
-      );
+      this.handlebars.registerPartial(name, this.handlebars.compile(fs.readFileSync(file, 'utf8')));
     }
     const pagesDir = path.join(dir, 'pages');
     for (const file of listTemplates(pagesDir)) {
@@ -31,11 +27,10 @@ export class Views {
         .replace(/\.hbs$/, '')
         .split(path.sep)
         .join('/');
-      this.pages.set(name, this.handlebars.compile(fs.readFileSync(file, 'utf8'), options));
+      this.pages.set(name, this.handlebars.compile(fs.readFileSync(file, 'utf8')));
     }
     this.layout = this.handlebars.compile(
       fs.readFileSync(path.join(dir, 'layouts', 'main.hbs'), 'utf8'),
-      options,
     );
     this.handlebars.registerHelper('eq', (a: unknown, b: unknown) => a === b);
   }
@@ -47,8 +42,6 @@ export class Views {
     return this.layout({ ...model, body });
   }
 }
-
-type CompileOptions = Parameters<typeof Handlebars.compile>[1];
 
 function listTemplates(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];

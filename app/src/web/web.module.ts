@@ -1,6 +1,7 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { CsrfGuard } from '../auth/csrf';
+import { PadsModule } from '../pads/pads.module';
 import { PageErrorFilter } from './error.filter';
 import { Pages } from './pages';
 import { Views } from './views';
@@ -12,6 +13,8 @@ export class WebModule {
   static forRoot(views: Views): DynamicModule {
     return {
       module: WebModule,
+      // The pads column on every signed-in page.
+      imports: [PadsModule],
       providers: [
         { provide: Views, useValue: views },
         Pages,
