@@ -1,5 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
-import { decideLease, leaseRecordFor, releasedLeaseRecord } from './leader-election.js';
+import {
+  decideLease,
+  leaseRecordFor,
+  leaseSpecOnTheWire,
+  releasedLeaseRecord,
+} from './leader-election.js';
 
 const held = (holder: string, seconds = 15) => ({
   holderIdentity: holder,
@@ -62,5 +67,23 @@ describe('releasedLeaseRecord', () => {
     expect(released.holderIdentity).toBeUndefined();
     expect(released.leaseTransitions).toBe(5);
     expect(decideLease(released, 'standby', 0, 0)).toBe('acquire');
+  });
+});
+
+describe('leaseSpecOnTheWire', () => {
+  it('writes times as MicroTime: RFC 3339 with exactly six fractional digits', () => {
+    const wire = leaseSpecOnTheWire(
+      leaseRecordFor(undefined, 'me', 15, new Date('2026-01-01T00:00:10.123Z')),
+    );
+    expect(wire).toMatchObject({
+      acquireTime: '2026-01-01T00:00:10.123000Z',
+      renewTime: '2026-01-01T00:00:10.123000Z',
+    });
+  });
+
+  it('accepts the strings the API server returned', () => {
+    expect(leaseSpecOnTheWire({ renewTime: '2026-01-01T00:00:10.123456Z' }).renewTime).toBe(
+      '2026-01-01T00:00:10.123000Z',
+    );
   });
 });

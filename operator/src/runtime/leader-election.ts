@@ -7,7 +7,7 @@
  * - a leader that cannot renew within renewDeadline stops leading (the caller exits);
  * - on shutdown the leader releases the lease so a standby takes over at once.
  */
-import type { V1Lease, V1LeaseSpec } from '@kubernetes/client-node';
+import type { KubernetesObject, V1LeaseSpec } from '@kubernetes/client-node';
 import { type KubeClient, isConflict, isNotFound } from './kube-client.js';
 import type { Logger } from './logger.js';
 import type { RuntimeMetrics } from './metrics.js';
@@ -16,12 +16,23 @@ import { sleep } from './sleep.js';
 
 export type LeaseDecision = 'acquire' | 'renew' | 'wait';
 
+/**
+ * A Lease's spec. client-node types its MicroTime fields as Date; read from the API server
+ * (without client-node's deserializer) they are strings, and they are written as strings.
+ */
+export type LeaseRecord = Omit<V1LeaseSpec, 'acquireTime' | 'renewTime'> & {
+  acquireTime?: Date | string;
+  renewTime?: Date | string;
+};
+
+type Lease = KubernetesObject & { spec?: LeaseRecord };
+
 /** The calls the elector makes on coordination.k8s.io/v1 leases (for RBAC). */
 export const leaseVerbs = ['get', 'create', 'update'];
 
 /** What a candidate should do with the lease record it observed. Pure. */
 export function decideLease(
-  spec: V1LeaseSpec | undefined,
+  spec: LeaseRecord | undefined,
   identity: string,
   observedAtMs: number,
   nowMs: number,
@@ -35,11 +46,11 @@ export function decideLease(
 
 /** The record a candidate writes to take or keep the lease. Pure. */
 export function leaseRecordFor(
-  current: V1LeaseSpec | undefined,
+  current: LeaseRecord | undefined,
   identity: string,
   leaseDurationSeconds: number,
   now: Date,
-): V1LeaseSpec {
+): LeaseRecord {
   const transitions = current?.leaseTransitions ?? 0;
   const keeping = current?.holderIdentity === identity;
   return {
@@ -52,7 +63,7 @@ export function leaseRecordFor(
 }
 
 /** The record a leader writes on shutdown: nobody holds it, and it expires in a second. */
-export function releasedLeaseRecord(current: V1LeaseSpec | undefined, now: Date): V1LeaseSpec {
+export function releasedLeaseRecord(current: LeaseRecord | undefined, now: Date): LeaseRecord {
   return {
     leaseDurationSeconds: 1,
     acquireTime: now,
@@ -78,7 +89,7 @@ export interface LeaderCallbacks {
 
 export class LeaderElector {
   private observed: { json: string; atMs: number } = { json: '', atMs: 0 };
-  private lease: V1Lease | undefined;
+  private lease: Lease | undefined;
   private leading = false;
   private readonly log: Logger;
 
@@ -102,7 +113,7 @@ export class LeaderElector {
   }
 
   /** The Lease as last written by this process. */
-  currentLease(): V1Lease | undefined {
+  currentLease(): Lease | undefined {
     return this.lease;
   }
 
@@ -155,19 +166,21 @@ export class LeaderElector {
           if (!isConflict(err)) throw err;
         }
       }
-      const current = await this.client.getIfExists<V1Lease>(
+      const current = await this.client.getIfExists<Lease>(
         leaseType,
         this.config.namespace,
         this.config.name,
       );
       if (!current) {
-        this.lease = await this.client.create<V1Lease>(
+        this.lease = await this.client.create<Lease>(
           leaseType,
           {
             apiVersion: 'coordination.k8s.io/v1',
             kind: 'Lease',
             metadata: { name: this.config.name, namespace: this.config.namespace },
-            spec: leaseRecordFor(undefined, this.config.identity, this.durationSeconds(), now),
+            spec: leaseSpecOnTheWire(
+              leaseRecordFor(undefined, this.config.identity, this.durationSeconds(), now),
+            ),
           },
           this.fieldManager,
         );
@@ -202,21 +215,21 @@ export class LeaderElector {
     }
   }
 
-  private write(base: V1Lease, spec: V1LeaseSpec): Promise<V1Lease> {
-    return this.client.replace<V1Lease>(
+  private write(base: Lease, spec: LeaseRecord): Promise<Lease> {
+    return this.client.replace<Lease>(
       leaseType,
       {
         apiVersion: 'coordination.k8s.io/v1',
         kind: 'Lease',
         metadata: base.metadata,
-        spec: toWire(spec) as V1LeaseSpec,
+        spec: leaseSpecOnTheWire(spec),
       },
       this.fieldManager,
     );
   }
 
   /** Remembers when (on our clock) the record last changed. */
-  private observe(spec: V1LeaseSpec | undefined): void {
+  private observe(spec: LeaseRecord | undefined): void {
     const json = JSON.stringify(spec ?? {});
     if (json !== this.observed.json) this.observed = { json, atMs: Date.now() };
   }
@@ -226,9 +239,9 @@ export class LeaderElector {
   }
 }
 
-/** MicroTime fields must be RFC 3339 with exactly six fractional digits. */
-function toWire(spec: V1LeaseSpec): Record<string, unknown> {
-  const micro = (value: Date | undefined) =>
+/** The spec as the API server parses it: MicroTime fields in RFC 3339 with exactly six fractional digits. */
+export function leaseSpecOnTheWire(spec: LeaseRecord): LeaseRecord {
+  const micro = (value: Date | string | undefined) =>
     value === undefined
       ? undefined
       : new Date(value).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');

@@ -1,0 +1,267 @@
+// The API server itself refuses inconsistent NotejamInstances: every CEL rule of the CRD
+// has a case here, refused with that rule's message (a rule added without a case fails
+// the coverage test), and the samples are accepted.
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { ApiError, type KubeClient } from '../../src/runtime/kube-client.js';
+import { sharedControlPlane } from '../envtest/control-plane.js';
+import {
+  adminClient,
+  applyAll,
+  ensureNamespace,
+  fieldManager,
+  installCrd,
+  kustomize,
+  parseManifests,
+  repoRoot,
+  types,
+} from './support.js';
+
+// Real API server round trips; each step waits for the operator with its own deadline.
+jest.setTimeout(30_000);
+const namespace = 'validation';
+let admin: KubeClient;
+let counter = 0;
+
+type Spec = Record<string, unknown>;
+const mysql = (spec: Spec = {}): Spec => ({
+  image: 'ghcr.io/notejam/notejam:v1',
+  environment: 'test',
+  replicas: 2,
+  database: { type: 'mysql', mysql: { secretRef: { name: 'db' } } },
+  ...spec,
+});
+const sqlite = (spec: Spec = {}): Spec => ({
+  image: 'ghcr.io/notejam/notejam:v1',
+  environment: 'development',
+  database: { type: 'sqlite' },
+  ...spec,
+});
+
+function instance(spec: Spec, name = `case-${++counter}`): KubernetesObject {
+  return {
+    apiVersion: 'notejam.io/v1alpha1',
+    kind: 'NotejamInstance',
+    metadata: { name, namespace },
+    spec,
+  } as KubernetesObject;
+}
+
+async function refusal(object: KubernetesObject): Promise<string> {
+  try {
+    await admin.apply(types.instance, object, { fieldManager, force: true });
+  } catch (err) {
+    if (err instanceof ApiError && err.statusCode === 422) return err.status.message ?? '';
+    throw err;
+  }
+  throw new Error(`${object.metadata?.name} was accepted`);
+}
+
+/** Created valid, then changed: for rules on transitions (oldSelf). */
+async function refusedUpdate(before: Spec, after: Spec): Promise<string> {
+  const name = `update-${++counter}`;
+  await admin.apply(types.instance, instance(before, name), { fieldManager, force: true });
+  return refusal(instance(after, name));
+}
+
+/** Keyed by the rule's message (or messageExpression): how to break it, and what the server says. */
+const cases: Record<string, () => Promise<[string, string]>> = {
+  'image must be a valid image reference': async () => [
+    await refusal(instance(mysql({ image: 'notejam' }))),
+    'image must be a valid image reference with a tag or a digest',
+  ],
+  'autoscaling.minReplicas': async () => [
+    await refusal(
+      instance(
+        mysql({
+          autoscaling: { enabled: true, minReplicas: 5, maxReplicas: 3 },
+          resources: { requests: { cpu: '100m' } },
+        }),
+      ),
+    ),
+    'must be less than or equal to autoscaling.maxReplicas',
+  ],
+  'database.type is immutable': async () => [
+    await refusedUpdate(sqlite(), mysql()),
+    'database.type is immutable',
+  ],
+  'must be a non-negative Kubernetes quantity': async () => [
+    await refusal(instance(sqlite({ database: { type: 'sqlite', sqlite: { size: '-1Gi' } } }))),
+    'must be a non-negative Kubernetes quantity',
+  ],
+  'database.sqlite.size can only grow': async () => [
+    await refusedUpdate(
+      sqlite({ database: { type: 'sqlite', sqlite: { size: '2Gi' } } }),
+      sqlite({ database: { type: 'sqlite', sqlite: { size: '1Gi' } } }),
+    ),
+    'database.sqlite.size can only grow',
+  ],
+  'database.sqlite.storageClassName is immutable': async () => [
+    await refusedUpdate(
+      sqlite({ database: { type: 'sqlite', sqlite: { storageClassName: 'fast' } } }),
+      sqlite({ database: { type: 'sqlite', sqlite: { storageClassName: 'slow' } } }),
+    ),
+    'database.sqlite.storageClassName is immutable',
+  ],
+  'database.mysql.secretRef is required': async () => [
+    await refusal(instance(mysql({ database: { type: 'mysql' } }))),
+    'database.mysql.secretRef is required when database.type is mysql',
+  ],
+  'database.mysql must not be set': async () => [
+    await refusal(
+      instance(sqlite({ database: { type: 'sqlite', mysql: { secretRef: { name: 'db' } } } })),
+    ),
+    'database.mysql must not be set when database.type is sqlite',
+  ],
+  'database.sqlite must not be set': async () => [
+    await refusal(
+      instance(
+        mysql({ database: { type: 'mysql', mysql: { secretRef: { name: 'db' } }, sqlite: {} } }),
+      ),
+    ),
+    'database.sqlite must not be set when database.type is mysql',
+  ],
+  'lifecycle.seed is limited': async () => [
+    await refusal(
+      instance(
+        mysql({
+          lifecycle: {
+            seed: { enabled: true, users: 100000, padsPerUser: 100, notesPerPad: 1000 },
+          },
+        }),
+      ),
+    ),
+    'lifecycle.seed is limited to 10,000,000 notes',
+  ],
+  'resources.requests.cpu must be less than or equal': async () => [
+    await refusal(instance(mysql({ resources: { requests: { cpu: '2' }, limits: { cpu: '1' } } }))),
+    'resources.requests.cpu must be less than or equal to resources.limits.cpu',
+  ],
+  'resources.requests.memory must be less than or equal': async () => [
+    await refusal(
+      instance(mysql({ resources: { requests: { memory: '1Gi' }, limits: { memory: '512Mi' } } })),
+    ),
+    'resources.requests.memory must be less than or equal to resources.limits.memory',
+  ],
+  'a sqlite instance runs exactly one replica': async () => [
+    await refusal(instance(sqlite({ replicas: 2 }))),
+    'a sqlite instance runs exactly one replica',
+  ],
+  'autoscaling needs database.type mysql': async () => [
+    await refusal(instance(sqlite({ autoscaling: { enabled: true } }))),
+    'autoscaling needs database.type mysql',
+  ],
+  'lifecycle.onDeploy wipe deletes all data': async () => [
+    await refusal(instance(mysql({ environment: 'production', lifecycle: { onDeploy: 'wipe' } }))),
+    'lifecycle.onDeploy wipe deletes all data on every deployment and is refused for environment production',
+  ],
+  'lifecycle.seed needs database.type mysql': async () => [
+    await refusal(instance(sqlite({ lifecycle: { seed: { enabled: true } } }))),
+    'lifecycle.seed needs database.type mysql',
+  ],
+  'lifecycle.seed loads generated data': async () => [
+    await refusal(
+      instance(mysql({ environment: 'production', lifecycle: { seed: { enabled: true } } })),
+    ),
+    'lifecycle.seed loads generated data and is refused for environment production',
+  ],
+  'autoscaling needs resources.requests.cpu': async () => [
+    await refusal(
+      instance(
+        mysql({ autoscaling: { enabled: true }, resources: { requests: { memory: '256Mi' } } }),
+      ),
+    ),
+    'autoscaling needs resources.requests.cpu',
+  ],
+  'availability.minAvailable must be lower': async () => [
+    await refusal(instance(mysql({ replicas: 2, availability: { minAvailable: 2 } }))),
+    'availability.minAvailable must be lower than the smallest replica count',
+  ],
+  'metadata.name must be at most 40 characters': async () => [
+    await refusal(instance(mysql(), `n${'x'.repeat(40)}`)),
+    'metadata.name must be at most 40 characters',
+  ],
+};
+
+/** Every message / messageExpression of x-kubernetes-validations in the committed CRD. */
+function crdRuleMessages(): string[] {
+  const crd = parseManifests(
+    readFileSync(`${repoRoot}crds/notejam.io_notejaminstances.yaml`, 'utf8'),
+  )[0];
+  const messages = new Set<string>();
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) return node.forEach(visit);
+    if (node === null || typeof node !== 'object') return;
+    for (const [key, value] of Object.entries(node)) {
+      if (key === 'x-kubernetes-validations') {
+        for (const rule of value as Array<{ message?: string; messageExpression?: string }>) {
+          messages.add(rule.message ?? rule.messageExpression ?? '');
+        }
+      } else {
+        visit(value);
+      }
+    }
+  };
+  visit(crd);
+  return [...messages];
+}
+
+beforeAll(async () => {
+  admin = adminClient(await sharedControlPlane());
+  await installCrd(admin);
+  await ensureNamespace(admin, namespace);
+}, 180_000);
+
+afterAll(async () => {
+  await admin?.close();
+});
+
+describe('NotejamInstance validation by the API server', () => {
+  it('has a refusal case for every CEL rule of the CRD', () => {
+    const uncovered = crdRuleMessages().filter(
+      (message) => !Object.keys(cases).some((key) => message.startsWith(key)),
+    );
+    expect(uncovered).toEqual([]);
+  });
+
+  it.each(Object.keys(cases))(
+    'refuses an instance breaking "%s" with its message',
+    async (rule) => {
+      const [message, expected] = await cases[rule]();
+      expect(message).toContain(expected);
+    },
+  );
+
+  it('accepts the samples', async () => {
+    for (const environment of ['dev', 'test', 'prod']) {
+      const objects = kustomize(`samples/${environment}`);
+      await applyAll(admin, objects);
+      const sample = objects.find((object) => object.kind === 'NotejamInstance');
+      const stored = await admin.get(
+        types.instance,
+        sample?.metadata?.namespace,
+        sample?.metadata?.name ?? '',
+      );
+      expect(stored.metadata?.uid).toBeTruthy();
+    }
+  });
+
+  it('fills the defaults in, so the operator never writes spec', async () => {
+    await admin.apply(types.instance, instance(sqlite(), 'defaults'), {
+      fieldManager,
+      force: true,
+    });
+    const stored = await admin.get<KubernetesObject & { spec: Record<string, unknown> }>(
+      types.instance,
+      namespace,
+      'defaults',
+    );
+    expect(stored.spec).toMatchObject({
+      replicas: 1,
+      autoscaling: { enabled: false },
+      lifecycle: { onDeploy: 'migrate' },
+      monitoring: { serviceMonitor: false },
+    });
+  });
+});
