@@ -3,7 +3,8 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { loadAllYaml, type KubernetesObject } from '@kubernetes/client-node';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { parseAllDocuments } from 'yaml';
 
 export const repoRoot = path.resolve(import.meta.dirname, '../../..');
 
@@ -60,11 +61,18 @@ export function runOk(
   return result.stdout;
 }
 
-/** Every object of a multi-document YAML text (empty documents dropped). */
+/**
+ * Every object of a multi-document YAML text, exactly as written (empty documents dropped).
+ * Not client-node's loadAllYaml: it maps known kinds onto its models and silently drops
+ * fields they do not declare, which would hide the very typos these tests look for.
+ */
 export function parseObjects(yaml: string): KubernetesObject[] {
-  return (loadAllYaml(yaml) as unknown[]).filter(
-    (document): document is KubernetesObject => typeof document === 'object' && document !== null,
-  );
+  return parseAllDocuments(yaml)
+    .map((document) => {
+      if (document.errors.length > 0) throw new Error(document.errors.map(String).join('\n'));
+      return document.toJS() as unknown;
+    })
+    .filter((object): object is KubernetesObject => typeof object === 'object' && object !== null);
 }
 
 /** Directories under config/ that kustomize can build (they hold a kustomization.yaml). */
