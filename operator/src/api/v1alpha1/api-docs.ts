@@ -102,7 +102,7 @@ export function renderApiDocs(): string {
     '',
     instanceSchema.description!,
     '',
-    `Namespaced. Plural \`${plural}\`, short name ${shortNames.map((n) => `\`${n}\``).join(', ')}, categories ${categories.map((c) => `\`${c}\``).join(', ')}. `,
+    `Namespaced. Plural \`${plural}\`, short name ${shortNames.map((n) => `\`${n}\``).join(', ')}, categories ${categories.map((c) => `\`${c}\``).join(', ')}.`,
     'Defaults are applied by the API server, so `kubectl get -o yaml` shows the effective spec; the operator never writes to `spec`.',
     'Examples: [`samples/`](../samples/).',
     '',
