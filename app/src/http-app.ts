@@ -36,7 +36,7 @@ export async function createHttpApp(
   logger: Logger,
 ): Promise<HttpApp> {
   const sessionStore = new DatabaseSessionStore(dataSource, config.sessionIdleSeconds * 1000);
-  const metrics = new Metrics();
+  const metrics = new Metrics(config.database.type);
   const lifecycle = new Lifecycle();
   const views = new Views();
   const app = await NestFactory.create<NestExpressApplication>(

@@ -567,6 +567,16 @@ describe.each(DATABASE_KINDS)('Notejam pages on %s', (kind) => {
       expect(metrics.text).toMatch(/notejam_notes_created_total [1-9]/);
       expect(metrics.text).toMatch(/notejam_signups_total [1-9]/);
       expect(metrics.text).not.toMatch(/route="\/notes\/\d+/);
+      if (kind === 'mysql') {
+        expect(metrics.text).toMatch(
+          /notejam_db_query_duration_seconds_count\{outcome="ok"\} [1-9]/,
+        );
+        expect(metrics.text).toMatch(
+          /notejam_db_pool_acquire_duration_seconds_count\{outcome="ok"\} [1-9]/,
+        );
+      } else {
+        expect(metrics.text).not.toContain('notejam_db_query_duration_seconds');
+      }
     });
 
     it('honours an incoming request id', async () => {

@@ -1,4 +1,4 @@
-import { Global, Module, type DynamicModule } from '@nestjs/common';
+import { Global, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import { Metrics } from '../metrics/metrics';
 import { HealthController } from './health.controller';
 import { Lifecycle } from './lifecycle';
@@ -6,7 +6,13 @@ import { Lifecycle } from './lifecycle';
 /** Probes and metrics; Metrics is global so features can count business events. */
 @Global()
 @Module({})
-export class HealthModule {
+export class HealthModule implements OnApplicationShutdown {
+  constructor(private readonly metrics: Metrics) {}
+
+  onApplicationShutdown(): void {
+    this.metrics.stop();
+  }
+
   static forRoot(metrics: Metrics, lifecycle: Lifecycle): DynamicModule {
     return {
       module: HealthModule,

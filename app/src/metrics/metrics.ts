@@ -1,5 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { observeMysqlDriver } from './database-metrics';
 
 /** The app's Prometheus registry: process defaults, HTTP timings and business counters. */
 export class Metrics {
@@ -25,8 +26,17 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  constructor() {
+  private readonly stopDatabaseMetrics: () => void;
+
+  constructor(databaseType: 'sqlite' | 'mysql') {
     collectDefaultMetrics({ register: this.registry });
+    this.stopDatabaseMetrics =
+      databaseType === 'mysql' ? observeMysqlDriver(this.registry) : () => undefined;
+  }
+
+  /** Stops observing the database driver (its tracing channels are process-wide). */
+  stop(): void {
+    this.stopDatabaseMetrics();
   }
 
   /** Times every request; the label is the matched route template, never the raw URL. */
