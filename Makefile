@@ -16,7 +16,7 @@ export TEST_MYSQL_URL ?= mysql://notejam:notejam@127.0.0.1:3306
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
 
-node_modules/.package-lock.json: package-lock.json package.json app/package.json operator/package.json
+node_modules/.package-lock.json: package-lock.json package.json app/package.json operator/package.json monitoring/package.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
@@ -70,10 +70,26 @@ oci-registry: ## build once (or reuse) the OCI distribution registry the operato
 	@hack/oci-registry.sh >/dev/null
 
 .PHONY: test
-test: install mariadb chromium envtest-assets oci-registry delivery-tools ## the whole test suite (sets up everything it needs)
+test: install mariadb chromium envtest-assets oci-registry delivery-tools monitoring-tools ## the whole test suite (sets up everything it needs)
 	npm run lint
 	npm run build
 	npm test
+
+# --- Monitoring: dashboards and alert rules (config/monitoring, tested in monitoring/) -------
+# promtool (Prometheus' rule checker and unit-test runner) is built once from the Go module
+# proxy into ~/.cache/notejam/tools by hack/monitoring-tools.sh.
+.PHONY: monitoring-tools
+monitoring-tools: ## build once (or reuse) promtool for the alert rule unit tests
+	@hack/monitoring-tools.sh promtool >/dev/null
+
+.PHONY: monitoring-test
+monitoring-test: install monitoring-tools envtest-assets ## promtool rule tests, dashboards, metrics consistency with the app and operator
+	npm run build
+	npm test -w monitoring
+
+.PHONY: dashboards
+dashboards: install ## regenerate the Grafana JSON in config/monitoring/dashboards from monitoring/src/dashboards
+	npm run generate -w monitoring
 
 # --- Delivery: images, Helm chart, kustomize, Argo CD, CI workflows, kind ---------------
 # helm, actionlint and gopher-lua (Argo CD's Lua VM) are built once from the Go module

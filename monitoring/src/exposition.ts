@@ -1,0 +1,35 @@
+// Reads Prometheus' text exposition format (what /metrics returns): which series names a
+// target exposes and which labels each carries.
+export interface Exposition {
+  /** Series names: a histogram `x` exposes `x_bucket`, `x_sum` and `x_count`. */
+  names: Set<string>;
+  /** Label names seen on samples, per series name. */
+  labels: Map<string, Set<string>>;
+}
+
+const suffixesByType: Record<string, string[]> = {
+  histogram: ['_bucket', '_sum', '_count'],
+  summary: ['', '_sum', '_count'],
+  gaugehistogram: ['_bucket', '_gsum', '_gcount'],
+};
+
+export function parseExposition(text: string): Exposition {
+  const names = new Set<string>();
+  const labels = new Map<string, Set<string>>();
+  for (const line of text.split('\n')) {
+    const type = /^# TYPE (\S+) (\S+)$/.exec(line);
+    if (type) {
+      for (const suffix of suffixesByType[type[2]] ?? ['']) names.add(`${type[1]}${suffix}`);
+      continue;
+    }
+    if (line === '' || line.startsWith('#')) continue;
+    const sample = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s/.exec(line);
+    if (!sample) throw new Error(`not a sample line: ${line}`);
+    names.add(sample[1]);
+    const seen = labels.get(sample[1]) ?? new Set<string>();
+    for (const label of (sample[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="(?:[^"\\]|\\.)*"/g))
+      seen.add(label[1]);
+    labels.set(sample[1], seen);
+  }
+  return { names, labels };
+}

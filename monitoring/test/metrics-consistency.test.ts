@@ -1,0 +1,385 @@
+// Every metric a dashboard or an alert uses is one that really exists, with the labels the
+// query matches on, so dashboards, alerts and code cannot drift apart:
+// - the app's series: from the /metrics of the built app, started on a temporary SQLite
+//   database and sent a few requests;
+// - the operator's series: from the /metrics of the built operator process, running against
+//   the test control plane (operator/test/envtest/) and reconciling a NotejamInstance;
+// - kube-state-metrics' series: its documented standard series and the custom-resource
+//   series our configuration defines, that configuration checked against the CRD;
+// - recording rules: names our PrometheusRules record; `up`: Prometheus' own.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parse } from 'yaml';
+import { parseExposition, type Exposition } from '../src/exposition.ts';
+import { kubeStateMetricsSeries, kubeStateMetricsValues } from '../src/kube-state-metrics.ts';
+import {
+  dashboardExpressions,
+  loadDashboards,
+  loadPrometheusRules,
+  recordedNames,
+  repoRoot,
+  ruleExpressions,
+  type Expression,
+} from '../src/manifests.ts';
+import { selectors, withGrafanaVariablesResolved, type Selector } from '../src/promql.ts';
+
+/** Labels Prometheus attaches to every series of a target (ServiceMonitor discovery). */
+const targetLabels = new Set([
+  'job',
+  'instance',
+  'namespace',
+  'pod',
+  'service',
+  'container',
+  'endpoint',
+]);
+/** The job of the operator's metrics Service (charts/notejam-operator, config/manager). */
+const operatorJob = 'notejam-operator-metrics';
+
+const rules = loadPrometheusRules();
+const expressions: Expression[] = [
+  ...ruleExpressions(rules),
+  ...dashboardExpressions(loadDashboards()),
+];
+const recorded = recordedNames(rules);
+
+const processes: ChildProcess[] = [];
+let workDir: string;
+let stopControlPlane: (() => Promise<void>) | undefined;
+let app: Exposition;
+let operator: Exposition;
+
+beforeAll(async () => {
+  workDir = mkdtempSync(join(tmpdir(), 'notejam-metrics-'));
+  // Both run to the end, so afterAll stops whatever either started.
+  const [appScrape, operatorScrape] = await Promise.allSettled([scrapeApp(), scrapeOperator()]);
+  if (appScrape.status === 'rejected') throw appScrape.reason;
+  if (operatorScrape.status === 'rejected') throw operatorScrape.reason;
+  [app, operator] = [appScrape.value, operatorScrape.value];
+}, 300_000);
+
+afterAll(async () => {
+  await Promise.all(processes.map(stopProcess));
+  await stopControlPlane?.();
+  rmSync(workDir, { recursive: true, force: true });
+}, 60_000);
+
+type Source = 'app' | 'operator' | 'kube-state-metrics' | 'recording rule' | 'prometheus';
+
+/** Which component a selector reads from: decided by its name and the job it matches. */
+function sourceOf(selector: Selector): Source {
+  if (recorded.has(selector.name)) return 'recording rule';
+  if (selector.name === 'up') return 'prometheus';
+  if (selector.matchers.some((m) => m.label === 'job' && m.op === '=' && m.value === operatorJob))
+    return 'operator';
+  if (kubeStateMetricsSeries().has(selector.name)) return 'kube-state-metrics';
+  return 'app';
+}
+
+function seriesOf(source: Source): Map<string, Set<string>> | undefined {
+  if (source === 'app') return withNames(app);
+  if (source === 'operator') return withNames(operator);
+  if (source === 'kube-state-metrics') return kubeStateMetricsSeries();
+  return undefined;
+}
+
+/** Label names per series name, with an empty set for series exposed without samples. */
+function withNames(exposition: Exposition): Map<string, Set<string>> {
+  return new Map(
+    [...exposition.names].map((name) => [name, exposition.labels.get(name) ?? new Set<string>()]),
+  );
+}
+
+const cases = expressions.flatMap(({ where, expr }) =>
+  selectors(withGrafanaVariablesResolved(expr)).map(
+    (selector) => [where, selector.name, selector] as const,
+  ),
+);
+
+describe('metrics used by dashboards and alerts', () => {
+  it.each(cases)('%s: %s exists with the labels it matches on', (_where, name, selector) => {
+    const source = sourceOf(selector);
+    const series = seriesOf(source);
+    if (!series) {
+      expect(['recording rule', 'prometheus']).toContain(source);
+      return;
+    }
+    const labels = series.get(name);
+    if (!labels) throw new Error(`${name} is not exposed by the ${source}`);
+    const unknown = selector.matchers
+      .map((m) => m.label)
+      .filter((l) => !targetLabels.has(l) && !labels.has(l));
+    expect({ name, source, unknownLabels: unknown }).toEqual({ name, source, unknownLabels: [] });
+  });
+
+  it('include the app and the operator, so both scrapes matter', () => {
+    const sources = new Set(cases.map(([, , selector]) => sourceOf(selector)));
+    expect([...sources].sort()).toEqual([
+      'app',
+      'kube-state-metrics',
+      'operator',
+      'prometheus',
+      'recording rule',
+    ]);
+  });
+
+  it('recorded series are used by an alert or a dashboard', () => {
+    const used = new Set(cases.map(([, name]) => name));
+    expect([...recorded].filter((name) => !used.has(name))).toEqual([]);
+  });
+
+  it('the check can fail: a misspelled metric or label is reported', () => {
+    const [misspelled] = selectors('http_request_duration_second_count{route="/"}');
+    expect(seriesOf(sourceOf(misspelled))?.has(misspelled.name)).toBe(false);
+    const [wrongLabel] = selectors('http_request_duration_seconds_count{status_code="500"}');
+    expect(seriesOf(sourceOf(wrongLabel))?.get(wrongLabel.name)?.has('status_code')).toBe(false);
+  });
+});
+
+describe('kube-state-metrics configuration', () => {
+  const crd = parse(
+    readFileSync(join(repoRoot, 'crds/notejam.io_notejaminstances.yaml'), 'utf8'),
+  ) as {
+    spec: {
+      group: string;
+      names: { kind: string };
+      versions: { name: string; schema: { openAPIV3Schema: Schema } }[];
+    };
+  };
+  const values = kubeStateMetricsValues();
+  const [resource] = values.customResourceState.config.spec.resources;
+  const version = crd.spec.versions.find((v) => v.name === resource.groupVersionKind.version);
+
+  it('describes the NotejamInstance kind and version of the CRD', () => {
+    expect(values.customResourceState.enabled).toBe(true);
+    expect(resource.groupVersionKind).toEqual({
+      group: crd.spec.group,
+      version: version?.name,
+      kind: crd.spec.names.kind,
+    });
+  });
+
+  it('reads only fields the CRD defines', () => {
+    const schema = version!.schema.openAPIV3Schema;
+    const paths: string[][] = [...Object.values(resource.labelsFromPath)];
+    for (const metric of resource.metrics) {
+      const each = metric.each;
+      if (each.type === 'Info') paths.push(...Object.values(each.info.labelsFromPath));
+      if (each.type === 'StateSet') paths.push(each.stateSet.path);
+      if (each.type === 'Gauge') {
+        paths.push(each.gauge.path);
+        const items = [
+          ...Object.values(each.gauge.labelsFromPath ?? {}),
+          ...(each.gauge.valueFrom ? [each.gauge.valueFrom] : []),
+        ];
+        paths.push(...items.map((p) => [...each.gauge.path, '[]', ...p]));
+      }
+    }
+    const missing = paths
+      .filter((path) => path[0] !== 'metadata' && !schemaHas(schema, path))
+      .map((p) => p.join('.'));
+    expect(missing).toEqual([]);
+  });
+
+  it('lists exactly the phases of the CRD', () => {
+    const phase = resource.metrics.find((m) => m.each.type === 'StateSet');
+    const statusPhase = version!.schema.openAPIV3Schema.properties!.status.properties!.phase;
+    expect(phase?.each.type === 'StateSet' && phase.each.stateSet.list).toEqual(statusPhase.enum);
+  });
+});
+
+interface Schema {
+  properties?: Record<string, Schema>;
+  items?: Schema;
+  enum?: string[];
+}
+
+/** Whether a field path exists in an OpenAPI schema; `[]` steps into array items. */
+function schemaHas(schema: Schema, path: string[]): boolean {
+  let node: Schema | undefined = schema;
+  for (const step of path) node = step === '[]' ? node?.items : node?.properties?.[step];
+  return node !== undefined;
+}
+
+// --- the app -----------------------------------------------------------------------------
+
+async function scrapeApp(): Promise<Exposition> {
+  const cli = join(repoRoot, 'app/dist/cli.js');
+  if (!existsSync(cli))
+    throw new Error(`${cli} is missing: build first (npm run build, part of make test)`);
+  const port = await freePort();
+  const env = {
+    ...process.env,
+    NODE_ENV: 'test',
+    DB_TYPE: 'sqlite',
+    DB_PATH: join(workDir, 'notejam.sqlite'),
+    PORT: String(port),
+    LOG_LEVEL: 'warn',
+  };
+  const migrate = spawnSync(process.execPath, [cli, 'migrate'], { env, encoding: 'utf8' });
+  if (migrate.status !== 0)
+    throw new Error(`app migrate failed:\n${migrate.stdout}${migrate.stderr}`);
+  const logs = startProcess(process.execPath, [cli, 'serve'], env);
+  const base = `http://127.0.0.1:${port}`;
+  await waitFor(
+    'the app to answer /healthz',
+    async () => (await fetch(`${base}/healthz`)).ok,
+    logs,
+  );
+  // Pages, a form post without its CSRF token, an unknown URL and the probes: every status
+  // class and route kind the dashboards break down by.
+  for (const path of [
+    '/',
+    '/signin/',
+    '/signup/',
+    '/forgot-password/',
+    '/notes/1/',
+    '/no-such-page',
+    '/readyz',
+    '/healthz',
+  ]) {
+    await fetch(`${base}${path}`, { redirect: 'manual' });
+  }
+  await fetch(`${base}/signin/`, {
+    method: 'POST',
+    redirect: 'manual',
+    body: new URLSearchParams({ email: 'a@b.c' }),
+  });
+  return parseExposition(await (await fetch(`${base}/metrics`)).text());
+}
+
+// --- the operator --------------------------------------------------------------------------
+
+interface ControlPlaneModule {
+  startControlPlane(): Promise<{ admin(): unknown; stop(): Promise<void> }>;
+  writeKubeConfig(kubeConfig: unknown, dir: string): string;
+}
+
+async function scrapeOperator(): Promise<Exposition> {
+  const main = join(repoRoot, 'operator/dist/main.js');
+  if (!existsSync(main))
+    throw new Error(`${main} is missing: build first (npm run build, part of make test)`);
+  // Loaded by path at run time: the control plane harness belongs to the operator's tests.
+  const harness = (await import(
+    pathToFileURL(join(repoRoot, 'operator/test/envtest/control-plane.ts')).href
+  )) as ControlPlaneModule;
+  const plane = await harness.startControlPlane();
+  stopControlPlane = () => plane.stop();
+  const kubeconfig = harness.writeKubeConfig(plane.admin(), workDir);
+  kubectl(kubeconfig, [
+    'apply',
+    '--server-side',
+    '-f',
+    join(repoRoot, 'crds/notejam.io_notejaminstances.yaml'),
+  ]);
+  kubectl(kubeconfig, [
+    'wait',
+    '--for=condition=Established',
+    '--timeout=60s',
+    'crd/notejaminstances.notejam.io',
+  ]);
+
+  const [metricsPort, healthPort] = [await freePort(), await freePort()];
+  const logs = startProcess(process.execPath, [main], {
+    ...process.env,
+    KUBECONFIG: kubeconfig,
+    METRICS_PORT: String(metricsPort),
+    HEALTH_PORT: String(healthPort),
+    // One process: it leads without a Lease and still reports leader_election_master_status.
+    LEADER_ELECTION: 'false',
+    LOG_LEVEL: 'warn',
+  });
+  const instance = join(workDir, 'instance.yaml');
+  writeFileSync(
+    instance,
+    JSON.stringify({
+      apiVersion: 'notejam.io/v1alpha1',
+      kind: 'NotejamInstance',
+      metadata: { name: 'notejam', namespace: 'default' },
+      spec: { image: 'registry.invalid/notejam:1.0', environment: 'development' },
+    }),
+  );
+  kubectl(kubeconfig, ['apply', '--server-side', '-f', instance]);
+
+  const url = `http://127.0.0.1:${metricsPort}/metrics`;
+  let text = '';
+  // Until the instance has been reconciled and the leader is known: their series exist.
+  await waitFor(
+    'the operator to reconcile the NotejamInstance',
+    async () => {
+      text = await (await fetch(url)).text();
+      return (
+        /^controller_runtime_reconcile_total\{/m.test(text) &&
+        /^leader_election_master_status\{/m.test(text)
+      );
+    },
+    logs,
+  );
+  return parseExposition(text);
+}
+
+function kubectl(kubeconfig: string, args: string[]): void {
+  const result = spawnSync('kubectl', ['--kubeconfig', kubeconfig, ...args], { encoding: 'utf8' });
+  if (result.status !== 0)
+    throw new Error(`kubectl ${args.join(' ')} failed:\n${result.stdout}${result.stderr}`);
+}
+
+// --- processes ---------------------------------------------------------------------------
+
+/** Starts a child process; returns a function giving its output so far, for error messages. */
+function startProcess(command: string, args: string[], env: NodeJS.ProcessEnv): () => string {
+  const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  processes.push(child);
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)));
+  child.stderr?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)));
+  return () => `${args.join(' ')} (exit code ${child.exitCode ?? 'none yet'}):\n${output}`;
+}
+
+async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+async function waitFor(
+  what: string,
+  check: () => Promise<boolean>,
+  logs: () => string,
+  timeoutMs = 120_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      if (await check()) return;
+      lastError = undefined;
+    } catch (error) {
+      lastError = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`timed out waiting for ${what} (last error: ${String(lastError)}); ${logs()}`);
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address
+          ? resolve(address.port)
+          : reject(new Error('no port')),
+      );
+    });
+  });
+}
