@@ -134,3 +134,8 @@ e2e: install ## end-to-end suite against the current kube context (after make de
 .PHONY: kind-down
 kind-down: ## delete the kind cluster
 	"$$(hack/delivery-tools.sh kind)" delete cluster --name $(KIND_CLUSTER)
+
+# --- Operator (issue 4) -------------------------------------------------------------------
+.PHONY: bench-operator
+bench-operator: build envtest-assets ## operator benchmark on the test control plane (results: docs/benchmarks.md)
+	node --experimental-transform-types --import ./bench/operator/ts-hooks.mjs bench/operator/operator-bench.mts
