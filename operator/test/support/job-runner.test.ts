@@ -15,6 +15,7 @@ import {
   jobOutcome,
   jobPodSelector,
   lifecycleJob,
+  type JobKind,
 } from '../../src/controllers/notejam/jobs.js';
 import { sessionSecret } from '../../src/controllers/notejam/session-secret.js';
 import { sharedControlPlane } from '../envtest/control-plane.js';
@@ -152,24 +153,37 @@ describe('JobRunner', () => {
     });
   });
 
-  describe('with the operator’s migrate Job on MariaDB', () => {
+  describe('with the operator’s Jobs on MariaDB', () => {
     let database: TestMysqlDatabase;
+    const instance: NotejamInstance = {
+      apiVersion: 'notejam.io/v1alpha1',
+      kind: 'NotejamInstance',
+      metadata: { name: 'notejam', namespace, uid: '0d9c8f0e-2b1f-4a36-9f0e-6f1c1d2e3a4b' },
+      spec: withDefaults({
+        image: 'registry.example.com/notejam:v1',
+        environment: 'test',
+        database: { type: 'mysql', mysql: { secretRef: { name: 'notejam-db' } } },
+        lifecycle: {
+          onDeploy: 'migrate',
+          seed: { enabled: true, users: 3, padsPerUser: 2, notesPerPad: 2 },
+        },
+      }),
+    };
+    const revision = 'abcdef0123';
+
+    /** Creates the operator's Job for `kind` (picked up by the runner) and waits for it. */
+    async function runStep(kind: JobKind, attempt = 1): Promise<V1Job> {
+      const body = lifecycleJob(instance, kind, { image: instance.spec.image, revision, attempt });
+      body.metadata.labels['job-runner-test'] = 'yes';
+      const created = await batch.createNamespacedJob({ namespace, body });
+      await runner.finished(namespace, body.metadata.name, created.metadata!.uid);
+      return batch.readNamespacedJob({ namespace, name: body.metadata.name });
+    }
+    const count = async (table: string) =>
+      Number((await mysqlQuery(`SELECT COUNT(*) FROM ${table}`, database.name))[0]?.[0]);
+
     beforeAll(async () => {
       database = await createMysqlDatabase('notejam_job_runner');
-    });
-    afterAll(() => database?.drop());
-
-    it('resolves the Secret references and applies the schema', async () => {
-      const instance: NotejamInstance = {
-        apiVersion: 'notejam.io/v1alpha1',
-        kind: 'NotejamInstance',
-        metadata: { name: 'notejam', namespace, uid: '0d9c8f0e-2b1f-4a36-9f0e-6f1c1d2e3a4b' },
-        spec: withDefaults({
-          image: 'registry.example.com/notejam:v1',
-          environment: 'test',
-          database: { type: 'mysql', mysql: { secretRef: { name: 'notejam-db' } } },
-        }),
-      };
       await core.createNamespacedSecret({
         namespace,
         body: {
@@ -187,20 +201,47 @@ describe('JobRunner', () => {
         namespace,
         body: sessionSecret(instance, 'x'.repeat(40)),
       });
-      const body = lifecycleJob(instance, 'migrate', {
-        image: instance.spec.image,
-        revision: 'abcdef0123',
-      });
-      body.metadata.labels['job-runner-test'] = 'yes';
-      await batch.createNamespacedJob({ namespace, body });
+    });
+    afterAll(() => database?.drop());
 
-      const done = await finishedJob(body.metadata.name);
+    it('migrate resolves the Secret references and applies the schema', async () => {
+      const done = await runStep('migrate');
       expect(jobOutcome(done)).toMatchObject({ state: 'succeeded' });
       const tables = (await mysqlQuery('SHOW TABLES', database.name)).flat();
       expect(tables).toEqual(expect.arrayContaining(['migrations', 'users', 'pads', 'notes']));
-      expect((await mysqlQuery('SELECT COUNT(*) FROM migrations', database.name))[0]?.[0]).not.toBe(
-        '0',
-      );
+      expect(await count('migrations')).toBeGreaterThan(0);
+    });
+
+    it('seed loads the data set, and running it again (an operator retry) adds nothing', async () => {
+      expect(jobOutcome(await runStep('seed'))).toMatchObject({ state: 'succeeded' });
+      const sizes = {
+        users: await count('users'),
+        pads: await count('pads'),
+        notes: await count('notes'),
+      };
+      expect(sizes).toEqual({ users: 3, pads: 6, notes: 12 });
+
+      const name = lifecycleJob(instance, 'seed', { image: instance.spec.image, revision }).metadata
+        .name;
+      // Background, as the operator deletes: the default for Jobs (orphan) leaves a finalizer
+      // only the garbage collector removes, and the pods behind.
+      await batch.deleteNamespacedJob({ namespace, name, propagationPolicy: 'Background' });
+      expect(jobOutcome(await runStep('seed', 2))).toMatchObject({ state: 'succeeded' });
+      expect({
+        users: await count('users'),
+        pads: await count('pads'),
+        notes: await count('notes'),
+      }).toEqual(sizes);
+    });
+
+    it('wipe empties the database and leaves the schema in place', async () => {
+      expect(await count('notes')).toBeGreaterThan(0);
+      expect(jobOutcome(await runStep('wipe'))).toMatchObject({ state: 'succeeded' });
+      expect({ users: await count('users'), notes: await count('notes') }).toEqual({
+        users: 0,
+        notes: 0,
+      });
+      expect(await count('migrations')).toBeGreaterThan(0);
     });
   });
 

@@ -40,6 +40,7 @@ const terminationMessageLines = 80;
 export interface JobRun {
   namespace: string;
   name: string;
+  uid: string;
   succeeded: boolean;
   /** The exit code of each attempt (null when killed by the deadline). */
   exitCodes: (number | null)[];
@@ -67,6 +68,8 @@ export interface JobRunnerOptions {
   beforeRun?: (job: V1Job) => Promise<void>;
   onFinished?: (run: JobRun) => void;
 }
+
+type Outcome = { run: JobRun } | { error: Error };
 
 interface RunState {
   processes: Set<ChildProcess>;
@@ -99,12 +102,14 @@ export class JobRunner {
   private readonly batch: BatchV1Api;
   private readonly core: CoreV1Api;
   private readonly runs = new Map<string, RunState>();
-  private readonly results = new Map<string, JobRun>();
-  private readonly errors = new Map<string, Error>();
-  private readonly waiters = new Map<
-    string,
-    { resolve: (run: JobRun) => void; reject: (error: Error) => void }[]
-  >();
+  /** Finished runs by Job uid, in the order they finished. */
+  private readonly outcomes = new Map<string, { key: string; outcome: Outcome }>();
+  private waiters: {
+    key: string;
+    uid: string | undefined;
+    resolve: (run: JobRun) => void;
+    reject: (error: Error) => void;
+  }[] = [];
   private watchAbort: AbortController | undefined;
   private stopped = false;
   private loop: Promise<void> | undefined;
@@ -134,31 +139,31 @@ export class JobRunner {
 
   /**
    * The outcome of a Job run by this runner, once it is finished; rejected when the runner
-   * could not run it (e.g. a Secret the pod refers to is missing).
+   * could not run it (e.g. a Secret the pod refers to is missing). With `uid`, the run of
+   * exactly that Job object.
    */
-  finished(namespace: string, name: string): Promise<JobRun> {
+  finished(namespace: string, name: string, uid?: string): Promise<JobRun> {
     const key = keyOf(namespace, name);
-    const known = this.results.get(key);
-    if (known) return Promise.resolve(known);
-    const error = this.errors.get(key);
-    if (error) return Promise.reject(error);
-    return new Promise((resolve, reject) =>
-      this.waiters.set(key, [...(this.waiters.get(key) ?? []), { resolve, reject }]),
-    );
+    // The latest run of that name (a Job deleted and created again is a new run), or of that uid.
+    const known = [...this.outcomes]
+      .reverse()
+      .find(([runUid, run]) => run.key === key && (!uid || runUid === uid));
+    if (known) {
+      const outcome = known[1].outcome;
+      return 'run' in outcome ? Promise.resolve(outcome.run) : Promise.reject(outcome.error);
+    }
+    return new Promise((resolve, reject) => this.waiters.push({ key, uid, resolve, reject }));
   }
 
-  private settle(key: string, outcome: { run: JobRun } | { error: Error }): void {
-    if ('run' in outcome) {
-      this.results.set(key, outcome.run);
-      this.options.onFinished?.(outcome.run);
-    } else {
-      this.errors.set(key, outcome.error);
-    }
-    for (const waiter of this.waiters.get(key) ?? []) {
+  private settle(uid: string, key: string, outcome: Outcome): void {
+    this.outcomes.set(uid, { key, outcome });
+    if ('run' in outcome) this.options.onFinished?.(outcome.run);
+    this.waiters = this.waiters.filter((waiter) => {
+      if (waiter.key !== key || (waiter.uid && waiter.uid !== uid)) return true;
       if ('run' in outcome) waiter.resolve(outcome.run);
       else waiter.reject(outcome.error);
-    }
-    this.waiters.delete(key);
+      return false;
+    });
   }
 
   private async relist(): Promise<string | undefined> {
@@ -221,7 +226,7 @@ export class JobRunner {
       // A Job deleted mid-run, or the runner stopped: nothing left to report to.
       if (state.cancelled || this.stopped) return;
       const cause = error instanceof Error ? error : new Error(String(error));
-      this.settle(keyOf(namespace, name), {
+      this.settle(uid, keyOf(namespace, name), {
         error: new Error(`the job runner could not run ${namespace}/${name}: ${cause.message}`, {
           cause,
         }),
@@ -318,12 +323,13 @@ export class JobRunner {
     const result: JobRun = {
       namespace,
       name,
+      uid: job.metadata!.uid!,
       succeeded: !failure,
       exitCodes,
       logTail: tail,
       ...(failure ? { reason: failure.reason } : {}),
     };
-    this.settle(keyOf(namespace, name), { run: result });
+    this.settle(result.uid, keyOf(namespace, name), { run: result });
   }
 
   /** One pod: created like the Job controller does, run, and its status set like a kubelet. */
