@@ -50,12 +50,19 @@ const quiet = createLogger({ level: 'error' });
 let operator: ChildProcess | undefined;
 try {
   await installCrd(admin);
-  const kubeconfig = writeKubeConfig(await operatorIdentity(plane, admin), mkdtempSync(join(tmpdir(), 'notejam-bench-')));
+  const kubeconfig = writeKubeConfig(
+    await operatorIdentity(plane, admin),
+    mkdtempSync(join(tmpdir(), 'notejam-bench-')),
+  );
 
   // When each child was first seen, by kind/namespace/name.
   const firstSeen = new Map<string, number>();
   const watchers = childKinds.map((type) => {
-    const informer = new Informer(admin, { type, labelSelector: 'app.kubernetes.io/managed-by=notejam-operator' }, quiet);
+    const informer = new Informer(
+      admin,
+      { type, labelSelector: 'app.kubernetes.io/managed-by=notejam-operator' },
+      quiet,
+    );
     informer.on((event, object) => {
       const key = `${type.kind}/${object.metadata?.namespace}/${object.metadata?.name}`;
       if (event === 'added' && !firstSeen.has(key)) firstSeen.set(key, performance.now());
@@ -64,7 +71,9 @@ try {
     return informer;
   });
   const childrenOf = (namespace: string, name: string) =>
-    childKinds.map((type) => `${type.kind}/${namespace}/${type.kind === 'Secret' ? `${name}-session` : name}`);
+    childKinds.map(
+      (type) => `${type.kind}/${namespace}/${type.kind === 'Secret' ? `${name}-session` : name}`,
+    );
   const allSeenAt = (namespace: string, name: string) => {
     const times = childrenOf(namespace, name).map((key) => firstSeen.get(key));
     return times.every((time) => time !== undefined) ? Math.max(...(times as number[])) : undefined;
@@ -118,8 +127,15 @@ try {
   for (let i = 0; i < latencyRuns; i++) {
     const name = `latency-${i}`;
     const started = performance.now();
-    await admin.apply(types.instance, instance('bench-latency', name), { fieldManager, force: true });
-    const done = await waitFor(`children of ${name}`, () => allSeenAt('bench-latency', name), 30_000);
+    await admin.apply(types.instance, instance('bench-latency', name), {
+      fieldManager,
+      force: true,
+    });
+    const done = await waitFor(
+      `children of ${name}`,
+      () => allSeenAt('bench-latency', name),
+      30_000,
+    );
     latencies.push(done - started);
   }
   operator.kill('SIGTERM');
@@ -128,18 +144,27 @@ try {
   // 2. Cold start with 100 instances waiting.
   await ensureNamespace(admin, 'bench-cold');
   for (let i = 0; i < coldInstances; i++) {
-    await admin.apply(types.instance, instance('bench-cold', `cold-${i}`), { fieldManager, force: true });
+    await admin.apply(types.instance, instance('bench-cold', `cold-${i}`), {
+      fieldManager,
+      force: true,
+    });
   }
   const coldStart = performance.now();
   operator = startOperator();
   await waitFor(
     'every cold instance to converge',
     async () => {
-      for (let i = 0; i < coldInstances; i++) if (allSeenAt('bench-cold', `cold-${i}`) === undefined) return false;
-      const list = await admin.list<KubernetesObject & { status?: { observedGeneration?: number } }>(types.instance, {
+      for (let i = 0; i < coldInstances; i++)
+        if (allSeenAt('bench-cold', `cold-${i}`) === undefined) return false;
+      const list = await admin.list<
+        KubernetesObject & { status?: { observedGeneration?: number } }
+      >(types.instance, {
         namespace: 'bench-cold',
       });
-      return list.items.every((item) => item.status?.observedGeneration === item.metadata?.generation) || undefined;
+      return (
+        list.items.every((item) => item.status?.observedGeneration === item.metadata?.generation) ||
+        undefined
+      );
     },
     300_000,
   );
@@ -151,7 +176,8 @@ try {
   const steady = await metrics();
 
   const sorted = [...latencies].sort((a, b) => a - b);
-  const pick = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))].toFixed(0);
+  const pick = (q: number) =>
+    sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))].toFixed(0);
   const cpu = cpus();
   console.log(
     [

@@ -7,7 +7,12 @@ registerHooks({
     try {
       return nextResolve(specifier, context);
     } catch (err) {
-      if (err?.code !== 'ERR_MODULE_NOT_FOUND' || !specifier.startsWith('.') || !specifier.endsWith('.js')) throw err;
+      if (
+        err?.code !== 'ERR_MODULE_NOT_FOUND' ||
+        !specifier.startsWith('.') ||
+        !specifier.endsWith('.js')
+      )
+        throw err;
       return nextResolve(`${specifier.slice(0, -3)}.ts`, context);
     }
   },
