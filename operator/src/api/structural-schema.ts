@@ -19,13 +19,11 @@ export interface ValidationRule {
   fieldPath?: string;
   reason?:
     'FieldValueInvalid' | 'FieldValueForbidden' | 'FieldValueRequired' | 'FieldValueDuplicate';
-  /** Transition rules run on updates only when the old value exists. */
-  optionalOldSelf?: boolean;
 }
 
 /** The wire form of a structural schema node (the subset this project uses). */
 export interface OpenAPISchema {
-  type?: 'object' | 'array' | 'string' | 'integer' | 'number' | 'boolean';
+  type?: 'object' | 'array' | 'string' | 'integer' | 'boolean';
   description?: string;
   default?: unknown;
   enum?: readonly unknown[];
@@ -45,7 +43,6 @@ export interface OpenAPISchema {
   'x-kubernetes-int-or-string'?: true;
   'x-kubernetes-list-type'?: 'atomic' | 'set' | 'map';
   'x-kubernetes-list-map-keys'?: string[];
-  'x-kubernetes-map-type'?: 'atomic' | 'granular';
   'x-kubernetes-validations'?: ValidationRule[];
 }
 
