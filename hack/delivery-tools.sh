@@ -5,6 +5,7 @@
 #   hack/delivery-tools.sh helm          # prints the helm binary's path
 #   hack/delivery-tools.sh all           # builds every tool and module below
 #   hack/delivery-tools.sh argocd-crds   # prints the directory holding Argo CD's CRDs
+#   hack/delivery-tools.sh shellcheck    # Debian's shellcheck, installed with apt-get when missing
 #
 # Versions are pinned here and only here. glua is gopher-lua's interpreter: the Lua VM
 # Argo CD itself embeds, so our health check runs on the same VM and version as in Argo CD.
@@ -76,13 +77,18 @@ case "${1:-}" in
     module_files prometheus-operator-crds github.com/prometheus-operator/prometheus-operator \
       "$PROMETHEUS_OPERATOR_VERSION" example/prometheus-operator-crd
     ;;
+  shellcheck)
+    # Debian's: lints our scripts, and actionlint uses it for the workflows' run: steps.
+    command -v shellcheck >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq shellcheck >&2
+    command -v shellcheck
+    ;;
   all)
-    for tool in helm actionlint glua argocd-crds prometheus-operator-crds; do
+    for tool in helm actionlint glua shellcheck argocd-crds prometheus-operator-crds; do
       "$0" "$tool"
     done
     ;;
   *)
-    echo "usage: $0 helm|actionlint|glua|kind|argocd-crds|prometheus-operator-crds|all" >&2
+    echo "usage: $0 helm|actionlint|glua|shellcheck|kind|argocd-crds|prometheus-operator-crds|all" >&2
     exit 2
     ;;
 esac

@@ -11,8 +11,8 @@ fi
 base=$1 head=$2 base_repo=$3 head_repo=$4
 
 case "$base" in
-  test) allowed=dev ;;
-  prod) allowed=test ;;
+  test) allowed="dev" ;;
+  prod) allowed="test" ;;
   *)
     echo "promotion guard: '$base' is not a promotion branch; nothing to check"
     exit 0

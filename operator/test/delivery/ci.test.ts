@@ -25,6 +25,19 @@ describe('workflows', () => {
   });
 });
 
+describe('delivery scripts', () => {
+  it.each([
+    'hack/delivery-tools.sh',
+    'hack/image-tags.sh',
+    'hack/promotion-guard.sh',
+    'hack/kind/deploy.sh',
+  ])('%s passes shellcheck', (script) => {
+    const result = run(deliveryTool('shellcheck'), [repoPath(script)]);
+    expect(result.stdout + result.stderr).toBe('');
+    expect(result.status).toBe(0);
+  });
+});
+
 describe('promotion guard', () => {
   const verdict = (base: string, head: string, headRepository = repository) =>
     run(guard, [base, head, repository, headRepository]);

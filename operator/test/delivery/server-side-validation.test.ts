@@ -8,17 +8,19 @@
 // must not change what the operator's suites observe on the shared one.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startControlPlane, writeKubeConfig, type ControlPlane } from '../envtest/control-plane.js';
 import {
+  chartPath,
   chartValuesFiles,
   deliveryTool,
   helmTemplate,
   kustomize,
   kustomizeDirectories,
   objectId,
+  parseObjects,
   repoPath,
   run,
   runOk,
@@ -86,6 +88,11 @@ const sources: Array<[string, () => KubernetesObject[]]> = [
     `kustomize ${directory}`,
     () => kustomize(directory),
   ]),
+  // The kind workflow's own manifests (hack/kind/deploy.sh applies them).
+  [
+    'hack/kind/mariadb.yaml',
+    () => parseObjects(readFileSync(repoPath('hack/kind/mariadb.yaml'), 'utf8')),
+  ],
   ...['dev', 'test', 'prod'].map((environment): [string, () => KubernetesObject[]] => [
     `samples/${environment}`,
     () => sampleObjects(environment),
@@ -156,6 +163,28 @@ describe('server-side dry-run on the real API server', () => {
         applied: true,
       });
     }
+  });
+
+  it('installs the chart with helm (server-side dry run) and prints how to check it', () => {
+    const result = run(
+      deliveryTool('helm'),
+      [
+        'install',
+        'notejam-operator',
+        chartPath,
+        '--namespace',
+        'notejam-system',
+        '--dry-run=server',
+      ],
+      { env: { ...process.env, KUBECONFIG: kubeconfig } },
+    );
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('NOTES:');
+    expect(result.stdout).toContain('helm test notejam-operator -n notejam-system');
+    expect(result.stdout).toContain(
+      'kubectl -n notejam-system rollout status deployment/notejam-operator',
+    );
   });
 
   it('refuses a manifest with a misspelled field (the validation can fail)', () => {

@@ -17,7 +17,7 @@ export function readRepoFile(...segments: string[]): string {
 }
 
 export type DeliveryTool =
-  'helm' | 'actionlint' | 'glua' | 'argocd-crds' | 'prometheus-operator-crds';
+  'helm' | 'actionlint' | 'glua' | 'shellcheck' | 'argocd-crds' | 'prometheus-operator-crds';
 
 /** Path of a tool (or CRD directory) from hack/delivery-tools.sh, built into its cache on first use. */
 export function deliveryTool(name: DeliveryTool): string {
@@ -34,11 +34,12 @@ export interface CommandResult {
 export function run(
   command: string,
   args: string[],
-  options: { cwd?: string; input?: string } = {},
+  options: { cwd?: string; input?: string; env?: NodeJS.ProcessEnv } = {},
 ): CommandResult {
   const result = spawnSync(command, args, {
     cwd: options.cwd ?? repoRoot,
     input: options.input,
+    env: options.env ?? process.env,
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
   });
