@@ -19,7 +19,7 @@ interface NoteFormValues {
 }
 
 /** Rows of a note table with their sort links; shared by the all-notes and pad pages. */
-export function noteTable(notes: Note[], order: NoteOrder, basePath: string, now = new Date()) {
+function noteTable(notes: Note[], order: NoteOrder, basePath: string, now = new Date()) {
   const sortLink = (value: string) => `${basePath}?order=${value}`;
   return {
     notes: notes.map((note) => ({

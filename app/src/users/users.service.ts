@@ -13,10 +13,6 @@ export class UsersService {
     this.users = dataSource.getRepository(User);
   }
 
-  findById(id: number): Promise<User | null> {
-    return this.users.findOneBy({ id });
-  }
-
   findByEmail(email: string): Promise<User | null> {
     return this.users.findOneBy({ email: normalizeEmail(email) });
   }
