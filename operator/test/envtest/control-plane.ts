@@ -808,7 +808,7 @@ async function stopProcess(pid: number): Promise<void> {
   } catch {
     return; // gone already
   }
-  // A reaper needs at most ~15 s (5 s grace, 10 s for SIGKILLed processes to go).
+  // A reaper needs at most ~10 s (for SIGKILLed processes to be gone).
   const deadline = Date.now() + 30_000;
   while (alive()) {
     if (Date.now() > deadline) throw new Error(`the reaper ${pid} did not finish within 30 s`);
