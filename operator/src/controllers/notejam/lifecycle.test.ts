@@ -1,0 +1,209 @@
+import type { V1Job } from '@kubernetes/client-node';
+import { withDefaults } from '../../api/v1alpha1/defaults.js';
+import type { NotejamInstance, NotejamInstanceSpecInput } from '../../api/v1alpha1/types.js';
+import { attemptOf, lifecycleJob, seedKey, type JobKind } from './jobs.js';
+import { decideLifecycle, targetJobNames, type LifecycleObservation } from './lifecycle.js';
+
+const now = new Date('2026-03-01T12:00:00Z');
+const target = {
+  image: 'registry.example.com/notejam:v2@sha256:' + 'b'.repeat(64),
+  revision: 'bbbbbbbbbb',
+};
+const previous = {
+  image: 'registry.example.com/notejam:v1@sha256:' + 'a'.repeat(64),
+  revision: 'aaaaaaaaaa',
+};
+
+function instance(lifecycle: NotejamInstanceSpecInput['lifecycle'] = {}): NotejamInstance {
+  return {
+    apiVersion: 'notejam.io/v1alpha1',
+    kind: 'NotejamInstance',
+    metadata: {
+      name: 'notejam',
+      namespace: 'notejam-test',
+      uid: 'f7b0a4f6-55c4-4c1e-8d0e-1b2c3d4e5f60',
+    },
+    spec: withDefaults({
+      image: 'registry.example.com/notejam:v2',
+      environment: 'test',
+      replicas: 2,
+      database: { type: 'mysql', mysql: { secretRef: { name: 'notejam-db' } } },
+      lifecycle,
+    }),
+  };
+}
+const seeded = () =>
+  instance({ seed: { enabled: true, users: 10, padsPerUser: 2, notesPerPad: 3 } });
+
+/** The Job as the API returns it after the Job controller reported `state`. */
+function observed(
+  nj: NotejamInstance,
+  step: JobKind,
+  state: 'running' | 'succeeded' | 'failed',
+  options: { revision?: typeof target; attempt?: number; failedAt?: Date } = {},
+): V1Job {
+  const job: V1Job = lifecycleJob(nj, step, {
+    ...(options.revision ?? target),
+    attempt: options.attempt ?? 1,
+  });
+  const at = options.failedAt ?? now;
+  if (state === 'succeeded') {
+    job.status = { conditions: [{ type: 'Complete', status: 'True', lastTransitionTime: at }] };
+  } else if (state === 'failed') {
+    job.status = {
+      conditions: [
+        { type: 'FailureTarget', status: 'True', reason: 'BackoffLimitExceeded' },
+        {
+          type: 'Failed',
+          status: 'True',
+          reason: 'BackoffLimitExceeded',
+          message: 'Job has reached the specified backoff limit',
+          lastTransitionTime: at,
+        },
+      ],
+    };
+  } else {
+    job.status = { active: 1 };
+  }
+  return job;
+}
+
+const decide = (nj: NotejamInstance, jobs: V1Job[], extra: Partial<LifecycleObservation> = {}) =>
+  decideLifecycle({
+    instance: nj,
+    target,
+    jobs,
+    now,
+    deployedRevision: previous.revision,
+    ...extra,
+  });
+
+describe('decideLifecycle', () => {
+  it('does nothing when the target revision is the deployed one, even with its Jobs gone', () => {
+    expect(decide(seeded(), [], { deployedRevision: target.revision })).toEqual({
+      action: 'steady',
+    });
+  });
+
+  it('walks wipe, migrate, seed in order, one Job at a time', () => {
+    const nj = instance({ onDeploy: 'wipe', seed: { enabled: true } });
+    nj.spec.environment = 'development';
+    const first = decide(nj, []);
+    expect(first).toMatchObject({ action: 'create', phase: 'Wiping', completed: [] });
+    const wipe = observed(nj, 'wipe', 'succeeded');
+    expect(decide(nj, [wipe])).toMatchObject({
+      action: 'create',
+      phase: 'Migrating',
+      completed: [{ step: 'wipe' }],
+    });
+    const migrate = observed(nj, 'migrate', 'running');
+    expect(decide(nj, [wipe, migrate])).toMatchObject({
+      action: 'wait',
+      phase: 'Migrating',
+      job: migrate,
+    });
+    const migrated = observed(nj, 'migrate', 'succeeded');
+    const seeding = decide(nj, [wipe, migrated]);
+    expect(seeding).toMatchObject({ action: 'create', phase: 'Seeding' });
+    expect(
+      seeding.action === 'create' && seeding.job.spec?.template.spec?.containers[0]?.args?.[0],
+    ).toBe('seed');
+    const seed = observed(nj, 'seed', 'succeeded');
+    expect(decide(nj, [wipe, migrated, seed])).toEqual({
+      action: 'rollOut',
+      completed: [
+        { step: 'wipe', job: wipe },
+        { step: 'migrate', job: migrated },
+        { step: 'seed', job: seed },
+      ],
+    });
+  });
+
+  it('creates the new image’s migrate Job for a new revision of a migrating instance', () => {
+    const decision = decide(instance(), [
+      observed(instance(), 'migrate', 'succeeded', { revision: previous }),
+    ]);
+    expect(decision).toMatchObject({ action: 'create', phase: 'Migrating' });
+    expect(
+      decision.action === 'create' && decision.job.spec?.template.spec?.containers[0]?.image,
+    ).toBe(target.image);
+  });
+
+  it('rolls out a SQLite instance at once: its pod migrates its own volume', () => {
+    const sqlite = instance({ onDeploy: 'wipe' });
+    sqlite.spec.database = withDefaults({ image: 'x:1', database: { type: 'sqlite' } }).database;
+    expect(decide(sqlite, [])).toEqual({ action: 'rollOut', completed: [] });
+  });
+
+  it('lets a running step of an older revision finish before starting the new one', () => {
+    const older = observed(instance(), 'migrate', 'running', { revision: previous });
+    expect(decide(instance(), [older])).toEqual({
+      action: 'wait',
+      job: older,
+      phase: 'Migrating',
+      completed: [],
+    });
+  });
+
+  it('backs off after a failure, then retries the same name with the next attempt', () => {
+    const failed = observed(instance(), 'migrate', 'failed', {
+      attempt: 2,
+      failedAt: new Date(now.getTime() - 30_000),
+    });
+    expect(decide(instance(), [failed])).toEqual({
+      action: 'backOff',
+      job: failed,
+      step: 'migrate',
+      reason: 'BackoffLimitExceeded',
+      message: 'Job has reached the specified backoff limit',
+      retryAt: new Date(now.getTime() + 30_000), // attempt 2: 60 s after the failure
+      completed: [],
+    });
+    const later = decide(instance(), [failed], { now: new Date(now.getTime() + 30_000) });
+    expect(later).toMatchObject({ action: 'retry', failed, phase: 'Migrating' });
+    if (later.action !== 'retry') throw new Error('expected a retry');
+    expect(later.job.metadata.name).toBe(failed.metadata?.name);
+    expect(attemptOf(later.job)).toBe(3);
+  });
+
+  it('never rolls out while a step of the target has failed', () => {
+    const nj = seeded();
+    const decision = decide(nj, [
+      observed(nj, 'migrate', 'succeeded'),
+      observed(nj, 'seed', 'failed'),
+    ]);
+    expect(decision).toMatchObject({
+      action: 'backOff',
+      step: 'seed',
+      completed: [{ step: 'migrate' }],
+    });
+  });
+
+  it('seeds once per seed specification: a recorded seed key skips the Job', () => {
+    const nj = seeded();
+    const migrated = observed(nj, 'migrate', 'succeeded');
+    const key = seedKey(nj, target.revision);
+    expect(decide(nj, [migrated], { seededKey: key })).toEqual({
+      action: 'rollOut',
+      completed: [{ step: 'migrate', job: migrated }, { step: 'seed' }],
+    });
+    const bigger = seeded();
+    bigger.spec.lifecycle.seed.users = 11;
+    expect(
+      decide(bigger, [observed(bigger, 'migrate', 'succeeded')], { seededKey: key }),
+    ).toMatchObject({
+      action: 'create',
+      phase: 'Seeding',
+    });
+  });
+
+  it('names the target’s Jobs for the history cleanup to keep', () => {
+    const nj = seeded();
+    expect(targetJobNames(nj, target)).toEqual(
+      new Set([
+        lifecycleJob(nj, 'migrate', target).metadata.name,
+        lifecycleJob(nj, 'seed', target).metadata.name,
+      ]),
+    );
+  });
+});

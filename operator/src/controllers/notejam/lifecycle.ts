@@ -1,0 +1,128 @@
+// The decision of one reconcile about the database steps of a revision, as a pure function
+// of what the reconciler observed: which Job to create, wait for, retry — or that the
+// Deployment may move. The reconciler performs the action and writes status and Events
+// (docs/design/lifecycle.md, section 3). Level-based: the same observations give the same
+// answer, so a restarted operator carries on where the previous one stopped.
+import type { V1Job } from '@kubernetes/client-node';
+import type { NotejamInstance, Phase } from '../../api/v1alpha1/types.js';
+import {
+  jobKindLabel,
+  jobOutcome,
+  lifecycleJob,
+  lifecycleSteps,
+  nextAttempt,
+  retryAt,
+  seedKey,
+  type JobKind,
+  type JobTarget,
+  type LifecycleJob,
+} from './jobs.js';
+
+export interface LifecycleObservation {
+  instance: NotejamInstance;
+  /** The revision the spec asks for now: resolved image and its revision hash. */
+  target: JobTarget;
+  /** status.revision: what the Deployment was last moved to (undefined for a new instance). */
+  deployedRevision?: string;
+  /** The seed key last loaded (from status), so a seed survives its Job's TTL. */
+  seededKey?: string;
+  /** The instance's lifecycle Jobs, from the informer. */
+  jobs: V1Job[];
+  now: Date;
+}
+
+/** A step of the target revision that has succeeded (for MigrationsApplied / Seeded). */
+export interface CompletedStep {
+  step: JobKind;
+  /** The Job that did it; absent for a seed recorded in status whose Job is gone. */
+  job?: V1Job;
+}
+
+export type LifecycleDecision =
+  /** The target is what is deployed: nothing to run, the Deployment stays as it is. */
+  | { action: 'steady' }
+  /** Every step succeeded: move the Deployment to the target image and record the revision. */
+  | { action: 'rollOut'; completed: CompletedStep[] }
+  /** Create this Job (POST; 409 AlreadyExists means it is there already: requeue). */
+  | { action: 'create'; job: LifecycleJob; phase: Phase; completed: CompletedStep[] }
+  /** A Job is running (this revision's, or an older one's that must finish first): wait. */
+  | { action: 'wait'; job: V1Job; phase: Phase; completed: CompletedStep[] }
+  /** A step failed and its retry is not due: Degraded with the reason and log tail; requeue at `retryAt`. */
+  | {
+      action: 'backOff';
+      job: V1Job;
+      step: JobKind;
+      reason: string;
+      message: string;
+      retryAt: Date;
+      completed: CompletedStep[];
+    }
+  /** The retry is due: delete `failed` (propagationPolicy Background), then create `job`. */
+  | {
+      action: 'retry';
+      failed: V1Job;
+      job: LifecycleJob;
+      phase: Phase;
+      completed: CompletedStep[];
+    };
+
+export const stepPhases: Readonly<Record<JobKind, Phase>> = {
+  wipe: 'Wiping',
+  migrate: 'Migrating',
+  seed: 'Seeding',
+};
+
+/** Names of the target's Jobs: never cleaned up (`jobsToDelete`'s `protect`). */
+export function targetJobNames(instance: NotejamInstance, target: JobTarget): Set<string> {
+  return new Set(
+    lifecycleSteps(instance).map((step) => lifecycleJob(instance, step, target).metadata.name),
+  );
+}
+
+export function decideLifecycle(observed: LifecycleObservation): LifecycleDecision {
+  const { instance, target, jobs, now } = observed;
+  if (observed.deployedRevision === target.revision) return { action: 'steady' };
+
+  const byName = new Map(jobs.map((job) => [job.metadata?.name, job]));
+  const ours = targetJobNames(instance, target);
+  // One database step at a time: a step of another revision (the spec changed during a
+  // migration) finishes first; killing a MySQL migration half-way would be worse.
+  const other = jobs.find(
+    (job) => !ours.has(job.metadata?.name ?? '') && jobOutcome(job).state === 'running',
+  );
+  const otherStep = other?.metadata?.labels?.[jobKindLabel] as JobKind | undefined;
+  if (other) {
+    return {
+      action: 'wait',
+      job: other,
+      phase: stepPhases[otherStep ?? 'migrate'],
+      completed: [],
+    };
+  }
+
+  const completed: CompletedStep[] = [];
+  for (const step of lifecycleSteps(instance)) {
+    if (step === 'seed' && observed.seededKey === seedKey(instance, target.revision)) {
+      completed.push({ step });
+      continue;
+    }
+    const desired = lifecycleJob(instance, step, target);
+    const job = byName.get(desired.metadata.name);
+    if (!job) return { action: 'create', job: desired, phase: stepPhases[step], completed };
+    const outcome = jobOutcome(job);
+    if (outcome.state === 'running') {
+      return { action: 'wait', job, phase: stepPhases[step], completed };
+    }
+    if (outcome.state === 'failed') {
+      const due = retryAt(job) ?? now;
+      if (now < due) {
+        const { reason, message } = outcome;
+        return { action: 'backOff', job, step, reason, message, retryAt: due, completed };
+      }
+      const retry = lifecycleJob(instance, step, { ...target, attempt: nextAttempt(job) });
+      return { action: 'retry', failed: job, job: retry, phase: stepPhases[step], completed };
+    }
+    completed.push({ step, job });
+  }
+  return { action: 'rollOut', completed };
+}
