@@ -7,6 +7,7 @@ import {
   helmTemplate,
   kustomize,
   kustomizeDirectories,
+  parseObjects,
   readRepoFile,
   sampleObjects,
 } from './support.js';
@@ -84,6 +85,24 @@ describe('config/', () => {
     ) as (KubernetesObject & { spec: { ports: Array<{ name: string }> } }) | undefined;
     expect(service?.metadata?.labels).toMatchObject(monitor.spec.selector.matchLabels);
     expect(service?.spec.ports.map((port) => port.name)).toContain(monitor.spec.endpoints[0]?.port);
+  });
+});
+
+describe('hack/kind/cluster.yaml', () => {
+  it('has three nodes, each in its own zone of one region', () => {
+    const [cluster] = parseObjects(readRepoFile('hack/kind/cluster.yaml')) as Array<
+      KubernetesObject & { nodes: Array<{ role: string; labels?: Record<string, string> }> }
+    >;
+    expect(cluster?.kind).toBe('Cluster');
+    expect(cluster?.apiVersion).toBe('kind.x-k8s.io/v1alpha4');
+    const nodes = cluster?.nodes ?? [];
+    expect(nodes.map((node) => node.role).sort()).toEqual(['control-plane', 'worker', 'worker']);
+    const zones = nodes.map((node) => node.labels?.['topology.kubernetes.io/zone']);
+    expect(new Set(zones).size).toBe(3);
+    expect(zones).not.toContain(undefined);
+    expect(new Set(nodes.map((node) => node.labels?.['topology.kubernetes.io/region'])).size).toBe(
+      1,
+    );
   });
 });
 
