@@ -20,7 +20,17 @@ export async function serve(config: AppConfig, logger: Logger): Promise<number> 
     );
   }
   const { app, lifecycle, sessionStore } = await createHttpApp(config, dataSource, logger);
-  await app.listen(config.port);
+  try {
+    await app.listen(config.port);
+  } catch (error) {
+    // Release the pool so the process can exit with the one-line message.
+    sessionStore.stopPruning();
+    await app.close().catch(() => undefined);
+    await dataSource.destroy().catch(() => undefined);
+    const reason =
+      (error as { code?: unknown }).code === 'EADDRINUSE' ? 'it is in use' : String(error);
+    throw new Error(`cannot listen on port ${config.port}: ${reason}`, { cause: error });
+  }
   logger.info(
     { port: config.port, database: describeDatabase(config.database) },
     `Notejam listening on http://localhost:${config.port}`,

@@ -1,3 +1,4 @@
+import * as net from 'node:net';
 // The CLI the Kubernetes Jobs run: exit codes, messages and effects.
 import { connect } from '../src/database/data-source';
 import { TEST_SECRET } from './support/app';
@@ -191,5 +192,17 @@ describe('the CLI with a bad configuration or an unreachable database', () => {
       1,
       /cannot open the MySQL database .* at 127\.0\.0\.1:1 .*ECONNREFUSED/,
     );
+  });
+
+  it('fails with one line when the port is taken', async () => {
+    const taken = net.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, resolve));
+    const { port } = taken.address() as net.AddressInfo;
+    try {
+      const result = await runCli(['serve'], mysql({ DB_NAME: 'mysql', PORT: String(port) }));
+      expectOneLineFailure(result, 1, new RegExp(`cannot listen on port ${port}: it is in use`));
+    } finally {
+      taken.close();
+    }
   });
 });
