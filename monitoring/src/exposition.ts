@@ -33,3 +33,14 @@ export function parseExposition(text: string): Exposition {
   }
   return { names, labels };
 }
+
+/** One exposition holding the series of all, e.g. one program scraped in two configurations. */
+export function mergeExpositions(...expositions: Exposition[]): Exposition {
+  const names = new Set(expositions.flatMap((e) => [...e.names]));
+  const labels = new Map<string, Set<string>>();
+  for (const exposition of expositions) {
+    for (const [name, seen] of exposition.labels)
+      labels.set(name, new Set([...(labels.get(name) ?? []), ...seen]));
+  }
+  return { names, labels };
+}

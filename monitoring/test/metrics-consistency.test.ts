@@ -1,20 +1,23 @@
 // Every metric a dashboard or an alert uses is one that really exists, with the labels the
 // query matches on, so dashboards, alerts and code cannot drift apart:
-// - the app's series: from the /metrics of the built app, started on a temporary SQLite
-//   database and sent a few requests;
+// - the app's series: from the /metrics of the built app, started once on a temporary
+//   SQLite database and once on a MariaDB database (its driver metrics exist only there),
+//   and sent a few requests;
 // - the operator's series: from the /metrics of the built operator process, running against
 //   the test control plane (operator/test/envtest/) and reconciling a NotejamInstance;
 // - kube-state-metrics' series: its documented standard series and the custom-resource
 //   series our configuration defines, that configuration checked against the CRD;
 // - recording rules: names our PrometheusRules record; `up`: Prometheus' own.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { createConnection } from 'mysql2/promise';
 import { parse } from 'yaml';
-import { parseExposition, type Exposition } from '../src/exposition.ts';
+import { mergeExpositions, parseExposition, type Exposition } from '../src/exposition.ts';
 import { kubeStateMetricsSeries, kubeStateMetricsValues } from '../src/kube-state-metrics.ts';
 import {
   dashboardExpressions,
@@ -50,21 +53,29 @@ const recorded = recordedNames(rules);
 const processes: ChildProcess[] = [];
 let workDir: string;
 let stopControlPlane: (() => Promise<void>) | undefined;
+let dropMysqlDatabase: (() => Promise<void>) | undefined;
 let app: Exposition;
 let operator: Exposition;
 
 beforeAll(async () => {
   workDir = mkdtempSync(join(tmpdir(), 'notejam-metrics-'));
-  // Both run to the end, so afterAll stops whatever either started.
-  const [appScrape, operatorScrape] = await Promise.allSettled([scrapeApp(), scrapeOperator()]);
-  if (appScrape.status === 'rejected') throw appScrape.reason;
-  if (operatorScrape.status === 'rejected') throw operatorScrape.reason;
-  [app, operator] = [appScrape.value, operatorScrape.value];
+  // All run to the end, so afterAll stops whatever any of them started.
+  const scrapes = await Promise.allSettled([
+    scrapeApp(sqliteEnvironment()),
+    createMysqlDatabase().then(scrapeApp),
+    scrapeOperator(),
+  ]);
+  const [onSqlite, onMysql, ofOperator] = scrapes.map((scrape) => {
+    if (scrape.status === 'rejected') throw scrape.reason;
+    return scrape.value;
+  });
+  [app, operator] = [mergeExpositions(onSqlite, onMysql), ofOperator];
 }, 300_000);
 
 afterAll(async () => {
   await Promise.all(processes.map(stopProcess));
   await stopControlPlane?.();
+  await dropMysqlDatabase?.();
   rmSync(workDir, { recursive: true, force: true });
 }, 60_000);
 
@@ -207,18 +218,54 @@ function schemaHas(schema: Schema, path: string[]): boolean {
 
 // --- the app -----------------------------------------------------------------------------
 
-async function scrapeApp(): Promise<Exposition> {
+function sqliteEnvironment(): Record<string, string> {
+  return { DB_TYPE: 'sqlite', DB_PATH: join(workDir, 'notejam.sqlite') };
+}
+
+/** A fresh database on the MariaDB test server (`make mariadb`); the suite fails without it. */
+async function createMysqlDatabase(): Promise<Record<string, string>> {
+  const server = new URL(process.env.TEST_MYSQL_URL ?? 'mysql://notejam:notejam@127.0.0.1:3306');
+  const options = {
+    host: server.hostname,
+    port: Number(server.port || 3306),
+    user: decodeURIComponent(server.username),
+    password: decodeURIComponent(server.password),
+  };
+  const name = `notejam_metrics_${randomBytes(6).toString('hex')}`;
+  const admin = await createConnection(options).catch((error: unknown) => {
+    throw new Error(
+      `the MariaDB test server at ${server.host} does not answer (make mariadb): ${String(error)}`,
+    );
+  });
+  await admin.query(`CREATE DATABASE ${name} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+  await admin.end();
+  dropMysqlDatabase = async () => {
+    const connection = await createConnection(options);
+    await connection.query(`DROP DATABASE IF EXISTS ${name}`);
+    await connection.end();
+  };
+  return {
+    DB_TYPE: 'mysql',
+    DB_HOST: options.host,
+    DB_PORT: String(options.port),
+    DB_NAME: name,
+    DB_USER: options.user,
+    DB_PASSWORD: options.password,
+  };
+}
+
+async function scrapeApp(database: Record<string, string>): Promise<Exposition> {
   const cli = join(repoRoot, 'app/dist/cli.js');
   if (!existsSync(cli))
     throw new Error(`${cli} is missing: build first (npm run build, part of make test)`);
   const port = await freePort();
   const env = {
     ...process.env,
+    ...database,
     NODE_ENV: 'test',
-    DB_TYPE: 'sqlite',
-    DB_PATH: join(workDir, 'notejam.sqlite'),
     PORT: String(port),
     LOG_LEVEL: 'warn',
+    SESSION_SECRET: randomBytes(32).toString('hex'),
   };
   const migrate = spawnSync(process.execPath, [cli, 'migrate'], { env, encoding: 'utf8' });
   if (migrate.status !== 0)

@@ -274,6 +274,40 @@ export const notejamDashboard: DashboardSpec = {
       title: 'Database',
       panels: [
         timeseries(
+          'Database errors (MySQL)',
+          'Failed queries and failed attempts to get a pool connection, per second (from the mysql2 driver; SQLite has no such metrics).',
+          'ops',
+          [
+            {
+              expr: `sum by (pod) (rate(notejam_db_query_duration_seconds_count{${app}, outcome="error"}[$__rate_interval]))`,
+              legendFormat: 'queries {{pod}}',
+            },
+            {
+              expr: `sum by (pod) (rate(notejam_db_pool_acquire_duration_seconds_count{${app}, outcome="error"}[$__rate_interval]))`,
+              legendFormat: 'pool {{pod}}',
+            },
+          ],
+        ),
+        timeseries(
+          'Database latency (MySQL)',
+          'p50 and p99 query time, and p99 wait for a pool connection (a long wait means the pool is too small for the load).',
+          's',
+          [
+            {
+              expr: `histogram_quantile(0.5, sum by (le) (rate(notejam_db_query_duration_seconds_bucket{${app}, outcome="ok"}[$__rate_interval])))`,
+              legendFormat: 'query p50',
+            },
+            {
+              expr: `histogram_quantile(0.99, sum by (le) (rate(notejam_db_query_duration_seconds_bucket{${app}, outcome="ok"}[$__rate_interval])))`,
+              legendFormat: 'query p99',
+            },
+            {
+              expr: `histogram_quantile(0.99, sum by (le) (rate(notejam_db_pool_acquire_duration_seconds_bucket{${app}}[$__rate_interval])))`,
+              legendFormat: 'pool wait p99',
+            },
+          ],
+        ),
+        timeseries(
           'Readiness failures',
           'Failed /readyz probes per second: the database is unreachable or migrations are pending, and the pod is taken out of the Service.',
           'ops',
