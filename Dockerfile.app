@@ -18,6 +18,7 @@ WORKDIR /src
 COPY package.json package-lock.json ./
 COPY app/package.json app/
 COPY operator/package.json operator/
+COPY monitoring/package.json monitoring/
 
 # Production dependencies only, in a layer that changes only with the lock file.
 FROM toolchain AS production-dependencies
@@ -25,10 +26,11 @@ RUN --mount=type=cache,target=/root/.npm \
   npm ci --omit=dev --workspace app --no-audit --no-fund \
   && mkdir -p app/node_modules # the runtime stage copies it, even when npm hoisted everything
 
-# The same build the test suite runs: npm ci, then the workspace's build script.
+# The same build the test suite runs: npm ci (with the root's build tools: TypeScript),
+# then the workspace's build script.
 FROM toolchain AS build
 RUN --mount=type=cache,target=/root/.npm \
-  npm ci --workspace app --no-audit --no-fund
+  npm ci --workspace app --include-workspace-root --no-audit --no-fund
 COPY tsconfig.base.json ./
 COPY app/ app/
 RUN npm run build --workspace app

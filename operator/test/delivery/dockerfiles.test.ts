@@ -94,6 +94,25 @@ describe.each(images)('$dockerfile', ({ dockerfile, workspace, workdir, entrypoi
     }
   });
 
+  it('copies the manifest of every npm workspace, so npm ci can check the whole lock file', () => {
+    const rootPackage = JSON.parse(readRepoFile('package.json')) as { workspaces: string[] };
+    const copied = all.flatMap((stage) =>
+      stage.instructions
+        .filter((instruction) => instruction.keyword === 'COPY' && !instruction.flags['from'])
+        .flatMap(copySources),
+    );
+    for (const workspace of rootPackage.workspaces)
+      expect(copied).toContain(`${workspace}/package.json`);
+  });
+
+  it('installs the root build tools (TypeScript is a root devDependency) for the build', () => {
+    const build = all.find((stage) => stage.name === 'build') as Stage;
+    const install = build.instructions.find((instruction) =>
+      / npm ci /.test(` ${instruction.raw} `),
+    );
+    expect(install?.raw).toContain('--include-workspace-root');
+  });
+
   it("builds with the workspace's own npm build script and installs production dependencies only for the runtime", () => {
     expect(workspacePackage.scripts?.['build']).toBeDefined();
     const runs = all.flatMap((stage) =>
