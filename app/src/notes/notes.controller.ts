@@ -10,7 +10,7 @@ import { noteForm, type FieldErrors } from '../web/forms';
 import { ParseIdPipe } from '../web/ids';
 import { parseNoteOrder, type NoteOrder } from '../web/note-order';
 import { Pages } from '../web/pages';
-import { NotesService, type NoteFields } from './notes.service';
+import { NotesService, type NoteFields, type NoteListItem } from './notes.service';
 
 interface NoteFormValues {
   name: string;
@@ -19,7 +19,7 @@ interface NoteFormValues {
 }
 
 /** Rows of a note table with their sort links; shared by the all-notes and pad pages. */
-function noteTable(notes: Note[], order: NoteOrder, basePath: string, now = new Date()) {
+function noteTable(notes: NoteListItem[], order: NoteOrder, basePath: string, now = new Date()) {
   const sortLink = (value: string) => `${basePath}?order=${value}`;
   return {
     notes: notes.map((note) => ({
