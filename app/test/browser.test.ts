@@ -136,7 +136,7 @@ describe('in a browser', () => {
     expect(await title(page)).toBe('All notes (1)');
     expect(await noteNames(page)).toEqual(['Agenda']);
     await page.close();
-  });
+  }, 120_000);
 
   it('fits a 360 px wide phone screen without sideways scrolling', async () => {
     const page = await browser.newPage({ viewport: { width: 360, height: 740 } });
