@@ -317,11 +317,12 @@ describe('test control plane', () => {
     API_TIMEOUT,
   );
 
-  // client-node 2.0.0 aborted every watch 30 s after it started, events or not; 2.0.1 times
-  // out only after 30 s without data, and its informers then resume from the last
-  // resourceVersion. Both matter to the operator: events keep flowing past 30 s, and a
-  // quiet informer still sees the next change.
-  it('keeps watches and informers alive past the 30 s client timeout', async () => {
+  // client-node 2.0.0 aborted every watch 30 s after it started, events or not. 2.0.1 ends a
+  // watch only after 30 s without data (Watch.requestTimeoutMs), and its informers then
+  // resume from the last resourceVersion. What the operator relies on: events keep flowing
+  // past 30 s, a quiet informer still sees the next change, and a quiet raw Watch does end
+  // (its users must re-watch).
+  it('keeps busy watches and quiet informers alive past the 30 s client timeout', async () => {
     await core.createNamespace({ body: { metadata: { name: 'smoke-watch' } } });
     const namespace = 'smoke-watch';
     const seen: string[] = [];
@@ -333,7 +334,18 @@ describe('test control plane', () => {
       (error: unknown) => (watchEnded = error ?? 'closed'),
     );
 
+    const quietWatchStarted = Date.now();
+    const quietWatchEnded = new Promise<{ error: unknown; afterMs: number }>((resolve) => {
+      void new Watch(admin).watch(
+        `/api/v1/namespaces/${namespace}/serviceaccounts`,
+        {},
+        () => undefined,
+        (error: unknown) => resolve({ error, afterMs: Date.now() - quietWatchStarted }),
+      );
+    });
+
     const informerErrors: unknown[] = [];
+    let informerConnects = 0;
     const added: string[] = [];
     const secrets = admin.makeApiClient(CoreV1Api);
     const informer = makeInformer<V1Secret>(admin, `/api/v1/namespaces/${namespace}/secrets`, () =>
@@ -341,6 +353,7 @@ describe('test control plane', () => {
     );
     informer.on('add', (secret) => added.push(secret.metadata?.name ?? ''));
     informer.on('error', (error) => informerErrors.push(error));
+    informer.on('connect', () => informerConnects++);
     await informer.start();
 
     try {
@@ -361,6 +374,11 @@ describe('test control plane', () => {
       }
       expect(added).toEqual(['late']);
       expect(informerErrors).toEqual([]);
+      expect(informerConnects).toBeGreaterThanOrEqual(2); // it did time out and resume
+
+      const quiet = await quietWatchEnded;
+      expect(quiet.error).toMatchObject({ name: 'TimeoutError' });
+      expect(quiet.afterMs).toBeGreaterThanOrEqual(30_000);
     } finally {
       busyWatch.abort();
       await informer.stop();
