@@ -336,8 +336,9 @@ async function scrapeOperator(): Promise<Exposition> {
     KUBECONFIG: kubeconfig,
     METRICS_PORT: String(metricsPort),
     HEALTH_PORT: String(healthPort),
-    // One process: it leads without a Lease and still reports leader_election_master_status.
-    LEADER_ELECTION: 'false',
+    // As deployed: leader election on a Lease (its gauge is one of the series checked).
+    LEADER_ELECTION_NAMESPACE: 'default',
+    POD_NAME: 'metrics-consistency-test',
     LOG_LEVEL: 'warn',
   });
   const instance = join(workDir, 'instance.yaml');
