@@ -129,7 +129,12 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
   const assets = await resolveAssets();
   const workDir = await mkdtemp(join(tmpdir(), WORK_DIR_PREFIX));
   // From here on the reaper removes workDir and what runs in it, whatever happens next.
-  const reaper = startReaper(options.ownerPid ?? process.pid, workDir);
+  const reaper = await startReaper(options.ownerPid ?? process.pid, workDir).catch(
+    async (error: unknown) => {
+      await rm(workDir, { recursive: true, force: true });
+      throw error;
+    },
+  );
   try {
     const [version, [etcdPort, etcdPeerPort, apiPort]] = await Promise.all([
       binaryVersion(join(assets, 'kube-apiserver')),
@@ -285,7 +290,7 @@ class LocalControlPlane implements ControlPlane {
   async startEtcd(): Promise<void> {
     const { etcdPort, etcdPeerPort, workDir } = this.settings;
     const clientUrl = `http://127.0.0.1:${etcdPort}`;
-    this.etcd = this.spawnLogged('etcd', [
+    this.etcd = await this.spawnLogged('etcd', [
       '--name=envtest',
       `--data-dir=${join(workDir, 'etcd')}`,
       `--listen-client-urls=${clientUrl}`,
@@ -303,7 +308,7 @@ class LocalControlPlane implements ControlPlane {
     if (this.stopped) throw new Error('the control plane was stopped');
     if (this.apiServer) throw new Error('kube-apiserver is already running');
     const { apiPort, etcdPort, workDir, apiServerFlags } = this.settings;
-    this.apiServer = this.spawnLogged('kube-apiserver', [
+    this.apiServer = await this.spawnLogged('kube-apiserver', [
       `--etcd-servers=http://127.0.0.1:${etcdPort}`,
       `--cert-dir=${join(workDir, 'certs')}`, // self-signed serving certificate, kept on restart
       `--secure-port=${apiPort}`,
@@ -365,15 +370,14 @@ class LocalControlPlane implements ControlPlane {
    * may spawn, and a Ctrl-C aimed at jest does not kill it before cleanup), logging to
    * `<workDir>/<name>.log`.
    */
-  private spawnLogged(name: string, args: string[]): ChildProcess {
+  private async spawnLogged(name: string, args: string[]): Promise<ChildProcess> {
+    const binary = join(this.settings.assets, name);
     const log = openSync(join(this.workDir, `${name}.log`), 'a');
     try {
-      const child = spawn(join(this.settings.assets, name), args, {
-        detached: true,
-        stdio: ['ignore', log, log],
-      });
+      const child = spawn(binary, args, { detached: true, stdio: ['ignore', log, log] });
       child.unref(); // jest must not wait for it; stop() or the reaper ends it
       this.recordProcessGroups(child);
+      await spawned(child, binary);
       return child;
     } finally {
       closeSync(log);
@@ -485,13 +489,24 @@ async function writeCredentials(workDir: string, adminToken: string): Promise<vo
  * Starts the guard that removes `workDir` and stops the process groups listed in it once
  * `ownerPid` is gone or `stopReaper` is called.
  */
-function startReaper(ownerPid: number, workDir: string): ChildProcess {
+async function startReaper(ownerPid: number, workDir: string): Promise<ChildProcess> {
   const reaper = spawn(reaperScript, [String(ownerPid), workDir], {
     detached: true, // its own session: survives a Ctrl-C or a kill of jest's process group
     stdio: 'ignore',
   });
   reaper.unref();
+  await spawned(reaper, reaperScript);
   return reaper;
+}
+
+/** Resolves once `child` runs; rejects when it could not be started (ENOENT, EACCES...). */
+function spawned(child: ChildProcess, path: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    child.once('spawn', resolve);
+    child.once('error', (error) =>
+      reject(new Error(`cannot start ${path}: ${error.message}`, { cause: error })),
+    );
+  });
 }
 
 /** Asks the reaper to clean up now and waits until it has (it exits last). */
@@ -712,7 +727,7 @@ type SharedState = { version: string; adminConfig: string; reaperPid: number } |
 /** jest globalSetup: prepares the state directory; starts no control plane. */
 export async function setupSharedControlPlane(): Promise<void> {
   const stateDir = await mkdtemp(join(tmpdir(), `${WORK_DIR_PREFIX}shared-`));
-  const reaper = startReaper(process.pid, stateDir);
+  const reaper = await startReaper(process.pid, stateDir);
   // globalSetup and globalTeardown do not share module state, only the environment.
   process.env[STATE_DIR_REAPER_VARIABLE] = String(reaper.pid);
   process.env[STATE_DIR_VARIABLE] = stateDir;
