@@ -23,8 +23,14 @@ export function parseExposition(text: string): Exposition {
       continue;
     }
     if (line === '' || line.startsWith('#')) continue;
-    const sample = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s/.exec(line);
-    if (!sample) throw new Error(`not a sample line: ${line}`);
+    // name{labels} value [timestamp]
+    const sample = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)(?:\s+-?\d+)?$/.exec(line);
+    if (
+      !sample ||
+      !/^(?:[-+]?(?:\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+)|[-+]?Inf|NaN)$/.test(sample[3])
+    ) {
+      throw new Error(`not a sample line: ${line}`);
+    }
     names.add(sample[1]);
     const seen = labels.get(sample[1]) ?? new Set<string>();
     for (const label of (sample[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="(?:[^"\\]|\\.)*"/g))
