@@ -18,17 +18,20 @@ skip=",${TERRAFORM_PROVIDERS_SKIP:-},"
 
 # name | source address in required_providers | Go module | version | go.sum hash to enforce
 # (only for modules the public checksum database does not list; the others are verified
-# against it by the go command as usual).
+# against it by the go command as usual) | modules to stand in for with an empty go.mod.
 #   google      8.0.x: main right after the 8.0.0 release (the release tags are not valid
 #               Go module versions for this module path, so a commit is pinned).
 #   kubernetes  3.2.x: main after 3.2.1, for the same reason.
-#   helm        1.3.2: the newest version the Go module proxy serves for this provider.
+#   helm        1.3.2: the newest version the Go module proxy serves for this provider. Its
+#               (pre-Go 1.17) module graph still lists vbom.ml/util, whose domain is gone;
+#               no package the provider compiles imports it, so a module with nothing but
+#               a go.mod stands in for it.
 #   random      3.9.x: main after 3.9.0.
 #   github      6.6.0
 providers=(
   "google|hashicorp/google|github.com/hashicorp/terraform-provider-google|v1.20.1-0.20260828184646-f3721fb45fa3|"
   "kubernetes|hashicorp/kubernetes|github.com/hashicorp/terraform-provider-kubernetes|v1.13.4-0.20260821094251-3a33fb6cc605|"
-  "helm|hashicorp/helm|github.com/hashicorp/terraform-provider-helm|v1.3.2|"
+  "helm|hashicorp/helm|github.com/hashicorp/terraform-provider-helm|v1.3.2||vbom.ml/util"
   "random|hashicorp/random|github.com/hashicorp/terraform-provider-random|v1.3.2-0.20260824155315-e1092b0cfc07|"
   "github|integrations/github|github.com/integrations/terraform-provider-github/v6|v6.6.0|h1:nUCD7TVtF65VlA5BjYSZYYrX6QsY+dYU00s5Da2Mck0="
 )
@@ -60,16 +63,22 @@ download_module() {
 
 # Builds one provider binary into $3 (a directory). `go install module@version` refuses
 # modules whose go.mod has replace directives or declares another path (a renamed
-# repository); those are built from a writable copy of their source instead.
+# repository), and cannot take stand-ins; those are built from a writable copy of their
+# source instead.
 build_provider() {
-  local name=$1 module=$2 out_dir=$3 version=$4 pinned_sum=$5 src tmp
+  local name=$1 module=$2 out_dir=$3 version=$4 pinned_sum=$5 stand_ins=$6 src tmp stand_in
   src=$(download_module "$module" "$version" "$pinned_sum")
   tmp=$(mktemp -d)
   # shellcheck disable=SC2064 # expand now: tmp is local
   trap "chmod -R u+w '$tmp' 2>/dev/null; rm -rf '$tmp'" RETURN
-  if grep -qE '^replace|^\s+\S+ => ' "$src/go.mod" || ! grep -qx "module $module" "$src/go.mod"; then
+  if [ -n "$stand_ins" ] || grep -qE '^replace|^\s+\S+ => ' "$src/go.mod" || ! grep -qx "module $module" "$src/go.mod"; then
     cp -r "$src" "$tmp/src"
     chmod -R u+w "$tmp/src"
+    for stand_in in $stand_ins; do
+      mkdir -p "$tmp/stand-ins/$stand_in"
+      printf 'module %s\n' "$stand_in" >"$tmp/stand-ins/$stand_in/go.mod"
+      (cd "$tmp/src" && go mod edit -replace "$stand_in=$tmp/stand-ins/$stand_in")
+    done
     (cd "$tmp/src" && GOFLAGS=-mod=mod nice -n 10 go build -o "$tmp/bin/terraform-provider-$name" .)
   else
     # The binary is named after the module path without its major version suffix, which
@@ -82,7 +91,7 @@ build_provider() {
 
 overrides=""
 for entry in "${providers[@]}"; do
-  IFS='|' read -r name source module version pinned_sum <<<"$entry"
+  IFS='|' read -r name source module version pinned_sum stand_ins <<<"$entry"
   if [[ $skip == *",$name,"* ]]; then
     log "skipping $name (TERRAFORM_PROVIDERS_SKIP)"
     continue
@@ -91,7 +100,7 @@ for entry in "${providers[@]}"; do
   if [ ! -x "$out_dir/terraform-provider-$name" ]; then
     log "building $name from $module@$version (once; cached in $out_dir)"
     start=$(date +%s)
-    build_provider "$name" "$module" "$out_dir" "$version" "$pinned_sum"
+    build_provider "$name" "$module" "$out_dir" "$version" "$pinned_sum" "$stand_ins"
     log "built $name in $(($(date +%s) - start)) s"
   fi
   overrides+="    \"$source\" = \"$out_dir\""$'\n'

@@ -42,8 +42,10 @@ resource "kubernetes_secret_v1" "database" {
 locals {
   kustomization = yamldecode(file("${var.argocd_config_dir}/kustomization.yaml"))
 
-  # The single place that names the git repository Argo CD reads.
-  repository_url = trimspace(regex("(?m)^repoURL=(.+)$", file("${var.argocd_config_dir}/repository.properties"))[0])
+  # The single place that names the git repository Argo CD reads, and the value that
+  # config/argocd puts where kustomize writes it.
+  repository_url         = trimspace(regex("(?m)^repoURL=(.+)$", file("${var.argocd_config_dir}/repository.properties"))[0])
+  repository_placeholder = "REPLACED-BY-KUSTOMIZE"
 
   # Argo CD settings that config/argocd contributes to Argo CD's own ConfigMap (argocd-cm),
   # e.g. the NotejamInstance health check: "key=file" entries of its generator. The chart
@@ -55,26 +57,20 @@ locals {
     } if generator.name == "argocd-cm"
   ]...)
 
-  argocd_sources = [
-    for resource in local.kustomization.resources : yamldecode(file("${var.argocd_config_dir}/${resource}"))
-  ]
+  # Every YAML document of the files the kustomization lists (files may hold several).
+  argocd_documents = flatten([
+    for resource in local.kustomization.resources : [
+      for document in split("\n---\n", "\n${file("${var.argocd_config_dir}/${resource}")}\n") : document
+      if trimspace(replace(document, "/(?m)^\\s*#.*$/", "")) != ""
+    ]
+  ])
 
-  # The objects the kustomization lists, changed as kustomize changes them: every object
-  # goes to the Argo CD namespace, Applications and the AppProject get the repository URL.
-  # (The JSON round trip gives both branches of a conditional one type, a string.)
+  # What kustomize does to them: every object goes to Argo CD's namespace, and the
+  # placeholder its replacements fill becomes the repository URL, wherever it stands.
   argocd_objects = [
-    for object in local.argocd_sources : jsondecode(
-      object.kind == "Application" ? jsonencode(merge(object, {
-        metadata = merge(object.metadata, { namespace = var.argocd_namespace })
-        spec     = merge(object.spec, { source = merge(object.spec.source, { repoURL = local.repository_url }) })
-      })) :
-      object.kind == "AppProject" ? jsonencode(merge(object, {
-        metadata = merge(object.metadata, { namespace = var.argocd_namespace })
-        spec     = merge(object.spec, { sourceRepos = [local.repository_url] })
-      })) :
-      jsonencode(merge(object, {
-        metadata = merge(object.metadata, { namespace = var.argocd_namespace })
-      }))
+    for document in local.argocd_documents : merge(
+      jsondecode(replace(jsonencode(yamldecode(document)), jsonencode(local.repository_placeholder), jsonencode(local.repository_url))),
+      { metadata = merge(yamldecode(document).metadata, { namespace = var.argocd_namespace }) }
     )
   ]
 

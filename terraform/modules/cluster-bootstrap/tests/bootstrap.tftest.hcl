@@ -25,8 +25,8 @@ run "database_secrets_for_test_and_prod" {
     error_message = "A new secret version must rewrite the Kubernetes Secret."
   }
   assert {
-    condition     = local.database_secret_keys == ["host", "port", "database", "username", "password"]
-    error_message = "The Secret must carry exactly the keys a NotejamInstance reads."
+    condition     = kubernetes_secret_v1.database["prod"].type == "Opaque" && kubernetes_secret_v1.database["prod"].metadata[0].labels["app.kubernetes.io/managed-by"] == "terraform"
+    error_message = "The Secrets are plain Opaque Secrets labelled as managed by Terraform."
   }
 }
 
@@ -34,14 +34,23 @@ run "applies_every_argocd_object_of_config_argocd" {
   command = apply
 
   assert {
-    condition = toset(output.argocd_objects) == toset([
-      "AppProject/notejam",
-      "Application/notejam-operator",
-      "Application/notejam-dev",
-      "Application/notejam-test",
-      "Application/notejam-prod",
+    condition = alltrue([
+      for object in [
+        "AppProject/notejam",
+        "Application/notejam-operator",
+        "Application/notejam-dev",
+        "Application/notejam-test",
+        "Application/notejam-prod",
+      ] : contains(output.argocd_objects, object)
     ])
     error_message = "The project and the operator, dev, test and prod Applications must all be applied."
+  }
+  assert {
+    condition = length(output.argocd_objects) == sum([
+      for resource in yamldecode(file("../../../config/argocd/kustomization.yaml")).resources :
+      length(regexall("(?m)^kind: ", file("../../../config/argocd/${resource}")))
+    ])
+    error_message = "Every object of every file the kustomization lists must be applied (files may hold several)."
   }
   assert {
     condition = alltrue([
@@ -51,18 +60,23 @@ run "applies_every_argocd_object_of_config_argocd" {
     error_message = "Every Argo CD object belongs in Argo CD's namespace."
   }
   assert {
-    condition = alltrue([
-      for object in yamldecode(helm_release.argocd_objects.values[0]).manifests :
-      object.spec.source.repoURL == output.repository_url if object.kind == "Application"
-    ])
-    error_message = "Every Application must read the repository named in repository.properties."
+    condition     = !strcontains(helm_release.argocd_objects.values[0], "REPLACED-BY-KUSTOMIZE")
+    error_message = "Every placeholder kustomize would fill must be replaced by the repository URL."
   }
   assert {
     condition = alltrue([
       for object in yamldecode(helm_release.argocd_objects.values[0]).manifests :
-      object.spec.sourceRepos == [output.repository_url] if object.kind == "AppProject"
+      object.spec.source.repoURL == output.repository_url
+      if contains(["notejam-operator", "notejam-dev", "notejam-test", "notejam-prod"], object.metadata.name)
     ])
-    error_message = "The project must allow exactly that repository."
+    error_message = "The operator and environment Applications must read the repository named in repository.properties."
+  }
+  assert {
+    condition = alltrue([
+      for object in yamldecode(helm_release.argocd_objects.values[0]).manifests :
+      object.spec.sourceRepos[0] == output.repository_url if object.kind == "AppProject"
+    ])
+    error_message = "Every project must allow that repository."
   }
   assert {
     condition     = output.repository_url == trimspace(split("=", file("../../../config/argocd/repository.properties"))[1])
@@ -71,7 +85,7 @@ run "applies_every_argocd_object_of_config_argocd" {
   assert {
     condition = alltrue([
       for object in yamldecode(helm_release.argocd_objects.values[0]).manifests :
-      { for application in ["notejam-dev", "notejam-test", "notejam-prod"] : application => trimprefix(application, "notejam-") }[object.metadata.name] == object.spec.source.targetRevision
+      object.spec.source.targetRevision == trimprefix(object.metadata.name, "notejam-")
       if contains(["notejam-dev", "notejam-test", "notejam-prod"], object.metadata.name)
     ])
     error_message = "Each environment Application must follow its own branch."
