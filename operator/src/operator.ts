@@ -53,6 +53,7 @@ export async function startOperator(options: {
     metricsPort: config.metricsPort,
     healthPort: config.healthPort,
     leaderElection: config.leaderElection,
+    fieldManager,
     events,
     onLeadershipLost:
       options.onLeadershipLost ??

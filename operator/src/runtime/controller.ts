@@ -99,6 +99,11 @@ export class Controller {
   /** Starts the workers and the resync; resolves once they are running. */
   start(): void {
     this.metrics?.maxConcurrentReconciles.set({ controller: this.name }, this.concurrency);
+    // Every result series exists from the start, so rates and alerts see zeros, not gaps.
+    for (const result of ['success', 'error', 'requeue', 'requeue_after']) {
+      this.metrics?.reconcileTotal.inc({ controller: this.name, result }, 0);
+    }
+    this.metrics?.reconcileErrors.inc({ controller: this.name }, 0);
     this.metrics?.activeWorkers.set({ controller: this.name }, 0);
     for (let i = 0; i < this.concurrency; i++) this.workers.push(this.work());
     this.enqueueAll();

@@ -97,8 +97,8 @@ export class LeaderElector {
     private readonly client: KubeClient,
     private readonly config: LeaderElectionConfig,
     logger: Logger,
+    private readonly fieldManager: string,
     private readonly metrics?: RuntimeMetrics,
-    private readonly fieldManager = 'leader-election',
   ) {
     if (config.renewDeadlineMs >= config.leaseDurationMs) {
       throw new Error('leader election: renew deadline must be shorter than the lease duration');

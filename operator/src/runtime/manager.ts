@@ -24,6 +24,8 @@ export interface ManagerOptions {
   /** /healthz and /readyz; the same port as metrics serves all three. */
   healthPort: number;
   bindAddress?: string;
+  /** The field manager of the Lease writes (the one the whole operator uses). */
+  fieldManager: string;
   /** Records a LeaderElection Event on the Lease when this process starts leading. */
   events?: EventRecorder;
   /** Undefined: no election, this process leads (single replica, development). */
@@ -97,6 +99,7 @@ export class Manager {
       this.options.client,
       election,
       this.options.logger,
+      this.options.fieldManager,
       this.options.metrics,
     );
     this.election = elector.run(this.stopping.signal, {
