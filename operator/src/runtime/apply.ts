@@ -12,11 +12,13 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import type { KubeClient } from './kube-client.js';
 import { type ResourceType, objectKey, resourceId } from './resources.js';
 
+/** What the apply did: made the object, changed it, or found it as desired (no write or a no-op). */
 export type ApplyOutcome = 'created' | 'configured' | 'unchanged';
 
 interface Applied {
   owner: string;
   uid: string;
+  resourceVersion: string;
   desiredHash: string;
   ownedFields: string;
 }
@@ -55,13 +57,25 @@ export class Applier {
       fieldManager: this.fieldManager,
       force: true,
     });
+    const uid = object.metadata?.uid ?? '';
+    const resourceVersion = object.metadata?.resourceVersion ?? '';
     this.applied.set(key, {
       owner,
-      uid: object.metadata?.uid ?? '',
+      uid,
+      resourceVersion,
       desiredHash,
       ownedFields: this.ownedFields(object),
     });
-    return { outcome: live ? 'configured' : 'created', object };
+    // The cache may not show an object we applied moments ago: our memory knows it.
+    const before =
+      live ??
+      (known?.uid === uid ? { metadata: { resourceVersion: known.resourceVersion } } : undefined);
+    const outcome: ApplyOutcome = !before
+      ? 'created'
+      : before.metadata?.resourceVersion === resourceVersion
+        ? 'unchanged'
+        : 'configured';
+    return { outcome, object };
   }
 
   /** Whether `path` (e.g. ['spec', 'replicas']) is among the fields this manager applied. */

@@ -122,10 +122,7 @@ export function notejamReconciler(deps: ReconcilerDeps): Reconciler {
         'Apply',
         `Created ${child.kind} ${child.metadata?.name}`,
       );
-    } else if (
-      outcome === 'configured' &&
-      object?.metadata?.resourceVersion !== live?.metadata?.resourceVersion
-    ) {
+    } else if (outcome === 'configured') {
       log.info('updated', { kind: child.kind, name: child.metadata?.name });
       events.record(
         instance,
