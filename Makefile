@@ -69,8 +69,19 @@ envtest-assets: ## build once (or locate) the kube-apiserver and etcd the tests 
 oci-registry: ## build once (or reuse) the OCI distribution registry the operator tests run
 	@hack/oci-registry.sh >/dev/null
 
+# --- Infrastructure (terraform/): offline validation --------------------------------------
+# Providers are built once from their Go modules into ~/.cache/notejam/terraform-providers
+# (hack/terraform-providers.sh); no registry is contacted.
+.PHONY: terraform-providers
+terraform-providers: ## build once the Terraform providers terraform/ uses
+	@hack/terraform-providers.sh >/dev/null
+
+.PHONY: terraform-check
+terraform-check: ## terraform fmt -check, validate every module and root, terraform test (mock providers)
+	hack/terraform-check.sh
+
 .PHONY: test
-test: install mariadb chromium envtest-assets oci-registry delivery-tools monitoring-tools ## the whole test suite (sets up everything it needs)
+test: install mariadb chromium envtest-assets oci-registry delivery-tools monitoring-tools terraform-check ## the whole test suite (sets up everything it needs)
 	npm run lint
 	npm run build
 	npm test

@@ -7,7 +7,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root/terraform"
 
 TF_CLI_CONFIG_FILE=$("$root/hack/terraform-providers.sh")
-export TF_CLI_CONFIG_FILE TF_IN_AUTOMATION=1 TF_INPUT=0
+export TF_CLI_CONFIG_FILE TF_IN_AUTOMATION=1 TF_INPUT=0 CHECKPOINT_DISABLE=1
 # Module installs and test state go outside the clone.
 data_root=${NOTEJAM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/notejam}/terraform-data
 
@@ -15,6 +15,8 @@ echo "terraform fmt -check -recursive terraform/"
 terraform fmt -check -recursive -diff
 
 failed=0
+tests_passed=0
+tests_failed=0
 dirs=(modules/*/ roots/*/)
 for dir in "${dirs[@]}"; do
   dir=${dir%/}
@@ -28,14 +30,20 @@ for dir in "${dirs[@]}"; do
     echo "FAILED: terraform validate in $dir"
     continue
   fi
-  if [ -d "$dir/tests" ] && ! (cd "$dir" && terraform test -no-color); then
-    failed=$((failed + 1))
-    echo "FAILED: terraform test in $dir"
+  if [ -d "$dir/tests" ]; then
+    if output=$(cd "$dir" && terraform test -no-color 2>&1); then status=0; else status=$?; fi
+    echo "$output"
+    counts=$(grep -oE '[0-9]+ passed, [0-9]+ failed' <<<"$output" | tail -n 1 || true)
+    counts=${counts:-0 passed, 1 failed}
+    tests_passed=$((tests_passed + ${counts%% passed*}))
+    tests_failed=$((tests_failed + $(sed -E 's/.* ([0-9]+) failed/\1/' <<<"$counts")))
+    if [ "$status" -ne 0 ]; then
+      failed=$((failed + 1))
+      echo "FAILED: terraform test in $dir"
+    fi
   fi
 done
 
-if [ "$failed" -gt 0 ]; then
-  echo "terraform: $failed check(s) failed"
-  exit 1
-fi
-echo "terraform: every module and root is formatted, valid and its tests pass"
+echo "terraform: ${#dirs[@]} modules and roots validated, $failed check(s) failed"
+echo "terraform: $tests_passed passed, $tests_failed failed"
+[ "$failed" -eq 0 ]

@@ -63,7 +63,8 @@ download_module() {
 
 # Builds one provider binary into $3 (a directory). `go install module@version` refuses
 # modules whose go.mod has replace directives or declares another path (a renamed
-# repository), and cannot take stand-ins; those are built from a writable copy of their
+# repository), cannot take stand-ins, and fails on a module whose version list the proxy
+# does not serve (those with a pinned hash); these are built from a writable copy of their
 # source instead.
 build_provider() {
   local name=$1 module=$2 out_dir=$3 version=$4 pinned_sum=$5 stand_ins=$6 src tmp stand_in
@@ -71,7 +72,7 @@ build_provider() {
   tmp=$(mktemp -d)
   # shellcheck disable=SC2064 # expand now: tmp is local
   trap "chmod -R u+w '$tmp' 2>/dev/null; rm -rf '$tmp'" RETURN
-  if [ -n "$stand_ins" ] || grep -qE '^replace|^\s+\S+ => ' "$src/go.mod" || ! grep -qx "module $module" "$src/go.mod"; then
+  if [ -n "$stand_ins" ] || [ -n "$pinned_sum" ] || grep -qE '^replace|^\s+\S+ => ' "$src/go.mod" || ! grep -qx "module $module" "$src/go.mod"; then
     cp -r "$src" "$tmp/src"
     chmod -R u+w "$tmp/src"
     for stand_in in $stand_ins; do
@@ -83,7 +84,7 @@ build_provider() {
   else
     # The binary is named after the module path without its major version suffix, which
     # is terraform-provider-<name> for every provider listed above.
-    GOBIN="$tmp/bin" GONOSUMDB="${pinned_sum:+$module}" nice -n 10 go install "$module@$version"
+    GOBIN="$tmp/bin" nice -n 10 go install "$module@$version"
   fi
   mkdir -p "$out_dir"
   mv "$tmp/bin/terraform-provider-$name" "$out_dir/terraform-provider-$name"
