@@ -3,6 +3,7 @@
 // (writing Deployment status) and the HPA (writing replicas) where the story needs them.
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type {
+  KubeConfig,
   KubernetesObject,
   V1Deployment,
   V1PodDisruptionBudget,
@@ -44,6 +45,7 @@ const resyncPeriodMs = 1000;
 let admin: KubeClient;
 let operator: RunningOperator;
 let adminKubeconfigPath: string;
+let operatorIdentityConfig: KubeConfig;
 
 type Instance = NotejamInstance;
 
@@ -129,7 +131,10 @@ beforeAll(async () => {
   await installCrd(admin);
   await ensureNamespace(admin, namespace);
   const identity = await operatorIdentity(plane, admin);
-  operator = await runOperator(identity, testConfig({ resyncPeriodMs, watchNamespace: undefined }));
+  // Scoped to this suite's namespace: other suites share the control plane, and the write
+  // counts below must see only this suite's instances.
+  operator = await runOperator(identity, testConfig({ resyncPeriodMs, watchNamespace: namespace }));
+  operatorIdentityConfig = identity;
 }, 120_000);
 
 afterAll(async () => {
@@ -413,17 +418,6 @@ describe('the operator', () => {
     ).toEqual(['notes', 'ghcr.io/notejam/notejam:dev', 'sqlite', 'Ready', '1']);
   });
 
-  it('reconciles the samples into their objects', async () => {
-    await applyAll(admin, kustomize('samples/dev'));
-    await waitFor('the dev sample Deployment', () =>
-      admin.getIfExists(types.deployment, 'notejam-dev', 'notejam'),
-    );
-    await applyAll(admin, kustomize('samples/prod'));
-    await waitFor('the prod sample Deployment', () =>
-      admin.getIfExists(types.deployment, 'notejam-prod', 'notejam'),
-    );
-  });
-
   it('leaves deletion to the garbage collector: every child points at its owner', async () => {
     const owner = await getInstance('notes');
     const children = await Promise.all([
@@ -443,6 +437,26 @@ describe('the operator', () => {
     await sleep(2 * resyncPeriodMs);
     // No kube-controller-manager runs here, so the children remain; the operator does not recreate the instance's objects.
     expect(totalOf(await writesBy(operator))).toBe(writesBefore);
+  });
+
+  it('reconciles the samples into their objects (an operator watching all namespaces)', async () => {
+    const clusterWide = await runOperator(operatorIdentityConfig, testConfig({ resyncPeriodMs }));
+    try {
+      for (const environment of ['dev', 'test', 'prod']) {
+        const objects = kustomize(`samples/${environment}`);
+        await applyAll(admin, objects);
+        const sample = objects.find((object) => object.kind === 'NotejamInstance');
+        const deployment = await waitFor(`the ${environment} sample Deployment`, () =>
+          admin.getIfExists<V1Deployment>(types.deployment, sample?.metadata?.namespace, 'notejam'),
+        );
+        expect(deployment.metadata?.ownerReferences?.[0]).toMatchObject({
+          kind: 'NotejamInstance',
+          name: sample?.metadata?.name,
+        });
+      }
+    } finally {
+      await clusterWide.stop();
+    }
   });
 });
 
