@@ -45,6 +45,9 @@ export async function createHttpApp(
   );
   app.set('trust proxy', config.trustProxy);
   app.disable('x-powered-by');
+  // Pages are private and `no-store`, so nobody revalidates them: hashing every page body
+  // for an ETag is wasted work (the stylesheet keeps the ETag express.static gives it).
+  app.set('etag', false);
   app.use(
     pinoHttp({
       logger,

@@ -5,7 +5,9 @@ import { Session } from '../database/entities';
 type Callback<T = void> = (error?: unknown, value?: T) => void;
 
 /** Extending the idle deadline more often than this would only add writes. */
-const TOUCH_GRANULARITY_MS = 60_000;
+export const TOUCH_GRANULARITY_MS = 60_000;
+/** Bound on the deadlines remembered between `get` and `touch` (see `storedDeadlines`). */
+const MAX_REMEMBERED_DEADLINES = 10_000;
 
 /**
  * express-session store on the app's own database, so every replica sees every session and
@@ -14,6 +16,12 @@ const TOUCH_GRANULARITY_MS = 60_000;
 export class DatabaseSessionStore extends Store {
   private readonly sessions: Repository<Session>;
   private pruneTimer?: NodeJS.Timeout;
+  /**
+   * Each session's stored deadline as `get` last read it (at the start of every request), so
+   * the request's `touch` can tell that the row was extended less than TOUCH_GRANULARITY_MS
+   * ago and skip the write: most page views then cost no write at all.
+   */
+  private readonly storedDeadlines = new Map<string, number>();
 
   constructor(
     dataSource: DataSource,
@@ -55,12 +63,14 @@ export class DatabaseSessionStore extends Store {
       .findOneBy({ id: sid })
       .then((row) => {
         if (!row || Number(row.expiresAt) <= Date.now()) return callback(null, null);
+        this.rememberDeadline(sid, Number(row.expiresAt));
         callback(null, JSON.parse(row.data) as SessionData);
       })
       .catch((error: unknown) => callback(error));
   }
 
   override set(sid: string, data: SessionData, callback?: Callback): void {
+    this.storedDeadlines.delete(sid);
     const row = {
       id: sid,
       userId: data.userId ?? null,
@@ -75,6 +85,11 @@ export class DatabaseSessionStore extends Store {
 
   override touch(sid: string, data: SessionData, callback?: Callback): void {
     const expiresAt = this.expiryOf(data);
+    const stored = this.storedDeadlines.get(sid);
+    if (stored !== undefined && stored >= expiresAt - TOUCH_GRANULARITY_MS) {
+      callback?.();
+      return;
+    }
     this.sessions
       .createQueryBuilder()
       .update()
@@ -89,10 +104,20 @@ export class DatabaseSessionStore extends Store {
   }
 
   override destroy(sid: string, callback?: Callback): void {
+    this.storedDeadlines.delete(sid);
     this.sessions
       .delete({ id: sid })
       .then(() => callback?.())
       .catch((error: unknown) => callback?.(error));
+  }
+
+  private rememberDeadline(sid: string, expiresAt: number): void {
+    this.storedDeadlines.delete(sid);
+    if (this.storedDeadlines.size >= MAX_REMEMBERED_DEADLINES) {
+      // Sessions that end by expiry are never destroyed here: forget the oldest entry.
+      this.storedDeadlines.delete(this.storedDeadlines.keys().next().value!);
+    }
+    this.storedDeadlines.set(sid, expiresAt);
   }
 
   private expiryOf(data: SessionData): number {

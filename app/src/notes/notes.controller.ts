@@ -4,7 +4,7 @@ import { CurrentUser, SignedInGuard } from '../auth/signed-in.guard';
 import type { Note, Pad, User } from '../database/entities';
 import { Metrics } from '../metrics/metrics';
 import { PadsService } from '../pads/pads.service';
-import { formatLastChange } from '../web/dates';
+import { formatLastChange, lastChangeFormatter } from '../web/dates';
 import { flash } from '../web/flash';
 import { noteForm, type FieldErrors } from '../web/forms';
 import { ParseIdPipe } from '../web/ids';
@@ -21,12 +21,13 @@ interface NoteFormValues {
 /** Rows of a note table with their sort links; shared by the all-notes and pad pages. */
 function noteTable(notes: NoteListItem[], order: NoteOrder, basePath: string, now = new Date()) {
   const sortLink = (value: string) => `${basePath}?order=${value}`;
+  const lastChange = lastChangeFormatter(now);
   return {
     notes: notes.map((note) => ({
       id: note.id,
       name: note.name,
       pad: note.pad ? { id: note.pad.id, name: note.pad.name } : undefined,
-      updated: formatLastChange(note.updatedAt, now),
+      updated: lastChange(note.updatedAt),
     })),
     order,
     sort: {
