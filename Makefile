@@ -14,7 +14,7 @@ export TEST_MYSQL_URL ?= mysql://notejam:notejam@127.0.0.1:3306
 
 .PHONY: help
 help: ## list the targets
-	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
+	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
 
 node_modules/.package-lock.json: package-lock.json package.json app/package.json operator/package.json monitoring/package.json
 	npm ci --no-audit --no-fund
