@@ -5,23 +5,25 @@
 // three pages on loopback with the session cookie, each for a fixed time:
 //   the all-notes page `/`, a pad page sorted by name, a note page.
 // Reported per run: requests per second, p50 and p99 latency; per database: the app's RSS
-// after sign-in (before load) and after all runs, and its peak RSS.
-// Knobs: BENCH_DATABASES (sqlite,mysql), BENCH_SECONDS (10), BENCH_CONNECTIONS (10),
-// BENCH_REPEATS (2), BENCH_WARMUP_SECONDS (3), BENCH_PAGES (all,pad,note); BENCH_PROFILE_DIR: write a CPU profile of the
-// app per database there (`node --cpu-prof`; open it in Chrome DevTools).
+// after sign-in (before load), after all runs and at its peak, and its JS heap in use.
+// Knobs: BENCH_DATABASES (sqlite,mysql), BENCH_PAGES (all,pad,note), BENCH_SECONDS (10),
+// BENCH_CONNECTIONS (10), BENCH_REPEATS (2), BENCH_WARMUP_SECONDS (3); BENCH_CLI: another
+// build's cli.js to compare with; BENCH_PROFILE_DIR: write a CPU profile of the app per
+// database there (`node --cpu-prof`; open it in Chrome DevTools).
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import mysql from 'mysql2/promise';
 
 const run = promisify(execFile);
+const clockTicksPerSecond = Number((await run('getconf', ['CLK_TCK'])).stdout.trim());
 const repoRoot = join(import.meta.dirname, '..', '..');
-const cli = join(repoRoot, 'app', 'dist', 'cli.js');
+const cli = resolve(process.env.BENCH_CLI ?? join(repoRoot, 'app', 'dist', 'cli.js'));
 
 const seconds = positive('BENCH_SECONDS', 10);
 const connections = positive('BENCH_CONNECTIONS', 10);
@@ -55,6 +57,8 @@ interface Case {
 
 interface WrkResult {
   requestsPerSecond: number;
+  /** The app's CPU time (user + system) per request: less sensitive to other load than req/s. */
+  cpuMsPerRequest: number;
   p50Ms: number;
   p99Ms: number;
   requests: number;
@@ -66,6 +70,7 @@ interface DatabaseResult {
   rssBeforeMiB: number;
   rssAfterMiB: number;
   rssPeakMiB: number;
+  heapUsedAfterMiB: number;
 }
 
 async function freePort(): Promise<number> {
@@ -94,6 +99,22 @@ async function databaseEnv(database: string, dir: string): Promise<NodeJS.Proces
     await connection.end();
   }
   return { DB_TYPE: 'mysql', DATABASE_URL: `${mysqlServer}/${benchDatabaseName}` };
+}
+
+/** The app's own view of its JS heap (prom-client's default metric on /metrics). */
+async function heapUsedMiB(base: string): Promise<number> {
+  const metrics = await (await fetch(`${base}/metrics`)).text();
+  const bytes = /^nodejs_heap_size_used_bytes (\S+)$/m.exec(metrics)?.[1];
+  if (bytes === undefined) throw new Error('no nodejs_heap_size_used_bytes on /metrics');
+  return Number(bytes) / 2 ** 20;
+}
+
+/** CPU time (user + system) the process has used, in ms; /proc counts in clock ticks. */
+function cpuMsOf(pid: number): number {
+  // Fields after the parenthesised command name: state is field 3, utime 14, stime 15.
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicksPerSecond;
 }
 
 /** VmRSS and VmHWM (peak) of a process, in MiB. */
@@ -171,7 +192,13 @@ function parseDuration(text: string): number {
   return Number(match[1]) * UNIT_MS[match[2]];
 }
 
-async function wrk(url: string, cookie: string, durationSeconds: number): Promise<WrkResult> {
+async function wrk(
+  url: string,
+  cookie: string,
+  durationSeconds: number,
+  appPid: number,
+): Promise<WrkResult> {
+  const cpuBefore = cpuMsOf(appPid);
   const { stdout } = await run(
     'wrk',
     [
@@ -195,11 +222,13 @@ async function wrk(url: string, cookie: string, durationSeconds: number): Promis
     if (!match) throw new Error(`unreadable wrk output:\n${stdout}`);
     return match[1];
   };
+  const requests = Number(field(/(\d+) requests in/));
   return {
     requestsPerSecond: Number(field(/Requests\/sec:\s+([\d.]+)/)),
+    cpuMsPerRequest: (cpuMsOf(appPid) - cpuBefore) / requests,
     p50Ms: parseDuration(field(/^\s+50%\s+(\S+)/m)),
     p99Ms: parseDuration(field(/^\s+99%\s+(\S+)/m)),
-    requests: Number(field(/(\d+) requests in/)),
+    requests,
   };
 }
 
@@ -236,12 +265,13 @@ async function benchDatabase(database: string): Promise<DatabaseResult> {
     const before = memoryOf(app.pid!);
     const runs: DatabaseResult['runs'] = [];
     for (const benchCase of cases) {
-      await wrk(`${base}${benchCase.path}`, cookie, warmupSeconds);
+      await wrk(`${base}${benchCase.path}`, cookie, warmupSeconds, app.pid!);
       const results: WrkResult[] = [];
       for (let i = 0; i < repeats; i++) {
-        const result = await wrk(`${base}${benchCase.path}`, cookie, seconds);
+        const result = await wrk(`${base}${benchCase.path}`, cookie, seconds, app.pid!);
         process.stderr.write(
           `${database} ${benchCase.path}: ${result.requestsPerSecond.toFixed(0)} req/s, ` +
+            `${result.cpuMsPerRequest.toFixed(2)} CPU ms/request, ` +
             `p50 ${result.p50Ms.toFixed(1)} ms, p99 ${result.p99Ms.toFixed(1)} ms ` +
             `(load average ${loadavg()[0].toFixed(2)})\n`,
         );
@@ -256,11 +286,13 @@ async function benchDatabase(database: string): Promise<DatabaseResult> {
       rssBeforeMiB: before.rss,
       rssAfterMiB: after.rss,
       rssPeakMiB: after.peak,
+      heapUsedAfterMiB: await heapUsedMiB(base),
     };
   } finally {
     if (app && app.exitCode === null) {
       app.kill('SIGTERM');
-      await once(app, 'exit');
+      const [code] = (await once(app, 'exit')) as [number | null];
+      if (code !== 0) process.stderr.write(`${database}: the app exited with ${code} on SIGTERM\n`);
     }
     rmSync(dir, { recursive: true, force: true });
     if (database === 'mysql') {
@@ -279,38 +311,39 @@ function report(results: DatabaseResult[], loads: string[]): string {
       `(start / after each database).`,
     `wrk: 1 thread, ${connections} connections, ${seconds} s per run after a ${warmupSeconds} s warm-up, ${repeats} runs per page.`,
     '',
-    '| database | page | req/s | p50 ms | p99 ms |',
-    '| --- | --- | --- | --- | --- |',
+    '| database | page | req/s | app CPU ms per request | p50 ms | p99 ms |',
+    '| --- | --- | --- | --- | --- | --- |',
   ];
-  const join3 = (values: number[], digits: number) =>
-    values.map((v) => v.toFixed(digits)).join(' / ');
+  const each = (runs: WrkResult[], value: (run: WrkResult) => number, digits: number) =>
+    runs.map((run) => value(run).toFixed(digits)).join(' / ');
   for (const result of results) {
     for (const { case: benchCase, results: runs } of result.runs) {
-      lines.push(
-        `| ${result.database} | ${benchCase.name} | ${join3(
-          runs.map((r) => r.requestsPerSecond),
-          0,
-        )} | ` +
-          `${join3(
-            runs.map((r) => r.p50Ms),
-            1,
-          )} | ${join3(
-            runs.map((r) => r.p99Ms),
-            1,
-          )} |`,
-      );
+      const cells = [
+        result.database,
+        benchCase.name,
+        each(runs, (run) => run.requestsPerSecond, 0),
+        each(runs, (run) => run.cpuMsPerRequest, 2),
+        each(runs, (run) => run.p50Ms, 1),
+        each(runs, (run) => run.p99Ms, 1),
+      ];
+      lines.push(`| ${cells.join(' | ')} |`);
     }
   }
   lines.push(
     '',
-    '| database | RSS before load | RSS after load | peak RSS |',
-    '| --- | --- | --- | --- |',
+    '| database | RSS before load | RSS after load | peak RSS | JS heap used after load |',
+    '| --- | --- | --- | --- | --- |',
   );
+  const mib = (value: number) => `${value.toFixed(0)} MiB`;
   for (const result of results) {
-    lines.push(
-      `| ${result.database} | ${result.rssBeforeMiB.toFixed(0)} MiB | ${result.rssAfterMiB.toFixed(0)} MiB | ` +
-        `${result.rssPeakMiB.toFixed(0)} MiB |`,
-    );
+    const cells = [
+      result.database,
+      mib(result.rssBeforeMiB),
+      mib(result.rssAfterMiB),
+      mib(result.rssPeakMiB),
+      mib(result.heapUsedAfterMiB),
+    ];
+    lines.push(`| ${cells.join(' | ')} |`);
   }
   return lines.join('\n');
 }

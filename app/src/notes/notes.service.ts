@@ -69,9 +69,16 @@ export class NotesService {
     }));
   }
 
-  /** The user's note (with its pad), or 404 when missing or someone else's. */
+  /**
+   * The user's note (with its pad), or 404 when missing or someone else's. One query: `findOne`
+   * with a relation would first select the distinct id (its LIMIT 1 applies to joined rows).
+   */
   async findOwned(userId: number, id: number): Promise<Note> {
-    const note = await this.notes.findOne({ where: { id, userId }, relations: { pad: true } });
+    const note = await this.notes
+      .createQueryBuilder('note')
+      .leftJoinAndSelect('note.pad', 'pad')
+      .where('note.id = :id AND note.userId = :userId', { id, userId })
+      .getOne();
     if (!note) throw new NotFoundException();
     return note;
   }
