@@ -6,6 +6,16 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root/terraform"
 
+# Ephemeral resources and write-only arguments need Terraform 1.11 or newer.
+if ! version=$(terraform version -json 2>/dev/null | sed -n 's/.*"terraform_version": *"\([0-9.]*\)".*/\1/p') || [ -z "$version" ]; then
+  echo "terraform-check: terraform (1.11 or newer) is not on PATH" >&2
+  exit 1
+fi
+if [ "$(printf '%s\n' 1.11.0 "$version" | sort -V | head -n 1)" != 1.11.0 ]; then
+  echo "terraform-check: terraform $version found, 1.11 or newer needed" >&2
+  exit 1
+fi
+
 TF_CLI_CONFIG_FILE=$("$root/hack/terraform-providers.sh")
 export TF_CLI_CONFIG_FILE TF_IN_AUTOMATION=1 TF_INPUT=0 CHECKPOINT_DISABLE=1
 # Module installs and test state go outside the clone.
