@@ -28,6 +28,8 @@ describe('loadConfig', () => {
       resyncPeriodMs: 600_000,
       watchTimeoutSeconds: 300,
       watchSilenceTimeoutMs: 630_000,
+      imageResolveIntervalMs: 120_000,
+      plainHttpRegistries: [],
       leaderElection: {
         namespace: 'notejam-system',
         name: 'notejam-operator.notejam.io',
@@ -50,6 +52,8 @@ describe('loadConfig', () => {
         RESYNC_PERIOD: '30s',
         WATCH_TIMEOUT: '1m',
         WATCH_SILENCE_TIMEOUT: '90s',
+        IMAGE_RESOLVE_INTERVAL: '30s',
+        PLAIN_HTTP_REGISTRIES: 'registry.local:5000, mirror.internal',
         LEADER_ELECTION_NAMESPACE: 'ops',
         LEADER_ELECTION_ID: 'lease',
         LEADER_ELECTION_LEASE_DURATION: '4s',
@@ -67,6 +71,8 @@ describe('loadConfig', () => {
       resyncPeriodMs: 30_000,
       watchTimeoutSeconds: 60,
       watchSilenceTimeoutMs: 90_000,
+      imageResolveIntervalMs: 30_000,
+      plainHttpRegistries: ['registry.local:5000', 'mirror.internal'],
       leaderElection: {
         namespace: 'ops',
         name: 'lease',
@@ -95,6 +101,8 @@ describe('loadConfig', () => {
     [{ LEADER_ELECTION: 'false', LOG_LEVEL: 'verbose' }, 'LOG_LEVEL'],
     [{ LEADER_ELECTION: 'false', RESYNC_PERIOD: '10' }, 'RESYNC_PERIOD'],
     [{ LEADER_ELECTION: 'false', MAX_CONCURRENT_RECONCILES: '0' }, 'MAX_CONCURRENT_RECONCILES'],
+    [{ LEADER_ELECTION: 'false', IMAGE_RESOLVE_INTERVAL: '2' }, 'IMAGE_RESOLVE_INTERVAL'],
+    [{ LEADER_ELECTION: 'false', PLAIN_HTTP_REGISTRIES: 'http://r:5000' }, 'PLAIN_HTTP_REGISTRIES'],
     [
       { POD_NAMESPACE: 'x', LEADER_ELECTION_RENEW_DEADLINE: '20s' },
       'LEADER_ELECTION_RENEW_DEADLINE',

@@ -17,6 +17,10 @@ export interface OperatorConfig {
   resyncPeriodMs: number;
   watchTimeoutSeconds: number;
   watchSilenceTimeoutMs: number;
+  /** How often a spec.image tag is resolved to its digest again (IMAGE_RESOLVE_INTERVAL). */
+  imageResolveIntervalMs?: number;
+  /** Registries (host[:port]) spoken to over plain HTTP (PLAIN_HTTP_REGISTRIES); loopback always is. */
+  plainHttpRegistries?: string[];
   /** Undefined when LEADER_ELECTION=false. */
   leaderElection?: {
     namespace: string;
@@ -61,6 +65,8 @@ export function loadConfig(
       'WATCH_SILENCE_TIMEOUT',
       `${2 * Math.round(watchTimeoutSeconds) + 30}s`,
     ),
+    imageResolveIntervalMs: duration(env, 'IMAGE_RESOLVE_INTERVAL', '2m'),
+    plainHttpRegistries: registryList(env, 'PLAIN_HTTP_REGISTRIES'),
   };
   if (boolean(env, 'LEADER_ELECTION', true)) {
     const namespace =
@@ -109,6 +115,17 @@ function defaultNamespaceFile(): string | undefined {
 function optional(env: Env, name: string): string | undefined {
   const value = env[name]?.trim();
   return value ? value : undefined;
+}
+
+/** Comma-separated `host[:port]` names. */
+function registryList(env: Env, name: string): string[] {
+  const value = optional(env, name);
+  if (value === undefined) return [];
+  const hosts = value.split(',').map((host) => host.trim());
+  const bad = hosts.find((host) => !/^[A-Za-z0-9.-]+(:\d+)?$/.test(host));
+  if (bad !== undefined)
+    throw new ConfigError(name, `expected comma-separated host[:port] names, got "${bad}"`);
+  return hosts;
 }
 
 function boolean(env: Env, name: string, fallback: boolean): boolean {

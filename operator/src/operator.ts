@@ -76,6 +76,12 @@ export async function startOperator(options: {
       watchTimeoutSeconds: config.watchTimeoutSeconds,
       silenceTimeoutMs: config.watchSilenceTimeoutMs,
     },
+    imageResolution: {
+      ...(config.imageResolveIntervalMs !== undefined
+        ? { intervalMs: config.imageResolveIntervalMs }
+        : {}),
+      plainHttpRegistries: config.plainHttpRegistries ?? [],
+    },
   });
   await manager.start();
   return { manager, metrics, stop: () => manager.stop() };

@@ -12,9 +12,6 @@ import {
 } from './credentials.js';
 import { InvalidReferenceError, parseImageReference, pinnedReference } from './reference.js';
 
-/** Condition type the reconciler reports the outcome under. */
-export const imageResolvedCondition = 'ImageResolved';
-
 export interface ImageResolution {
   /** The image the new revision runs: pinned by digest when one is known, else spec.image. */
   image: string;

@@ -203,18 +203,27 @@ export class KubeClient {
     });
   }
 
-  /** Deletes the object; `uid` makes it a no-op (409) if the name now belongs to another object. */
+  /**
+   * Deletes the object; `uid` makes it a no-op (409) if the name now belongs to another
+   * object. `propagationPolicy` overrides the resource's default (Jobs orphan their pods).
+   */
   async delete(
     type: ResourceType,
     namespace: string | undefined,
     name: string,
     uid?: string,
+    propagationPolicy?: 'Background' | 'Foreground' | 'Orphan',
   ): Promise<void> {
     await this.send({
       method: 'DELETE',
       path: objectPath(type, namespace, name),
       type,
-      body: { apiVersion: 'v1', kind: 'DeleteOptions', ...(uid ? { preconditions: { uid } } : {}) },
+      body: {
+        apiVersion: 'v1',
+        kind: 'DeleteOptions',
+        ...(uid ? { preconditions: { uid } } : {}),
+        ...(propagationPolicy ? { propagationPolicy } : {}),
+      },
     });
   }
 

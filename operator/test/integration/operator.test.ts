@@ -20,7 +20,11 @@ import type { NotejamInstance } from '../../src/api/v1alpha1/types.js';
 import type { RunningOperator } from '../../src/operator.js';
 import type { KubeClient } from '../../src/runtime/kube-client.js';
 import type { ResourceType } from '../../src/runtime/resources.js';
-import { sharedControlPlane, writeKubeConfig } from '../envtest/control-plane.js';
+import {
+  type ControlPlaneClient,
+  sharedControlPlane,
+  writeKubeConfig,
+} from '../envtest/control-plane.js';
 import {
   adminClient,
   applyAll,
@@ -29,7 +33,9 @@ import {
   installCrd,
   kustomize,
   operatorIdentity,
+  runLifecycleJobs,
   runOperator,
+  type LifecycleJobs,
   sleep,
   testConfig,
   totalOf,
@@ -46,6 +52,8 @@ let admin: KubeClient;
 let operator: RunningOperator;
 let adminKubeconfigPath: string;
 let operatorIdentityConfig: KubeConfig;
+let lifecycleJobs: LifecycleJobs;
+let plane: ControlPlaneClient;
 
 type Instance = NotejamInstance;
 
@@ -122,7 +130,7 @@ function expectOwnedBy(object: KubernetesObject | undefined, owner: Instance): v
 }
 
 beforeAll(async () => {
-  const plane = await sharedControlPlane();
+  plane = await sharedControlPlane();
   admin = adminClient(plane);
   adminKubeconfigPath = writeKubeConfig(
     plane.admin(),
@@ -130,6 +138,8 @@ beforeAll(async () => {
   );
   await installCrd(admin);
   await ensureNamespace(admin, namespace);
+  // The mysql instances' migrate Jobs run for real before their Deployments exist.
+  lifecycleJobs = await runLifecycleJobs(plane, admin, namespace);
   const identity = await operatorIdentity(plane, admin);
   // Scoped to this suite's namespace: other suites share the control plane, and the write
   // counts below must see only this suite's instances.
@@ -139,6 +149,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await operator?.stop();
+  await lifecycleJobs?.stop();
   await admin?.close();
 });
 
@@ -441,13 +452,23 @@ describe('the operator', () => {
 
   it('reconciles the samples into their objects (an operator watching all namespaces)', async () => {
     const clusterWide = await runOperator(operatorIdentityConfig, testConfig({ resyncPeriodMs }));
+    const jobs: LifecycleJobs[] = [];
     try {
       for (const environment of ['dev', 'test', 'prod']) {
         const objects = kustomize(`samples/${environment}`);
+        const sample = objects.find((object) => object.kind === 'NotejamInstance') as
+          Instance | undefined;
+        const sampleNamespace = sample?.metadata?.namespace ?? '';
+        // mysql samples deploy after their migrate (and seed) Jobs: run them for real.
+        await ensureNamespace(admin, sampleNamespace);
+        if (sample?.spec.database.type === 'mysql')
+          jobs.push(await runLifecycleJobs(plane, admin, sampleNamespace));
         await applyAll(admin, objects);
-        const sample = objects.find((object) => object.kind === 'NotejamInstance');
-        const deployment = await waitFor(`the ${environment} sample Deployment`, () =>
-          admin.getIfExists<V1Deployment>(types.deployment, sample?.metadata?.namespace, 'notejam'),
+        // The test sample seeds 200,000 notes before its first rollout.
+        const deployment = await waitFor(
+          `the ${environment} sample Deployment`,
+          () => admin.getIfExists<V1Deployment>(types.deployment, sampleNamespace, 'notejam'),
+          240_000,
         );
         expect(deployment.metadata?.ownerReferences?.[0]).toMatchObject({
           kind: 'NotejamInstance',
@@ -456,8 +477,9 @@ describe('the operator', () => {
       }
     } finally {
       await clusterWide.stop();
+      for (const running of jobs) await running.stop();
     }
-  });
+  }, 300_000);
 });
 
 async function reconcileCount(): Promise<number> {

@@ -25,7 +25,9 @@ import {
   operatorIdentity,
   operatorNamespace,
   repoRoot,
+  runLifecycleJobs,
   runOperator,
+  type LifecycleJobs,
   sleep,
   testConfig,
   types,
@@ -43,6 +45,7 @@ let plane: ControlPlane;
 let admin: KubeClient;
 let identity: KubeConfig;
 let kubeconfigPath: string;
+let lifecycleJobs: LifecycleJobs;
 
 function instance(name: string, image: string): KubernetesObject {
   return {
@@ -120,11 +123,14 @@ beforeAll(async () => {
   admin = adminClient(plane);
   await installCrd(admin);
   await ensureNamespace(admin, namespace);
+  // The mysql instances' migrate Jobs run for real before their Deployments exist.
+  lifecycleJobs = await runLifecycleJobs(plane, admin, namespace);
   identity = await operatorIdentity(plane, admin);
   kubeconfigPath = writeKubeConfig(identity, mkdtempSync(join(tmpdir(), 'notejam-operator-test-')));
 }, 180_000);
 
 afterAll(async () => {
+  await lifecycleJobs?.stop();
   await admin?.close();
   await plane?.stop();
 });

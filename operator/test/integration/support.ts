@@ -14,6 +14,12 @@ import { KubeClient } from '../../src/runtime/kube-client.js';
 import { createLogger } from '../../src/runtime/logger.js';
 import type { ResourceType } from '../../src/runtime/resources.js';
 import type { ControlPlaneClient } from '../envtest/control-plane.js';
+import { JobRunner, type JobRunnerOptions } from '../support/job-runner.js';
+import {
+  createMysqlDatabase,
+  mysqlServer,
+  type TestMysqlDatabase,
+} from '../support/mysql-database.js';
 
 export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 export const operatorNamespace = 'notejam-system';
@@ -259,4 +265,65 @@ export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve
 
 export function adminClient(plane: ControlPlaneClient): KubeClient {
   return new KubeClient(plane.admin(), { userAgent: 'integration-test' });
+}
+
+/**
+ * What runs the lifecycle Jobs of a suite's mysql instances: a MariaDB database of its own,
+ * the `notejam-db` Secret the instances refer to, and the Job runner executing the app's
+ * real `migrate`/`wipe`/`seed` against it (the control plane has no kubelet).
+ */
+export interface LifecycleJobs {
+  runner: JobRunner;
+  database: TestMysqlDatabase;
+  stop(): Promise<void>;
+}
+
+export async function runLifecycleJobs(
+  plane: ControlPlaneClient,
+  admin: KubeClient,
+  namespace: string,
+  options: {
+    secretName?: string;
+    /** Only this instance's Jobs (each test instance can get its own runner). */
+    instance?: string;
+    /** A database to reuse instead of a new one (a second runner for the same instance). */
+    database?: TestMysqlDatabase;
+    runner?: Partial<JobRunnerOptions>;
+  } = {},
+): Promise<LifecycleJobs> {
+  const secretName = options.secretName ?? 'notejam-db';
+  const database = options.database ?? (await createMysqlDatabase());
+  await admin.apply(
+    types.secret,
+    {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: secretName, namespace },
+      stringData: {
+        host: mysqlServer.host,
+        port: String(mysqlServer.port),
+        database: database.name,
+        username: mysqlServer.username,
+        password: mysqlServer.password,
+      },
+    } as KubernetesObject,
+    { fieldManager, force: true },
+  );
+  const runner = new JobRunner({
+    kubeConfig: plane.admin(),
+    namespace,
+    labelSelector:
+      'app.kubernetes.io/managed-by=notejam-operator' +
+      (options.instance ? `,app.kubernetes.io/instance=${options.instance}` : ''),
+    ...options.runner,
+  });
+  await runner.start();
+  return {
+    runner,
+    database,
+    stop: async () => {
+      await runner.stop();
+      if (!options.database) await database.drop();
+    },
+  };
 }

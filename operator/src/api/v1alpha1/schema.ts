@@ -524,13 +524,14 @@ export const statusSchema = object(
     }),
     conditions: array(condition, {
       description:
-        'Current conditions: `Ready`, `Progressing`, `Degraded`, and for the deployment lifecycle `MigrationsApplied` and `Seeded`.',
+        'Current conditions: `Ready`, `Progressing`, `Degraded`, and for the deployment lifecycle `ImageResolved` (the tag was resolved to a digest through the registry), `MigrationsApplied` and `Seeded`.',
       maxItems: 16,
       listType: 'map',
       listMapKeys: ['type'],
     }),
     deployedImage: string({
-      description: 'The image the pods run, by digest when known.',
+      description:
+        'The image the pods run, by digest when known. It moves to a new image only after that revision’s database steps (wipe, migrate, seed) succeeded.',
       maxLength: 512,
     }),
     revision: string({
@@ -541,6 +542,31 @@ export const statusSchema = object(
       description: 'Name of the last database migration applied.',
       maxLength: 256,
     }),
+    seed: object(
+      {
+        key: required(
+          string({
+            description:
+              'Hash of the data set (sizes, random seed, and the revision when every revision starts from a wiped database): the same key is never loaded twice.',
+            maxLength: 64,
+          }),
+        ),
+        users: integer({ description: 'Users loaded.', minimum: 0, maximum: 100000 }),
+        padsPerUser: integer({ description: 'Pads per user loaded.', minimum: 0, maximum: 100 }),
+        notesPerPad: integer({ description: 'Notes per pad loaded.', minimum: 0, maximum: 1000 }),
+        randomSeed: integer({
+          description: 'Seed of the generator.',
+          minimum: 0,
+          maximum: 1000000,
+        }),
+        seededAt: string({
+          description: 'When the seed Job completed.',
+          format: 'date-time',
+          maxLength: 64,
+        }),
+      },
+      { description: 'The test data set last loaded by a seed Job (`lifecycle.seed`).' },
+    ),
     replicas: integer({
       description: 'Number of app pods (from the Deployment).',
       format: 'int32',

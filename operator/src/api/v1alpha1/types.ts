@@ -29,8 +29,9 @@ export { phases };
 /** A condition in metav1.Condition shape. */
 export type Condition = NonNullable<NotejamInstanceStatus['conditions']>[number];
 export type ConditionStatus = Condition['status'];
-/** Condition types the operator maintains (issue 5 adds the lifecycle ones). */
+/** Condition types the operator maintains. */
 export const conditionTypes = {
+  imageResolved: 'ImageResolved',
   ready: 'Ready',
   progressing: 'Progressing',
   degraded: 'Degraded',

@@ -13,6 +13,9 @@ import { service } from './service.js';
 import { serviceAccount } from './service-account.js';
 import { serviceMonitor } from './service-monitor.js';
 
+/** The image is undefined until a first revision may run: then there is no Deployment yet. */
+export type ChildrenContext = Omit<BuildContext, 'image'> & { image: string | undefined };
+
 /** An object ready for server-side apply. */
 export type DesiredObject = KubernetesObject & {
   apiVersion: string;
@@ -41,11 +44,17 @@ export const ownedKinds = [
   { apiVersion: 'monitoring.coreos.com/v1', kind: 'ServiceMonitor', plural: 'servicemonitors' },
 ] as const;
 
-export function desiredChildren(instance: NotejamInstance, context: BuildContext): DesiredObject[] {
+export function desiredChildren(
+  instance: NotejamInstance,
+  context: ChildrenContext,
+): DesiredObject[] {
   const children: (DesiredObject | undefined)[] = [
     serviceAccount(instance),
     persistentVolumeClaim(instance),
-    deployment(instance, context),
+    // No Deployment before a first revision's database steps have succeeded.
+    context.image === undefined
+      ? undefined
+      : deployment(instance, { ...context, image: context.image }),
     service(instance),
     horizontalPodAutoscaler(instance),
     podDisruptionBudget(instance),

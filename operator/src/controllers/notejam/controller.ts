@@ -3,7 +3,9 @@
  * kind it owns, selected by the managed-by label so the caches hold only our objects),
  * how their events map to an instance, and the reconciler that handles them.
  */
+import type { V1Job } from '@kubernetes/client-node';
 import * as api from '../../api/v1alpha1/types.js';
+import { ImageResolver, type ImageResolverOptions } from '../../registry/resolver.js';
 import type { Applier } from '../../runtime/apply.js';
 import { Controller } from '../../runtime/controller.js';
 import { Informer } from '../../runtime/informer.js';
@@ -36,6 +38,8 @@ export const instanceType: ResourceType = {
 const neverPruned = new Set(['PersistentVolumeClaim', 'Secret']);
 /** Created once and never applied again (see session-secret.ts). */
 const createOnly = new Set(['Secret']);
+/** Also read one by one: the pull Secrets the image resolver authenticates with. */
+const alsoGot = new Set(['Secret']);
 
 function resourceTypeOf(owned: { apiVersion: string; kind: string; plural: string }): ResourceType {
   const [group, version] = owned.apiVersion.includes('/')
@@ -45,6 +49,24 @@ function resourceTypeOf(owned: { apiVersion: string; kind: string; plural: strin
 }
 
 export const ownedTypes = ownedKinds.map(resourceTypeOf);
+
+/** The lifecycle's Jobs: created and deleted, never applied (a Job's template is immutable). */
+export const jobType: ResourceType = {
+  group: 'batch',
+  version: 'v1',
+  plural: 'jobs',
+  kind: 'Job',
+  namespaced: true,
+};
+/** Listed for a failed Job's log tail (the kubelet's termination message). */
+export const podType: ResourceType = {
+  group: '',
+  version: 'v1',
+  plural: 'pods',
+  kind: 'Pod',
+  namespaced: true,
+};
+const secretType = ownedTypes.find((type) => type.kind === 'Secret') as ResourceType;
 
 /** Watched (and applied) only when discovery shows the prometheus-operator's CRD. */
 const serviceMonitorType = ownedTypes.find((type) => type.kind === 'ServiceMonitor');
@@ -61,6 +83,8 @@ export interface NotejamControllerOptions {
   maxConcurrentReconciles: number;
   resyncPeriodMs: number;
   informer: { watchTimeoutSeconds: number; silenceTimeoutMs: number };
+  /** How spec.image tags are resolved to digests (interval, plain-HTTP registries). */
+  imageResolution?: ImageResolverOptions;
 }
 
 /** Registers the informers and the controller with the manager. */
@@ -98,6 +122,20 @@ export async function setUpNotejamController(
     owned.set(type.kind, { type, informer, prune: !neverPruned.has(type.kind) });
   }
 
+  const jobs = manager.addInformer(
+    new Informer<V1Job>(
+      client,
+      {
+        type: jobType,
+        namespace: options.namespace,
+        labelSelector: managedBySelector,
+        ...options.informer,
+      },
+      logger,
+      metrics,
+    ),
+  );
+
   const controller = new Controller(
     {
       name: CONTROLLER_NAME,
@@ -112,6 +150,10 @@ export async function setUpNotejamController(
         events: options.events,
         log: logger.child({ controller: CONTROLLER_NAME }),
         serviceMonitorAvailable,
+        jobs: { type: jobType, informer: jobs },
+        podType,
+        secretType,
+        resolver: new ImageResolver(options.imageResolution),
       }),
     },
     logger,
@@ -119,6 +161,7 @@ export async function setUpNotejamController(
   );
   controller.watchPrimary(instances);
   for (const { informer } of owned.values()) controller.watchOwned(informer, api.group, api.kind);
+  controller.watchOwned(jobs, api.group, api.kind);
   manager.addController(controller);
   return controller;
 }
@@ -145,7 +188,8 @@ export interface Permission {
 
 /**
  * Every API call this controller makes, per resource: caches list and watch, server-side
- * apply patches (and creates when absent), pruning deletes, status goes through /status.
+ * apply patches (and creates when absent), pruning deletes, status goes through /status;
+ * lifecycle Jobs are created and deleted (never patched), pods listed for log tails.
  * config/rbac/role.yaml must grant exactly this (a unit test compares them).
  */
 export function controllerPermissions(): Permission[] {
@@ -156,6 +200,7 @@ export function controllerPermissions(): Permission[] {
       group: type.group,
       resource: type.plural,
       verbs: [
+        ...(alsoGot.has(type.kind) ? ['get'] : []),
         'list',
         'watch',
         'create',
@@ -163,6 +208,12 @@ export function controllerPermissions(): Permission[] {
         ...(neverPruned.has(type.kind) ? [] : ['delete']),
       ],
     })),
+    {
+      group: jobType.group,
+      resource: jobType.plural,
+      verbs: ['list', 'watch', 'create', 'delete'],
+    },
+    { group: podType.group, resource: podType.plural, verbs: ['list'] },
     { group: eventType.group, resource: eventType.plural, verbs: eventVerbs },
   ];
 }

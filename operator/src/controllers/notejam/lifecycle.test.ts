@@ -80,9 +80,33 @@ const decide = (nj: NotejamInstance, jobs: V1Job[], extra: Partial<LifecycleObse
 
 describe('decideLifecycle', () => {
   it('does nothing when the target revision is the deployed one, even with its Jobs gone', () => {
-    expect(decide(seeded(), [], { deployedRevision: target.revision })).toEqual({
+    expect(decide(instance(), [], { deployedRevision: target.revision })).toEqual({
       action: 'steady',
     });
+    const nj = seeded();
+    expect(
+      decide(nj, [], {
+        deployedRevision: target.revision,
+        seededKey: seedKey(nj, target.revision),
+      }),
+    ).toEqual({ action: 'steady' });
+  });
+
+  it('reseeds the deployed revision when the seed sizes change, without migrating again', () => {
+    const before = seeded();
+    const bigger = instance({ seed: { enabled: true, users: 20, padsPerUser: 2, notesPerPad: 3 } });
+    const decision = decide(bigger, [], {
+      deployedRevision: target.revision,
+      seededKey: seedKey(before, target.revision),
+    });
+    expect(decision).toMatchObject({ action: 'create', phase: 'Seeding', completed: [] });
+    const seedJob = observed(bigger, 'seed', 'succeeded');
+    expect(
+      decide(bigger, [seedJob], {
+        deployedRevision: target.revision,
+        seededKey: seedKey(before, target.revision),
+      }),
+    ).toEqual({ action: 'rollOut', completed: [{ step: 'seed', job: seedJob }] });
   });
 
   it('walks wipe, migrate, seed in order, one Job at a time', () => {

@@ -39,7 +39,7 @@ export interface CompletedStep {
 }
 
 export type LifecycleDecision =
-  /** The target is what is deployed: nothing to run, the Deployment stays as it is. */
+  /** The target is deployed (and seeded as specified): nothing to run, the Deployment stays as it is. */
   | { action: 'steady' }
   /** Every step succeeded: move the Deployment to the target image and record the revision. */
   | { action: 'rollOut'; completed: CompletedStep[] }
@@ -81,7 +81,13 @@ export function targetJobNames(instance: NotejamInstance, target: JobTarget): Se
 
 export function decideLifecycle(observed: LifecycleObservation): LifecycleDecision {
   const { instance, target, jobs, now } = observed;
-  if (observed.deployedRevision === target.revision) return { action: 'steady' };
+  // The deployed revision's wipe and migrations are done; only a changed seed
+  // specification (sizes are not part of the pod template) still has work to do.
+  const deployed = observed.deployedRevision === target.revision;
+  const steps = lifecycleSteps(instance).filter((step) => !deployed || step === 'seed');
+  const seeded = (step: JobKind) =>
+    step === 'seed' && observed.seededKey === seedKey(instance, target.revision);
+  if (deployed && steps.every(seeded)) return { action: 'steady' };
 
   const byName = new Map(jobs.map((job) => [job.metadata?.name, job]));
   const ours = targetJobNames(instance, target);
@@ -101,8 +107,8 @@ export function decideLifecycle(observed: LifecycleObservation): LifecycleDecisi
   }
 
   const completed: CompletedStep[] = [];
-  for (const step of lifecycleSteps(instance)) {
-    if (step === 'seed' && observed.seededKey === seedKey(instance, target.revision)) {
+  for (const step of steps) {
+    if (seeded(step)) {
       completed.push({ step });
       continue;
     }

@@ -1,10 +1,18 @@
 /**
  * The NotejamInstance reconcile loop, read top to bottom like controller-runtime's:
- * get the instance, compute the desired children, apply them, create the session Secret
- * once, observe the Deployment, write the status if it changed, say when to come back.
- * Level-based and idempotent; a steady state makes no write at all.
+ * get the instance, resolve its image and revision, create the session Secret once, run
+ * the database steps of a new revision (Jobs: wipe, migrate, seed), compute the desired
+ * children with the image the lifecycle allows, apply them, observe the Deployment,
+ * write the status if it changed, say when to come back. Level-based and idempotent; a
+ * steady state makes no write at all. See docs/design/lifecycle.md.
  */
-import type { KubernetesObject, V1Deployment } from '@kubernetes/client-node';
+import type {
+  KubernetesObject,
+  V1Deployment,
+  V1Job,
+  V1Pod,
+  V1Secret,
+} from '@kubernetes/client-node';
 import {
   type NotejamInstance,
   type NotejamInstanceStatus,
@@ -17,9 +25,28 @@ import type { Informer } from '../../runtime/informer.js';
 import { type KubeClient, isConflict, isNotFound } from '../../runtime/kube-client.js';
 import type { Logger } from '../../runtime/logger.js';
 import { type ResourceType, objectKey } from '../../runtime/resources.js';
+import type { ImageResolver } from '../../registry/resolver.js';
 import { desiredChildren } from './children.js';
+import {
+  attemptAnnotation,
+  failureLogTail,
+  jobKindLabel,
+  jobPodSelector,
+  jobRevisionLabel,
+  jobsToDelete,
+  type JobTarget,
+  type LifecycleJob,
+} from './jobs.js';
+import { decideLifecycle, targetJobNames, type LifecycleDecision } from './lifecycle.js';
+import { imageResolvedCondition, lifecycleReport, stepNames } from './lifecycle-status.js';
+import { revision } from './revision.js';
 import { randomSessionSecret, sessionSecret } from './session-secret.js';
-import { computeStatus, conditionStatus, statusChanged } from './status.js';
+import { computeStatus, conditionStatus, statusChanged, type LifecycleReport } from './status.js';
+
+/** Finished lifecycle Jobs kept per kind (`kubectl get jobs` shows the recent history). */
+export const jobHistoryLimit = 3;
+/** When a Job of the name being created is still being deleted (409), look again after this. */
+const recreateRetryMs = 1000;
 
 /** An object kind the instance owns, with the cache that watches it. */
 export interface OwnedKind {
@@ -39,7 +66,14 @@ export interface ReconcilerDeps {
   events: EventRecorder;
   log: Logger;
   serviceMonitorAvailable: boolean;
+  /** The lifecycle Jobs (component lifecycle), watched so their completion brings us back. */
+  jobs: { type: ResourceType; informer: Informer<V1Job> };
+  /** Pods are only listed, for a failed Job's log tail. */
+  podType: ResourceType;
+  secretType: ResourceType;
+  resolver: ImageResolver;
   randomSecretValue?: () => string;
+  now?: () => Date;
 }
 
 export function notejamReconciler(deps: ReconcilerDeps): Reconciler {
@@ -54,17 +88,50 @@ export function notejamReconciler(deps: ReconcilerDeps): Reconciler {
     const instance = deps.instances.get(request.namespace, request.name);
     if (!instance || instance.metadata.deletionTimestamp) {
       applier.forgetOwner(key);
+      deps.resolver.forget(key);
       return {};
     }
+    const now = deps.now?.() ?? new Date();
 
-    // 2. Compute the desired children.
+    // 2. Which image and revision the spec asks for now (a tag resolved to its digest).
+    const resolution = await deps.resolver.resolve({
+      key,
+      image: instance.spec.image,
+      pullSecrets: await pullSecrets(instance),
+      deployedImage: instance.status?.deployedImage,
+    });
+    const target: JobTarget = {
+      image: resolution.image,
+      revision: revision(instance, resolution.image),
+    };
+
+    // 3. The database steps of a new revision; the Deployment moves only after they succeed.
+    // The Jobs' pods refer to the session Secret like the app's: it exists first.
+    await ensureSessionSecret(instance, log);
+    const jobs = ownJobs(instance);
+    const decision = decideLifecycle({
+      instance,
+      target,
+      jobs,
+      now,
+      deployedRevision: instance.status?.revision,
+      seededKey: instance.status?.seed?.key,
+    });
+    const performed = await performLifecycle(instance, decision, target, now, log);
+    const lifecycle = lifecycleReport(instance, decision, target.revision, {
+      imageResolved: imageResolvedCondition(instance.spec.image, resolution),
+      ...performed.report,
+    });
+    await cleanUpJobs(instance, jobs, target, log);
+
+    // 4. Compute the desired children: the pods run the deployed image until rollOut.
     const context = {
-      image: imageToRun(instance),
+      image: lifecycle.deployed?.image ?? liveDeploymentImage(instance),
       serviceMonitorAvailable: deps.serviceMonitorAvailable,
     };
     const desired = desiredChildren(instance, context);
 
-    // 3. Apply them (and prune what is no longer desired), create the session Secret once.
+    // 5. Apply them (and prune what is no longer desired).
     // What each child looks like now (the apply response, or the cache when nothing changed).
     const current = new Map<string, KubernetesObject | undefined>();
     let applyError: Error | undefined;
@@ -72,21 +139,21 @@ export function notejamReconciler(deps: ReconcilerDeps): Reconciler {
       for (const child of desired)
         current.set(child.kind, await applyChild(instance, key, child, log));
       await pruneUndesired(instance, desired, log);
-      await ensureSessionSecret(instance, log);
     } catch (err) {
       applyError = err as Error;
     }
 
-    // 4. Observe the Deployment (its status changes bring us back here).
+    // 6. Observe the Deployment (its status changes bring us back here).
     const observation = {
+      lifecycle,
       deployment: current.get('Deployment') as V1Deployment | undefined,
       applyError: applyError?.message,
       serviceMonitorUnavailable:
         instance.spec.monitoring.serviceMonitor && !deps.serviceMonitorAvailable,
     };
 
-    // 5. Write the status, only when it changed; tell the story with Events.
-    const status = computeStatus(instance, observation, new Date());
+    // 7. Write the status, only when it changed; tell the story with Events.
+    const status = computeStatus(instance, observation, now);
     if (statusChanged(instance.status, status)) {
       await writeStatus(instance, status);
       announceTransitions(instance, instance.status, status);
@@ -96,9 +163,170 @@ export function notejamReconciler(deps: ReconcilerDeps): Reconciler {
       throw applyError;
     }
 
-    // 6. Come back on the next event or resync.
-    return {};
+    // 8. Come back on the next event (Jobs, Deployment), to retry, or to resolve the tag again.
+    const after = [resolution.recheckAfterMs, performed.requeueAfterMs].filter(
+      (ms): ms is number => ms !== undefined,
+    );
+    return after.length ? { requeueAfterMs: Math.max(0, Math.min(...after)) } : {};
   };
+
+  /** The Secrets named by spec.imagePullSecrets that exist (the resolver's credentials). */
+  async function pullSecrets(instance: NotejamInstance): Promise<V1Secret[]> {
+    const found: V1Secret[] = [];
+    for (const { name } of instance.spec.imagePullSecrets ?? []) {
+      try {
+        found.push(await client.get<V1Secret>(deps.secretType, instance.metadata.namespace, name));
+      } catch (err) {
+        if (!isNotFound(err)) throw err; // a missing one is reported by the resolver's 401
+      }
+    }
+    return found;
+  }
+
+  function ownJobs(instance: NotejamInstance): V1Job[] {
+    return deps.jobs.informer
+      .list(instance.metadata.namespace)
+      .filter((job) => isControlledBy(job, instance));
+  }
+
+  /**
+   * Without a recorded deployed image (a fresh instance, or one deployed by an operator
+   * version before the lifecycle), the image the live Deployment runs: never pruned or
+   * moved before a revision's steps succeed.
+   */
+  function liveDeploymentImage(instance: NotejamInstance): string | undefined {
+    if (instance.status?.deployedImage) return instance.status.deployedImage;
+    const deployments = ownedKind('Deployment').informer.list(instance.metadata.namespace);
+    const live = deployments.find((d) => isControlledBy(d, instance)) as V1Deployment | undefined;
+    return live?.spec?.template.spec?.containers[0]?.image;
+  }
+
+  /** Performs the decision: creates, retries or reads a Job; says what the status should show. */
+  async function performLifecycle(
+    instance: NotejamInstance,
+    decision: LifecycleDecision,
+    target: JobTarget,
+    now: Date,
+    log: Logger,
+  ): Promise<{
+    report: Pick<LifecycleReport, 'deployed' | 'failure'>;
+    requeueAfterMs?: number;
+  }> {
+    const status = instance.status;
+    const kept =
+      status?.deployedImage && status.revision
+        ? { image: status.deployedImage, revision: status.revision }
+        : undefined;
+    switch (decision.action) {
+      case 'steady':
+      case 'wait':
+        return { report: { deployed: kept } };
+      case 'create': {
+        const created = await createJob(instance, decision.job, log);
+        return {
+          report: { deployed: kept },
+          ...(created ? {} : { requeueAfterMs: recreateRetryMs }),
+        };
+      }
+      case 'retry': {
+        await deleteJob(decision.failed, log);
+        const created = await createJob(instance, decision.job, log);
+        return {
+          report: { deployed: kept },
+          ...(created ? {} : { requeueAfterMs: recreateRetryMs }),
+        };
+      }
+      case 'backOff': {
+        const job = decision.job;
+        const pods = await deps.client.list<V1Pod>(deps.podType, {
+          namespace: instance.metadata.namespace,
+          labelSelector: jobPodSelector(job),
+        });
+        const tail = failureLogTail(job, pods.items);
+        const retry = decision.retryAt.toISOString().replace(/\.\d{3}Z$/, 'Z');
+        const message =
+          `Job ${job.metadata?.name} failed (${decision.reason}: ${decision.message}); ` +
+          `revision ${target.revision} is not deployed, the previous one keeps serving; retrying at ${retry}` +
+          (tail ? `. Log tail:\n${tail}` : '');
+        return {
+          report: {
+            deployed: kept,
+            failure: { reason: `${stepNames[decision.step]}Failed`, message },
+          },
+          requeueAfterMs: decision.retryAt.getTime() - now.getTime(),
+        };
+      }
+      case 'rollOut': {
+        if (target.revision !== status?.revision) {
+          log.info('rolling out', { revision: target.revision, image: target.image });
+          events.record(
+            instance,
+            'Normal',
+            'RollingOut',
+            'RollOut',
+            `Moving the Deployment to ${target.image} (revision ${target.revision})`,
+          );
+        }
+        return { report: { deployed: { image: target.image, revision: target.revision } } };
+      }
+    }
+  }
+
+  /** POSTs a Job; false when its name is still taken by one being deleted (come back soon). */
+  async function createJob(
+    instance: NotejamInstance,
+    job: LifecycleJob,
+    log: Logger,
+  ): Promise<boolean> {
+    try {
+      await client.create(deps.jobs.type, job, applier.fieldManager);
+    } catch (err) {
+      if (isConflict(err)) return false;
+      throw err;
+    }
+    const kind = job.metadata.labels[jobKindLabel] ?? 'migrate';
+    const step = stepNames[kind as keyof typeof stepNames] ?? kind;
+    log.info('created job', {
+      name: job.metadata.name,
+      attempt: job.metadata.annotations?.[attemptAnnotation],
+    });
+    events.record(
+      instance,
+      'Normal',
+      `${step}Started`,
+      'CreateJob',
+      `Created Job ${job.metadata.name} (attempt ${job.metadata.annotations?.[attemptAnnotation] ?? 1}) for revision ${job.metadata.labels[jobRevisionLabel]}`,
+    );
+    return true;
+  }
+
+  /** Deletes a Job with its pods (the API's default for Jobs would orphan them). */
+  async function deleteJob(job: V1Job, log: Logger) {
+    try {
+      await client.delete(
+        deps.jobs.type,
+        job.metadata?.namespace,
+        job.metadata?.name ?? '',
+        job.metadata?.uid,
+        'Background',
+      );
+    } catch (err) {
+      if (!isConflict(err) && !isNotFound(err)) throw err; // replaced or already gone
+    }
+    log.info('deleted job', { name: job.metadata?.name });
+  }
+
+  /** Keeps a short history of finished Jobs per kind; the target's and running ones stay. */
+  async function cleanUpJobs(
+    instance: NotejamInstance,
+    jobs: V1Job[],
+    target: JobTarget,
+    log: Logger,
+  ) {
+    for (const job of jobsToDelete(jobs, jobHistoryLimit, targetJobNames(instance, target))) {
+      await deleteJob(job, log);
+    }
+  }
 
   async function applyChild(
     instance: NotejamInstance,
@@ -231,10 +459,24 @@ export function notejamReconciler(deps: ReconcilerDeps): Reconciler {
     const message = (type: string) => after.conditions?.find((c) => c.type === type)?.message ?? '';
     if (became(conditionTypes.ready, 'True'))
       events.record(instance, 'Normal', 'Ready', 'Reconcile', message(conditionTypes.ready));
-    if (became(conditionTypes.degraded, 'True')) {
-      const reason =
-        after.conditions?.find((c) => c.type === conditionTypes.degraded)?.reason ?? 'Degraded';
-      events.record(instance, 'Warning', reason, 'Reconcile', message(conditionTypes.degraded));
+    if (became(conditionTypes.migrationsApplied, 'True'))
+      events.record(
+        instance,
+        'Normal',
+        'MigrationsApplied',
+        'Reconcile',
+        message(conditionTypes.migrationsApplied),
+      );
+    if (became(conditionTypes.seeded, 'True') || seededAgain(before, after))
+      events.record(instance, 'Normal', 'Seeded', 'Reconcile', message(conditionTypes.seeded));
+    // Every new failure (another Job or attempt: another message) is an Event.
+    const degradedBefore = before?.conditions?.find((c) => c.type === conditionTypes.degraded);
+    const degradedAfter = after.conditions?.find((c) => c.type === conditionTypes.degraded);
+    if (
+      degradedAfter?.status === 'True' &&
+      (degradedBefore?.status !== 'True' || degradedBefore.message !== degradedAfter.message)
+    ) {
+      events.record(instance, 'Warning', degradedAfter.reason, 'Reconcile', degradedAfter.message);
     }
     if (
       became(conditionTypes.degraded, 'False') &&
@@ -258,12 +500,8 @@ export function notejamReconciler(deps: ReconcilerDeps): Reconciler {
   }
 }
 
-/**
- * The image the pods run. Without a deployment lifecycle it is the spec's image; the
- * lifecycle (migrations first) will hold it back until the new revision is migrated.
- */
-function imageToRun(instance: NotejamInstance): string {
-  return instance.spec.image;
+function seededAgain(before: NotejamInstanceStatus | undefined, after: NotejamInstanceStatus) {
+  return !!before?.seed && !!after.seed && before.seed.key !== after.seed.key;
 }
 
 function isControlledBy(object: KubernetesObject, owner: NotejamInstance): boolean {

@@ -23,7 +23,7 @@ export interface DesiredServiceMonitor {
  */
 export function serviceMonitor(
   instance: NotejamInstance,
-  context: BuildContext,
+  context: Pick<BuildContext, 'serviceMonitorAvailable'> & { image?: string },
 ): DesiredServiceMonitor | undefined {
   const { monitoring } = instance.spec;
   if (!monitoring.serviceMonitor || !context.serviceMonitorAvailable) return undefined;

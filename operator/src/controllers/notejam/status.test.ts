@@ -103,10 +103,21 @@ describe('computeStatus', () => {
   });
 
   it('is Ready with the deployed image and replica counts once rolled out', () => {
-    const status = computeStatus(instance(), { deployment: deployment({ status: rolledOut }) }, t0);
+    const status = computeStatus(
+      instance(),
+      {
+        deployment: deployment({ status: rolledOut }),
+        lifecycle: {
+          deployed: { image: 'registry.example/notejam:v2', revision: 'abcdef0123' },
+          conditions: [],
+        },
+      },
+      t0,
+    );
     expect(status).toMatchObject({
       phase: 'Ready',
       deployedImage: 'registry.example/notejam:v2',
+      revision: 'abcdef0123',
       replicas: 2,
       readyReplicas: 2,
     });

@@ -21,9 +21,27 @@ export interface Observation {
   applyError?: string;
   /** `monitoring.serviceMonitor` is set but the ServiceMonitor CRD is not installed. */
   serviceMonitorUnavailable?: boolean;
+  /** Where the deployment lifecycle stands (lifecycle.ts' decision, as performed). */
+  lifecycle?: LifecycleReport;
 }
 
-type ConditionInput = Pick<Condition, 'type' | 'status' | 'reason' | 'message'>;
+export type ConditionInput = Pick<Condition, 'type' | 'status' | 'reason' | 'message'>;
+
+/** What one reconcile's lifecycle step did and found, for the status. */
+export interface LifecycleReport {
+  /** Wiping, Migrating or Seeding while a database step of a new revision is under way. */
+  phase?: Phase;
+  /** The Job (and its pods) under way, for Progressing. */
+  progress?: string;
+  /** A step failed and waits for its retry: Degraded with this reason and message. */
+  failure?: { reason: string; message: string };
+  /** What the Deployment runs after this reconcile: moved on rollOut, kept otherwise. */
+  deployed?: { image: string; revision: string };
+  /** The last seeding, when a seed Job completed. */
+  seed?: NonNullable<NotejamInstanceStatus['seed']>;
+  /** Lifecycle conditions to set (ImageResolved, MigrationsApplied, Seeded); others are kept. */
+  conditions: ConditionInput[];
+}
 
 export function computeStatus(
   instance: NotejamInstance,
@@ -34,6 +52,7 @@ export function computeStatus(
   const generation = instance.metadata.generation ?? 0;
   const rollout = assessRollout(observed.deployment);
 
+  const lifecycle = observed.lifecycle;
   const degraded: ConditionInput = observed.applyError
     ? {
         type: conditionTypes.degraded,
@@ -41,32 +60,41 @@ export function computeStatus(
         reason: 'ApplyFailed',
         message: observed.applyError,
       }
-    : rollout.deadlineExceeded
+    : lifecycle?.failure
+      ? { type: conditionTypes.degraded, status: 'True', ...lifecycle.failure }
+      : rollout.deadlineExceeded
+        ? {
+            type: conditionTypes.degraded,
+            status: 'True',
+            reason: 'ProgressDeadlineExceeded',
+            message: rollout.message,
+          }
+        : {
+            type: conditionTypes.degraded,
+            status: 'False',
+            reason: 'AsExpected',
+            message: 'No failure',
+          };
+  const progressing: ConditionInput = lifecycle?.phase
+    ? {
+        type: conditionTypes.progressing,
+        status: 'True',
+        reason: lifecycle.phase,
+        message: lifecycle.progress ?? lifecycle.phase,
+      }
+    : rollout.complete
       ? {
-          type: conditionTypes.degraded,
-          status: 'True',
-          reason: 'ProgressDeadlineExceeded',
+          type: conditionTypes.progressing,
+          status: 'False',
+          reason: 'RolloutComplete',
           message: rollout.message,
         }
       : {
-          type: conditionTypes.degraded,
-          status: 'False',
-          reason: 'AsExpected',
-          message: 'No failure',
+          type: conditionTypes.progressing,
+          status: 'True',
+          reason: rollout.reason,
+          message: rollout.message,
         };
-  const progressing: ConditionInput = rollout.complete
-    ? {
-        type: conditionTypes.progressing,
-        status: 'False',
-        reason: 'RolloutComplete',
-        message: rollout.message,
-      }
-    : {
-        type: conditionTypes.progressing,
-        status: 'True',
-        reason: rollout.reason,
-        message: rollout.message,
-      };
   const monitoringNote = observed.serviceMonitorUnavailable
     ? '; monitoring.serviceMonitor is ignored: the ServiceMonitor CRD (monitoring.coreos.com/v1) is not installed'
     : '';
@@ -85,20 +113,23 @@ export function computeStatus(
       };
 
   let conditions = previous.conditions ?? [];
-  for (const condition of [ready, progressing, degraded]) {
+  for (const condition of [ready, progressing, degraded, ...(lifecycle?.conditions ?? [])]) {
     conditions = setCondition(conditions, condition, generation, now);
   }
 
+  // Failed only when nothing serves: a failed step while the previous revision serves is Degraded.
   const isDegraded = degraded.status === 'True';
   const phase: Phase = isDegraded
     ? rollout.available > 0
       ? 'Degraded'
       : 'Failed'
-    : rollout.complete
-      ? 'Ready'
-      : observed.deployment
-        ? 'RollingOut'
-        : 'Pending';
+    : lifecycle?.phase
+      ? lifecycle.phase
+      : rollout.complete
+        ? 'Ready'
+        : observed.deployment
+          ? 'RollingOut'
+          : 'Pending';
 
   const status: NotejamInstanceStatus = {
     ...previous,
@@ -106,7 +137,11 @@ export function computeStatus(
     phase,
     conditions,
   };
-  if (rollout.complete && rollout.image) status.deployedImage = rollout.image;
+  if (lifecycle?.deployed) {
+    status.deployedImage = lifecycle.deployed.image;
+    status.revision = lifecycle.deployed.revision;
+  }
+  if (lifecycle?.seed) status.seed = lifecycle.seed;
   if (observed.deployment) {
     status.replicas = observed.deployment.status?.replicas ?? 0;
     status.readyReplicas = observed.deployment.status?.readyReplicas ?? 0;
