@@ -1,0 +1,426 @@
+// The deployment lifecycle end to end on the real control plane: the operator (under
+// config/rbac only) resolves tags through a real OCI registry, creates wipe/migrate/seed
+// Jobs, and the Job runner plays the Job controller and kubelet, running the app's own CLI
+// (or an older or broken release of it) against the MariaDB test server.
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { fileURLToPath } from 'node:url';
+import type { KubeConfig, KubernetesObject, V1Deployment, V1Job } from '@kubernetes/client-node';
+import type { NotejamInstance } from '../../src/api/v1alpha1/types.js';
+import type { RunningOperator } from '../../src/operator.js';
+import type { KubeClient } from '../../src/runtime/kube-client.js';
+import { type ControlPlaneClient, sharedControlPlane } from '../envtest/control-plane.js';
+import {
+  adminClient,
+  ensureNamespace,
+  fieldManager,
+  installCrd,
+  operatorIdentity,
+  runLifecycleJobs,
+  runOperator,
+  sleep,
+  testConfig,
+  types,
+  waitFor,
+  type LifecycleJobs,
+} from '../integration/support.js';
+import type { JobRunnerOptions } from '../support/job-runner.js';
+import { mysqlQuery } from '../support/mysql-database.js';
+import { startTestRegistry, type TestRegistry } from '../support/oci-registry.js';
+
+jest.setTimeout(240_000);
+
+const namespace = 'lifecycle-e2e';
+const jobType = {
+  group: 'batch',
+  version: 'v1',
+  plural: 'jobs',
+  kind: 'Job',
+  namespaced: true,
+} as const;
+const eventsType = types.event;
+const fixture = (file: string) => fileURLToPath(new URL(`fixtures/${file}`, import.meta.url));
+/** What a Job's pod runs instead of the image's `node dist/cli.js`. */
+const olderApp = [process.execPath, fixture('older-app.mjs')];
+const brokenMigration = [process.execPath, fixture('broken-migration.mjs')];
+
+let plane: ControlPlaneClient;
+let admin: KubeClient;
+let identity: KubeConfig;
+let operator: RunningOperator;
+let registry: TestRegistry;
+const running: LifecycleJobs[] = [];
+
+const startOperator = () =>
+  runOperator(
+    identity,
+    testConfig({ watchNamespace: namespace, resyncPeriodMs: 1000, imageResolveIntervalMs: 500 }),
+  );
+
+beforeAll(async () => {
+  plane = await sharedControlPlane();
+  admin = adminClient(plane);
+  await installCrd(admin);
+  await ensureNamespace(admin, namespace);
+  registry = await startTestRegistry('none');
+  identity = await operatorIdentity(plane, admin);
+  operator = await startOperator();
+}, 180_000);
+
+afterAll(async () => {
+  await operator?.stop();
+  for (const jobs of running) await jobs.stop();
+  await registry?.stop();
+  await admin?.close();
+});
+
+/** Runs the instance's Jobs (against its own database, or `reuse`'s) until stopped. */
+async function jobsFor(
+  name: string,
+  runner: Partial<JobRunnerOptions> = {},
+  reuse?: LifecycleJobs,
+): Promise<LifecycleJobs> {
+  const jobs = await runLifecycleJobs(plane, admin, namespace, {
+    secretName: `${name}-db`,
+    instance: name,
+    ...(reuse ? { database: reuse.database } : {}),
+    runner,
+  });
+  running.push(jobs);
+  return jobs;
+}
+
+function image(tag: string) {
+  return `${registry.host}/notejam/app:${tag}`;
+}
+
+async function applyInstance(name: string, spec: Record<string, unknown>) {
+  await admin.apply(
+    types.instance,
+    {
+      apiVersion: 'notejam.io/v1alpha1',
+      kind: 'NotejamInstance',
+      metadata: { name, namespace },
+      spec: {
+        environment: 'production',
+        replicas: 2,
+        database: { type: 'mysql', mysql: { secretRef: { name: `${name}-db` } } },
+        ...spec,
+      },
+    } as KubernetesObject,
+    { fieldManager, force: true },
+  );
+}
+
+const getInstance = (name: string) => admin.get<NotejamInstance>(types.instance, namespace, name);
+const condition = (instance: NotejamInstance, type: string) =>
+  instance.status?.conditions?.find((c) => c.type === type);
+const deploymentOf = (name: string) =>
+  admin.getIfExists<V1Deployment>(types.deployment, namespace, name);
+const deployedImage = async (name: string) =>
+  (await deploymentOf(name))?.spec?.template.spec?.containers[0]?.image;
+
+async function jobsOf(name: string, kind?: string): Promise<V1Job[]> {
+  const list = await admin.list<V1Job>(jobType, {
+    namespace,
+    labelSelector: `app.kubernetes.io/instance=${name}${kind ? `,notejam.io/job-kind=${kind}` : ''}`,
+  });
+  return list.items;
+}
+
+async function reasonsOf(name: string): Promise<string[]> {
+  const instance = await getInstance(name);
+  const list = await admin.list<
+    KubernetesObject & { reason?: string; regarding?: { uid?: string } }
+  >(eventsType, { namespace });
+  return list.items
+    .filter((event) => event.regarding?.uid === instance.metadata.uid)
+    .map((event) => event.reason ?? '');
+}
+
+/** What the Deployment controller would write once every pod of the current template is up. */
+async function markAvailable(name: string): Promise<void> {
+  const deployment = await admin.get<V1Deployment>(types.deployment, namespace, name);
+  const replicas = deployment.spec?.replicas ?? 1;
+  await admin.apply(
+    types.deployment,
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name, namespace },
+      status: {
+        observedGeneration: deployment.metadata?.generation,
+        replicas,
+        updatedReplicas: replicas,
+        readyReplicas: replicas,
+        availableReplicas: replicas,
+      },
+    } as V1Deployment,
+    { fieldManager: 'deployment-controller', force: true, subresource: 'status' },
+  );
+}
+
+/** Waits until the Deployment runs `expected`, then reports its pods up; returns the instance. */
+async function rolledOutTo(name: string, expected: string): Promise<NotejamInstance> {
+  await waitFor(
+    `${name} to run ${expected}`,
+    async () => (await deployedImage(name)) === expected,
+    120_000,
+  );
+  await markAvailable(name);
+  return waitFor(`${name} to be Ready`, async () => {
+    const instance = await getInstance(name);
+    return instance.status?.phase === 'Ready' && instance.status.deployedImage === expected
+      ? instance
+      : undefined;
+  });
+}
+
+const tableCount = async (database: string, table: string) =>
+  Number((await mysqlQuery(`SELECT COUNT(*) FROM ${table}`, database))[0]?.[0]);
+const appliedMigrations = async (database: string) =>
+  (await mysqlQuery('SELECT name FROM migrations ORDER BY id', database)).map((row) => row[0]);
+
+describe('the deployment lifecycle', () => {
+  it('migrates a fresh instance before its first rollout, and again for a new digest of the same tag', async () => {
+    const jobs = await jobsFor('fresh');
+    const first = await registry.pushImage('notejam/app', 'v1');
+    await applyInstance('fresh', { image: image('v1') });
+
+    const migrate = await waitFor(
+      'the migrate Job',
+      async () => (await jobsOf('fresh', 'migrate'))[0],
+    );
+    expect(await deploymentOf('fresh')).toBeUndefined(); // nothing runs before the migration
+    expect(migrate.spec?.template.spec?.containers[0]).toMatchObject({
+      args: ['migrate'],
+      image: `${image('v1')}@${first}`,
+    });
+    expect((await jobs.runner.finished(namespace, migrate.metadata?.name ?? '')).succeeded).toBe(
+      true,
+    );
+
+    const ready = await rolledOutTo('fresh', `${image('v1')}@${first}`);
+    expect(await appliedMigrations(jobs.database.name)).toHaveLength(2);
+    expect(ready.status?.revision).toMatch(/^[0-9a-f]{10}$/);
+    expect(condition(ready, 'MigrationsApplied')).toMatchObject({
+      status: 'True',
+      reason: 'Applied',
+    });
+    expect(condition(ready, 'ImageResolved')).toMatchObject({ status: 'True', reason: 'Resolved' });
+    expect(await reasonsOf('fresh')).toEqual(
+      expect.arrayContaining(['MigrationStarted', 'MigrationsApplied', 'RollingOut', 'Ready']),
+    );
+
+    // `v1` pushed again: a new digest is a new revision, migrated before it rolls out.
+    const second = await registry.pushImage('notejam/app', 'v1');
+    const rolled = await rolledOutTo('fresh', `${image('v1')}@${second}`);
+    expect(rolled.status?.revision).not.toBe(ready.status?.revision);
+    const migrations = await jobsOf('fresh', 'migrate');
+    expect(migrations).toHaveLength(2);
+    expect(migrations.map((job) => job.metadata?.labels?.['notejam.io/revision'])).toContain(
+      rolled.status?.revision,
+    );
+  });
+
+  it('upgrades an older release with data: migrations applied, data intact, Deployment moved only afterwards', async () => {
+    const older = await jobsFor('upgrade', { entrypoint: olderApp });
+    const v1 = await registry.pushImage('notejam/app', 'upgrade-v1');
+    await applyInstance('upgrade', { image: image('upgrade-v1') });
+    await rolledOutTo('upgrade', `${image('upgrade-v1')}@${v1}`);
+    const db = older.database.name;
+    expect(await appliedMigrations(db)).toEqual(['InitialSchema1764300000000']);
+    await mysqlQuery(
+      "INSERT INTO users (email, password_hash, created_at) VALUES ('kept@example.com', 'x', NOW());" +
+        "INSERT INTO pads (user_id, name, created_at, updated_at) VALUES (LAST_INSERT_ID(), 'Kept', NOW(), NOW());",
+      db,
+    );
+    await older.runner.stop();
+
+    // The new release's migrate is held running: the Deployment must not move meanwhile.
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let started = false;
+    await jobsFor('upgrade', { beforeRun: async () => ((started = true), held) }, older);
+    const v2 = await registry.pushImage('notejam/app', 'upgrade-v2');
+    await applyInstance('upgrade', { image: image('upgrade-v2') });
+    await waitFor('the upgrade migration to start', () => started);
+    await waitFor(
+      'phase Migrating',
+      async () => (await getInstance('upgrade')).status?.phase === 'Migrating',
+    );
+    expect(await deployedImage('upgrade')).toBe(`${image('upgrade-v1')}@${v1}`);
+    release();
+
+    await rolledOutTo('upgrade', `${image('upgrade-v2')}@${v2}`);
+    expect(await appliedMigrations(db)).toEqual([
+      'InitialSchema1764300000000',
+      'SortIndexesSessionsResets1764300000001',
+    ]);
+    expect(
+      await mysqlQuery('SELECT u.email, p.name FROM users u JOIN pads p ON p.user_id = u.id', db),
+    ).toEqual([['kept@example.com', 'Kept']]);
+  });
+
+  it('keeps the old version serving when a migration fails: Degraded with the log tail, an Event, retried', async () => {
+    const good = await jobsFor('failing');
+    const v1 = await registry.pushImage('notejam/app', 'failing-v1');
+    await applyInstance('failing', { image: image('failing-v1') });
+    await rolledOutTo('failing', `${image('failing-v1')}@${v1}`);
+    await good.runner.stop();
+
+    const broken = await jobsFor('failing', { entrypoint: brokenMigration }, good);
+    await registry.pushImage('notejam/app', 'failing-v2');
+    await applyInstance('failing', { image: image('failing-v2') });
+    const degraded = await waitFor(
+      'Degraded',
+      async () => {
+        const instance = await getInstance('failing');
+        return condition(instance, 'Degraded')?.status === 'True' ? instance : undefined;
+      },
+      60_000,
+    );
+    expect(degraded.status?.phase).toBe('Degraded');
+    expect(condition(degraded, 'Degraded')?.reason).toBe('MigrationFailed');
+    expect(condition(degraded, 'Degraded')?.message).toContain(
+      "Duplicate column name 'color' (ER_DUP_FIELDNAME)",
+    );
+    expect(condition(degraded, 'Degraded')?.message).toContain('retrying at');
+    expect(condition(degraded, 'MigrationsApplied')).toMatchObject({
+      status: 'False',
+      reason: 'MigrationFailed',
+    });
+    expect(await deployedImage('failing')).toBe(`${image('failing-v1')}@${v1}`);
+    expect(degraded.status?.deployedImage).toBe(`${image('failing-v1')}@${v1}`);
+    expect(await reasonsOf('failing')).toContain('MigrationFailed');
+
+    // The operator retries the same Job after its backoff (30 s for the first failure).
+    await waitFor(
+      'the second attempt',
+      async () =>
+        (await jobsOf('failing', 'migrate')).some(
+          (job) => job.metadata?.annotations?.['notejam.io/attempt'] === '2',
+        ),
+      90_000,
+    );
+    expect(await deployedImage('failing')).toBe(`${image('failing-v1')}@${v1}`);
+
+    // A fixed release (the next spec change) is tried at once and recovers.
+    await broken.runner.stop();
+    await jobsFor('failing', {}, good);
+    const v3 = await registry.pushImage('notejam/app', 'failing-v3');
+    await applyInstance('failing', { image: image('failing-v3') });
+    const recovered = await rolledOutTo('failing', `${image('failing-v3')}@${v3}`);
+    expect(condition(recovered, 'Degraded')?.status).toBe('False');
+    expect(await reasonsOf('failing')).toContain('Recovered');
+  });
+
+  it('wipes a dev database on MySQL before migrating each new revision, a new push of `dev` included', async () => {
+    const jobs = await jobsFor('dev');
+    const first = await registry.pushImage('notejam/app', 'dev');
+    await applyInstance('dev', {
+      image: image('dev'),
+      environment: 'development',
+      lifecycle: { onDeploy: 'wipe' },
+    });
+    await rolledOutTo('dev', `${image('dev')}@${first}`);
+    const [wipe] = await jobsOf('dev', 'wipe');
+    const [migrate] = await jobsOf('dev', 'migrate');
+    expect(wipe?.spec?.template.spec?.containers[0]?.args).toEqual(['wipe', '--yes']);
+    expect(Date.parse(String(wipe?.status?.completionTime))).toBeLessThanOrEqual(
+      Date.parse(String(migrate?.metadata?.creationTimestamp)),
+    );
+    await mysqlQuery(
+      "INSERT INTO users (email, password_hash, created_at) VALUES ('gone@example.com', 'x', NOW())",
+      jobs.database.name,
+    );
+
+    const second = await registry.pushImage('notejam/app', 'dev');
+    await rolledOutTo('dev', `${image('dev')}@${second}`);
+    expect(await jobsOf('dev', 'wipe')).toHaveLength(2);
+    expect(await tableCount(jobs.database.name, 'users')).toBe(0);
+    expect(await appliedMigrations(jobs.database.name)).toHaveLength(2);
+  });
+
+  it('seeds a test instance once per seed specification, and again only when the sizes change', async () => {
+    const jobs = await jobsFor('seeded');
+    const v1 = await registry.pushImage('notejam/app', 'seeded');
+    const seed = { enabled: true, users: 3, padsPerUser: 2, notesPerPad: 2, randomSeed: 7 };
+    await applyInstance('seeded', {
+      image: image('seeded'),
+      environment: 'test',
+      lifecycle: { seed },
+    });
+    const ready = await rolledOutTo('seeded', `${image('seeded')}@${v1}`);
+    const db = jobs.database.name;
+    expect(await tableCount(db, 'notes')).toBe(12);
+    expect(ready.status?.seed).toMatchObject({
+      users: 3,
+      padsPerUser: 2,
+      notesPerPad: 2,
+      randomSeed: 7,
+    });
+    expect(ready.status?.seed?.seededAt).toBeDefined();
+    expect(condition(ready, 'Seeded')).toMatchObject({ status: 'True', reason: 'Seeded' });
+
+    // A new revision migrates but does not seed the same data set again.
+    await applyInstance('seeded', {
+      image: image('seeded'),
+      environment: 'test',
+      logLevel: 'debug',
+      lifecycle: { seed },
+    });
+    const next = await waitFor(
+      'the new revision',
+      async () => {
+        const instance = await getInstance('seeded');
+        return instance.status?.revision !== ready.status?.revision ? instance : undefined;
+      },
+      60_000,
+    );
+    expect(next.status?.seed?.key).toBe(ready.status?.seed?.key);
+    expect(await jobsOf('seeded', 'seed')).toHaveLength(1);
+    expect(await tableCount(db, 'notes')).toBe(12);
+
+    // Larger sizes load what is missing, without duplicating what is there.
+    await applyInstance('seeded', {
+      image: image('seeded'),
+      environment: 'test',
+      logLevel: 'debug',
+      lifecycle: { seed: { ...seed, users: 4 } },
+    });
+    const reseeded = await waitFor(
+      'the reseed',
+      async () => {
+        const instance = await getInstance('seeded');
+        return instance.status?.seed?.users === 4 ? instance : undefined;
+      },
+      60_000,
+    );
+    expect(reseeded.status?.revision).toBe(next.status?.revision);
+    expect(await tableCount(db, 'notes')).toBe(16);
+    expect(await jobsOf('seeded', 'seed')).toHaveLength(2);
+    await sleep(2000); // several reconciles later: still no further seed Job
+    expect(await jobsOf('seeded', 'seed')).toHaveLength(2);
+  });
+
+  it('carries on after an operator restart in the middle of a migration, without a second migration Job', async () => {
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let started = 0;
+    await jobsFor('restart', { beforeRun: async () => (started++, held) });
+    const v1 = await registry.pushImage('notejam/app', 'restart');
+    await applyInstance('restart', { image: image('restart') });
+    await waitFor('the migration to start', () => started === 1);
+
+    await operator.stop();
+    operator = await startOperator();
+    await sleep(3000); // the new operator has listed the Jobs and reconciled several times
+    expect(await jobsOf('restart', 'migrate')).toHaveLength(1);
+    expect(started).toBe(1);
+    expect((await getInstance('restart')).status?.phase).toBe('Migrating');
+
+    release();
+    await rolledOutTo('restart', `${image('restart')}@${v1}`);
+    expect(await jobsOf('restart', 'migrate')).toHaveLength(1);
+  });
+});
