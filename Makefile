@@ -150,3 +150,12 @@ kind-down: ## delete the kind cluster
 .PHONY: bench-operator
 bench-operator: build envtest-assets ## operator benchmark on the test control plane (results: docs/benchmarks.md)
 	node --experimental-transform-types --import ./bench/operator/ts-hooks.mjs bench/operator/operator-bench.mts
+
+# --- App speed (issue 8) -----------------------------------------------------------------
+# Run by hand on a machine as quiet as you can get, never in `make test`. Load comes from
+# Debian's wrk (bench/app/wrk.sh installs it), on loopback only; see docs/benchmarks.md.
+.PHONY: bench-app
+bench-app: install mariadb ## app benchmark: req/s, p50/p99 and memory of three pages on SQLite and MariaDB
+	@bench/app/wrk.sh
+	npm run build -w app
+	node bench/app/app-bench.mts
