@@ -1,0 +1,131 @@
+import type { V1Job } from '@kubernetes/client-node';
+import { withDefaults } from '../../api/v1alpha1/defaults.js';
+import type { NotejamInstance, NotejamInstanceSpecInput } from '../../api/v1alpha1/types.js';
+import { lifecycleJob, seedKey } from './jobs.js';
+import { decideLifecycle } from './lifecycle.js';
+import { imageResolvedCondition, lifecycleReport } from './lifecycle-status.js';
+
+const now = new Date('2026-03-01T12:00:00Z');
+const target = {
+  image: 'registry.example.com/notejam:v2@sha256:' + 'b'.repeat(64),
+  revision: 'bbbbbbbbbb',
+};
+const resolved = imageResolvedCondition('registry.example.com/notejam:v2', {
+  image: target.image,
+  digest: 'sha256:' + 'b'.repeat(64),
+  source: 'registry',
+});
+
+function instance(spec: Partial<NotejamInstanceSpecInput> = {}): NotejamInstance {
+  return {
+    apiVersion: 'notejam.io/v1alpha1',
+    kind: 'NotejamInstance',
+    metadata: { name: 'notejam', namespace: 'notejam-test', uid: 'uid-1' },
+    spec: withDefaults({
+      image: 'registry.example.com/notejam:v2',
+      environment: 'test',
+      replicas: 2,
+      database: { type: 'mysql', mysql: { secretRef: { name: 'notejam-db' } } },
+      ...spec,
+    }),
+  };
+}
+
+function finished(
+  nj: NotejamInstance,
+  step: 'migrate' | 'seed',
+  state: 'Complete' | 'Failed',
+): V1Job {
+  const job: V1Job = lifecycleJob(nj, step, target);
+  job.status = {
+    conditions: [
+      {
+        type: state,
+        status: 'True',
+        reason: state === 'Failed' ? 'BackoffLimitExceeded' : undefined,
+        lastTransitionTime: now,
+      },
+    ],
+  };
+  return job;
+}
+
+const report = (nj: NotejamInstance, jobs: V1Job[], deployedRevision?: string) =>
+  lifecycleReport(
+    nj,
+    decideLifecycle({ instance: nj, target, jobs, now, deployedRevision }),
+    target.revision,
+    { imageResolved: resolved },
+  );
+
+describe('lifecycleReport', () => {
+  it('shows a running migration as phase Migrating and MigrationsApplied False', () => {
+    const nj = instance();
+    const result = report(nj, []);
+    expect(result.phase).toBe('Migrating');
+    expect(result.conditions).toContainEqual(
+      expect.objectContaining({ type: 'MigrationsApplied', status: 'False', reason: 'Running' }),
+    );
+  });
+
+  it('reports a failed migration under its step, without a phase of its own', () => {
+    const nj = instance();
+    const result = report(nj, [finished(nj, 'migrate', 'Failed')]);
+    expect(result.phase).toBeUndefined();
+    expect(result.conditions).toContainEqual(
+      expect.objectContaining({
+        type: 'MigrationsApplied',
+        status: 'False',
+        reason: 'MigrationFailed',
+      }),
+    );
+  });
+
+  it('records what was seeded and when once the seed Job completed', () => {
+    const nj = instance({
+      lifecycle: { seed: { enabled: true, users: 2, padsPerUser: 1, notesPerPad: 1 } },
+    });
+    const result = report(nj, [
+      finished(nj, 'migrate', 'Complete'),
+      finished(nj, 'seed', 'Complete'),
+    ]);
+    expect(result.seed).toEqual({
+      key: seedKey(nj, target.revision),
+      users: 2,
+      padsPerUser: 1,
+      notesPerPad: 1,
+      randomSeed: 1,
+      seededAt: '2026-03-01T12:00:00Z',
+    });
+    expect(result.conditions.map((c) => [c.type, c.status])).toEqual([
+      ['ImageResolved', 'True'],
+      ['MigrationsApplied', 'True'],
+      ['Seeded', 'True'],
+    ]);
+  });
+
+  it('leaves the lifecycle conditions alone in a steady state', () => {
+    const steady = report(instance(), [], target.revision);
+    expect(steady.conditions).toEqual([resolved]);
+    expect(steady.phase).toBeUndefined();
+    expect(steady.seed).toBeUndefined();
+  });
+});
+
+describe('imageResolvedCondition', () => {
+  it('says which digest is kept when the registry fails', () => {
+    expect(
+      imageResolvedCondition('r.example/notejam:dev', {
+        image: 'r.example/notejam:dev@sha256:abc',
+        digest: 'sha256:abc',
+        source: 'lastKnown',
+        error: { reason: 'RegistryUnreachable', message: 'r.example: connection refused' },
+      }),
+    ).toEqual({
+      type: 'ImageResolved',
+      status: 'False',
+      reason: 'RegistryUnreachable',
+      message: 'r.example: connection refused; keeping the last known digest sha256:abc',
+    });
+  });
+});
