@@ -148,7 +148,7 @@ kind-down: ## delete the kind cluster
 
 # --- Operator (issue 4) -------------------------------------------------------------------
 .PHONY: bench-operator
-bench-operator: build envtest-assets ## operator benchmark on the test control plane (results: docs/benchmarks.md)
+bench-operator: build envtest-assets mariadb ## operator benchmark on the test control plane (results: docs/benchmarks.md)
 	node --experimental-transform-types --import ./bench/operator/ts-hooks.mjs bench/operator/operator-bench.mts
 
 # --- App speed (issue 8) -----------------------------------------------------------------

@@ -2,6 +2,9 @@
 // The operator runs as deployed (operator/dist/main.js, a child process, under config/rbac's
 // permissions, no leader election); the benchmark observes the children through its own
 // watches, so measuring adds no polling load.
+// The instances are mysql ones: since the deployment lifecycle, each first rollout waits for
+// its migrate Job, which the Job runner (operator/test/support/job-runner.ts) runs with the
+// app's real CLI against one MariaDB database (`make mariadb`), so the times include it.
 //  1. latency: time from applying one instance to all of its children applied (N runs);
 //  2. cold start: 100 instances exist before the operator starts; time and API requests
 //     until every instance has its children and a status for its generation;
@@ -19,8 +22,10 @@ import {
   ensureNamespace,
   fieldManager,
   installCrd,
+  type LifecycleJobs,
   operatorIdentity,
   repoRoot,
+  runLifecycleJobs,
   types,
   waitFor,
 } from '../../operator/test/integration/support.ts';
@@ -48,6 +53,7 @@ const plane = await startControlPlane();
 const admin = adminClient(plane);
 const quiet = createLogger({ level: 'error' });
 let operator: ChildProcess | undefined;
+const lifecycleJobs: LifecycleJobs[] = [];
 try {
   await installCrd(admin);
   const kubeconfig = writeKubeConfig(
@@ -121,6 +127,7 @@ try {
 
   // 1. Latency of one instance, operator warm and idle.
   await ensureNamespace(admin, 'bench-latency');
+  lifecycleJobs.push(await runLifecycleJobs(plane, admin, 'bench-latency'));
   operator = startOperator();
   await metrics();
   const latencies: number[] = [];
@@ -143,6 +150,7 @@ try {
 
   // 2. Cold start with 100 instances waiting.
   await ensureNamespace(admin, 'bench-cold');
+  lifecycleJobs.push(await runLifecycleJobs(plane, admin, 'bench-cold'));
   for (let i = 0; i < coldInstances; i++) {
     await admin.apply(types.instance, instance('bench-cold', `cold-${i}`), {
       fieldManager,
@@ -191,6 +199,7 @@ try {
   await Promise.all(watchers.map((informer) => informer.stop()));
 } finally {
   operator?.kill('SIGKILL');
+  for (const jobs of lifecycleJobs) await jobs.stop();
   await admin.close();
   await plane.stop();
 }
