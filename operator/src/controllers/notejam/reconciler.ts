@@ -28,12 +28,13 @@ import { type ResourceType, objectKey } from '../../runtime/resources.js';
 import type { ImageResolver } from '../../registry/resolver.js';
 import { desiredChildren } from './children.js';
 import {
-  attemptAnnotation,
+  attemptOf,
   failureLogTail,
   jobKindLabel,
   jobPodSelector,
   jobRevisionLabel,
   jobsToDelete,
+  type JobKind,
   type JobTarget,
   type LifecycleJob,
 } from './jobs.js';
@@ -284,18 +285,15 @@ export function notejamReconciler(deps: ReconcilerDeps): Reconciler {
       if (isConflict(err)) return false;
       throw err;
     }
-    const kind = job.metadata.labels[jobKindLabel] ?? 'migrate';
-    const step = stepNames[kind as keyof typeof stepNames] ?? kind;
-    log.info('created job', {
-      name: job.metadata.name,
-      attempt: job.metadata.annotations?.[attemptAnnotation],
-    });
+    const step = stepNames[job.metadata.labels[jobKindLabel] as JobKind];
+    const attempt = attemptOf(job);
+    log.info('created job', { name: job.metadata.name, attempt });
     events.record(
       instance,
       'Normal',
       `${step}Started`,
       'CreateJob',
-      `Created Job ${job.metadata.name} (attempt ${job.metadata.annotations?.[attemptAnnotation] ?? 1}) for revision ${job.metadata.labels[jobRevisionLabel]}`,
+      `Created Job ${job.metadata.name} (attempt ${attempt}) for revision ${job.metadata.labels[jobRevisionLabel]}`,
     );
     return true;
   }
