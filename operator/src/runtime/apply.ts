@@ -7,8 +7,8 @@
  * never set (HPA-written replicas, defaults, status) are none of our business.
  * After a restart the memory is empty: each object is applied once (a no-op on the server).
  */
-import { createHash } from 'node:crypto';
 import type { KubernetesObject } from '@kubernetes/client-node';
+import { canonicalJson, stableHash } from './canonical-json.js';
 import type { KubeClient } from './kube-client.js';
 import { type ResourceType, objectKey, resourceId } from './resources.js';
 
@@ -105,26 +105,10 @@ export class Applier {
   }
 
   private ownedFields(object: KubernetesObject): string {
-    return stableStringify(this.ownedFieldSet(object) ?? null);
+    return canonicalJson(this.ownedFieldSet(object) ?? null);
   }
 }
 
 function memoryKey(type: ResourceType, object: KubernetesObject): string {
   return `${resourceId(type)}:${objectKey(object.metadata?.namespace, object.metadata?.name ?? '')}`;
-}
-
-/** JSON with object keys sorted, so equal values always serialize equally. */
-export function stableStringify(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableStringify(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
-}
-
-export function stableHash(value: unknown): string {
-  return createHash('sha256').update(stableStringify(value)).digest('hex');
 }

@@ -5,7 +5,8 @@ import type { V1Container, V1Job, V1Pod } from '@kubernetes/client-node';
 import type { NotejamInstance } from '../../api/v1alpha1/types.js';
 import { labels, ownerReference, type OwnedMetadata } from './labels.js';
 import { appContainerName, podTemplate } from './pod-template.js';
-import { revisionAnnotation, stableHash } from './revision.js';
+import { stableHash } from '../../runtime/canonical-json.js';
+import { revisionAnnotation, revisionLength } from './revision.js';
 
 /** The database steps a new revision can need, in the order they run. */
 export const jobKinds = ['wipe', 'migrate', 'seed'] as const;
@@ -63,7 +64,7 @@ export function lifecycleSteps(instance: NotejamInstance): JobKind[] {
 export function seedKey(instance: NotejamInstance, revision: string): string {
   const { users, padsPerUser, notesPerPad, randomSeed } = instance.spec.lifecycle.seed;
   const afterWipe = instance.spec.lifecycle.onDeploy === 'wipe' ? revision : undefined;
-  return stableHash({ users, padsPerUser, notesPerPad, randomSeed, afterWipe });
+  return stableHash({ users, padsPerUser, notesPerPad, randomSeed, afterWipe }, revisionLength);
 }
 
 const maxNameLength = 63; // a Job's name is also a label value on its pods

@@ -12,7 +12,7 @@ import {
   type NotejamInstanceStatus,
   type Phase,
 } from '../../api/v1alpha1/types.js';
-import { stableStringify } from '../../runtime/apply.js';
+import { canonicalJson } from '../../runtime/canonical-json.js';
 
 export interface Observation {
   /** The instance's Deployment as last seen; undefined before it exists. */
@@ -154,7 +154,7 @@ export function statusChanged(
   current: NotejamInstanceStatus | undefined,
   next: NotejamInstanceStatus,
 ): boolean {
-  return stableStringify(current ?? {}) !== stableStringify(next);
+  return canonicalJson(current ?? {}) !== canonicalJson(next);
 }
 
 /** Replaces the condition of the same type; the transition time moves only with the status. */
