@@ -12,31 +12,16 @@ import {
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
   installCustomResourceDefinitions,
+  freePorts,
   sharedControlPlane,
   writeKubeConfig,
 } from '../envtest/control-plane.js';
 import { dockerfileCommand, dockerfileEnv, repoDirectoryOf } from './dockerfile.js';
 import { readRepoFile, run } from './support.js';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address
-          ? resolve(address.port)
-          : reject(new Error('no port')),
-      );
-    });
-  });
-}
 
 async function waitForHttp(
   url: string,
@@ -134,7 +119,7 @@ describe('Dockerfile.app entry point', () => {
       output: migrateOutput(),
     });
 
-    const port = String(await freePort());
+    const [port] = (await freePorts(1)).map(String);
     expect(defaultArgs).toEqual(['serve']);
     const server = spawn(command, [...entryArgs, ...defaultArgs], {
       cwd,
@@ -178,7 +163,7 @@ describe('Dockerfile.operator entry point', () => {
       .makeApiClient(CoreV1Api)
       .createNamespace({ body: { metadata: { name: namespace } } });
 
-    const [metricsPort, healthPort] = [String(await freePort()), String(await freePort())];
+    const [metricsPort, healthPort] = (await freePorts(2)).map(String);
     // What the chart's Deployment sets, with the pod's identity and an out-of-cluster kubeconfig.
     const env = {
       PATH: process.env['PATH'],

@@ -443,7 +443,7 @@ async function binaryVersion(binary: string): Promise<string> {
  * `count` distinct ports that were free a moment ago: all probes listen at once, so the OS
  * cannot hand out one port twice.
  */
-async function freePorts(count: number): Promise<number[]> {
+export async function freePorts(count: number): Promise<number[]> {
   const probes = Array.from({ length: count }, () => createServer());
   try {
     return await Promise.all(

@@ -10,11 +10,11 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createHash, generateKeyPairSync, randomUUID, sign, type KeyObject } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer as createHttpServer, type Server } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { freePorts } from '../envtest/control-plane.js';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -31,21 +31,6 @@ export interface TestRegistry {
   /** Pushes a new, unique image under repository:tag and returns its manifest digest. */
   pushImage(repository: string, tag: string): Promise<string>;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address
-          ? resolve(address.port)
-          : reject(new Error('no port')),
-      );
-    });
-  });
 }
 
 async function registryBinary(): Promise<string> {
@@ -98,7 +83,7 @@ async function startTokenService(
     response.writeHead(200, { 'content-type': 'application/json' });
     response.end(JSON.stringify({ token, access_token: token, expires_in: 300 }));
   });
-  const port = await freePort();
+  const [port] = await freePorts(1);
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   return { server, realm: `http://127.0.0.1:${port}/token`, issue };
 }
@@ -127,7 +112,7 @@ async function waitUntilServing(
 export async function startTestRegistry(auth: RegistryAuth): Promise<TestRegistry> {
   const binary = await registryBinary();
   const dir = await mkdtemp(join(tmpdir(), 'notejam-oci-registry-'));
-  const port = await freePort();
+  const [port] = await freePorts(1);
   const host = `127.0.0.1:${port}`;
   let authConfig = '';
   let tokenService: Awaited<ReturnType<typeof startTokenService>> | undefined;
