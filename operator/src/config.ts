@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
+import type { LeaderElectionConfig } from './runtime/leader-election.js';
 import { type LogLevel, isLogLevel } from './runtime/logger.js';
 
 export interface OperatorConfig {
@@ -22,14 +23,7 @@ export interface OperatorConfig {
   /** Registries (host[:port]) spoken to over plain HTTP (PLAIN_HTTP_REGISTRIES); loopback always is. */
   plainHttpRegistries?: string[];
   /** Undefined when LEADER_ELECTION=false. */
-  leaderElection?: {
-    namespace: string;
-    name: string;
-    identity: string;
-    leaseDurationMs: number;
-    renewDeadlineMs: number;
-    retryPeriodMs: number;
-  };
+  leaderElection?: LeaderElectionConfig;
 }
 
 export class ConfigError extends Error {
