@@ -3,10 +3,12 @@
 // so each exits 0 only on success and explains a failure in one line on stderr.
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
+import type { DataSource } from 'typeorm';
 import { ConfigError, loadConfig, type AppConfig } from './config/config';
 import { connect, describeDatabase, migrationStatus, wipe } from './database/data-source';
 import { seed, type SeedOptions } from './database/seed';
 import { createLogger } from './logging';
+import { schemaVersionMessage, writeTerminationMessage } from './termination-message';
 
 const USAGE = `usage: notejam <command>
   serve                    start the web server on PORT
@@ -68,6 +70,7 @@ async function migrate(config: AppConfig, statusOnly: boolean): Promise<number> 
         ? `schema is up to date (${describeDatabase(config.database)})\n`
         : `applied ${ran.length} migration(s): ${ran.map((m) => m.name).join(', ')}\n`,
     );
+    await reportSchemaVersion(config, dataSource);
     return 0;
   } finally {
     await dataSource.destroy();
@@ -86,10 +89,18 @@ async function wipeCommand(config: AppConfig, confirmed: boolean): Promise<numbe
     process.stdout.write(
       `wiped the ${describeDatabase(config.database)} and recreated the empty schema\n`,
     );
+    await reportSchemaVersion(config, dataSource);
     return 0;
   } finally {
     await dataSource.destroy();
   }
+}
+
+/** Leaves the newest applied migration's name for the operator (`status.schemaVersion`). */
+async function reportSchemaVersion(config: AppConfig, dataSource: DataSource): Promise<void> {
+  const newest = (await migrationStatus(dataSource)).applied.at(-1);
+  if (newest !== undefined)
+    writeTerminationMessage(config.terminationMessagePath, schemaVersionMessage(newest));
 }
 
 function count(

@@ -1,6 +1,10 @@
-import * as net from 'node:net';
 // The CLI the Kubernetes Jobs run: exit codes, messages and effects.
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { connect } from '../src/database/data-source';
+import { MIGRATIONS } from '../src/database/migrations';
 import { TEST_SECRET } from './support/app';
 import { expectOneLineFailure, runCli } from './support/cli';
 import {
@@ -33,17 +37,28 @@ async function noteNames(database: TestDatabase): Promise<string[]> {
   }
 }
 
+const NEWEST_MIGRATION = new MIGRATIONS[MIGRATIONS.length - 1]!().name;
+
 describe.each(DATABASE_KINDS)('the CLI on %s', (kind) => {
   let database: TestDatabase;
   let env: Record<string, string>;
+  let podDir: string;
+  let terminationLog: string;
 
   beforeEach(async () => {
     database = await createTestDatabase(kind);
-    env = { ...database.env, SESSION_SECRET: TEST_SECRET };
+    podDir = fs.mkdtempSync(path.join(os.tmpdir(), 'notejam-cli-'));
+    terminationLog = path.join(podDir, 'termination-log');
+    env = {
+      ...database.env,
+      SESSION_SECRET: TEST_SECRET,
+      TERMINATION_MESSAGE_PATH: terminationLog,
+    };
   });
 
   afterEach(async () => {
     await database.drop();
+    fs.rmSync(podDir, { recursive: true, force: true });
   });
 
   it('migrates, reports the status and exits non-zero while migrations are pending', async () => {
@@ -58,14 +73,28 @@ describe.each(DATABASE_KINDS)('the CLI on %s', (kind) => {
     );
     expectOneLineFailure(seedTooEarly, 2, /run "migrate" first/);
 
+    expect(fs.existsSync(terminationLog)).toBe(false); // --status and failures report nothing
+
     const migrate = await runCli(['migrate'], env);
     expect(migrate.code).toBe(0);
     expect(migrate.stdout).toMatch(
       /^applied 2 migration\(s\): InitialSchema\d+, SortIndexesSessionsResets\d+$/m,
     );
+    expect(fs.readFileSync(terminationLog, 'utf8')).toBe(`schemaVersion=${NEWEST_MIGRATION}\n`);
+    fs.rmSync(terminationLog);
     const again = await runCli(['migrate'], env);
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(/^schema is up to date/);
+    // Up to date is reported too: every migrate Job tells the operator the schema version.
+    expect(fs.readFileSync(terminationLog, 'utf8')).toBe(`schemaVersion=${NEWEST_MIGRATION}\n`);
+
+    // Outside a pod the directory is usually missing: nothing is written, migrate succeeds.
+    const elsewhere = path.join(podDir, 'missing', 'termination-log');
+    const outside = await runCli(['migrate'], { ...env, TERMINATION_MESSAGE_PATH: elsewhere });
+    expect(outside.code).toBe(0);
+    expect(fs.existsSync(path.dirname(elsewhere))).toBe(false);
+    // An unwritable path (a directory) never fails the command either.
+    expect((await runCli(['migrate'], { ...env, TERMINATION_MESSAGE_PATH: podDir })).code).toBe(0);
 
     const status = await runCli(['migrate', '--status'], env);
     expect(status.code).toBe(0);
@@ -108,9 +137,11 @@ describe.each(DATABASE_KINDS)('the CLI on %s', (kind) => {
     expectOneLineFailure(refused, 2, /run "wipe --yes"/);
     expect(await counts(database)).toEqual({ users: 3, pads: 9, notes: 45 });
 
+    fs.rmSync(terminationLog);
     const wiped = await runCli(['wipe', '--yes'], env);
     expect(wiped.code).toBe(0);
     expect(wiped.stdout).toMatch(/^wiped the/);
+    expect(fs.readFileSync(terminationLog, 'utf8')).toBe(`schemaVersion=${NEWEST_MIGRATION}\n`);
     expect(await counts(database)).toEqual({ users: 0, pads: 0, notes: 0 });
     expect((await runCli(['migrate', '--status'], env)).code).toBe(0);
 

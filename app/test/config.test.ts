@@ -34,8 +34,15 @@ describe('configuration', () => {
       sessionIdleSeconds: 86_400,
       shutdownGraceSeconds: 20,
       publicUrl: 'http://localhost:3000',
+      terminationMessagePath: '/dev/termination-log',
     });
     expect(config.mail.smtpUrl).toBeUndefined();
+  });
+
+  it('reads TERMINATION_MESSAGE_PATH, the file Kubernetes takes the termination message from', () => {
+    expect(
+      loadConfig({ TERMINATION_MESSAGE_PATH: '/tmp/pod/termination-log' }).terminationMessagePath,
+    ).toBe('/tmp/pod/termination-log');
   });
 
   it('reads MySQL from DB_* variables or from DATABASE_URL', () => {

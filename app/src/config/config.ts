@@ -44,6 +44,8 @@ export interface AppConfig {
   publicUrl: string;
   mail: MailConfig;
   rateLimit: { attempts: number; windowSeconds: number };
+  /** Where `migrate` and `wipe` report the schema version (the kubelet reads the file). */
+  terminationMessagePath: string;
 }
 
 export class ConfigError extends Error {
@@ -251,6 +253,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
       attempts: integer(env, 'RATE_LIMIT_ATTEMPTS', 10, 1, 100000),
       windowSeconds: integer(env, 'RATE_LIMIT_WINDOW_SECONDS', 15 * 60, 1, 86400),
     },
+    terminationMessagePath: path.resolve(
+      read(env, 'TERMINATION_MESSAGE_PATH') ?? '/dev/termination-log',
+    ),
   };
 }
 

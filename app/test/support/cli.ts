@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 
 /** The built CLI, exactly what the image runs (`npm test` builds first, see package.json). */
@@ -19,7 +20,13 @@ export function runCli(
   if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build -w app" first`);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], {
-      env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', ...env },
+      env: {
+        PATH: process.env.PATH ?? '',
+        NODE_ENV: 'test',
+        // Tests run as root: never leave a file in the host's /dev.
+        TERMINATION_MESSAGE_PATH: path.join(os.tmpdir(), 'notejam-no-such-dir', 'termination-log'),
+        ...env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -200,7 +200,10 @@ describe('the deployment lifecycle', () => {
     );
 
     const ready = await rolledOutTo('fresh', `${image('v1')}@${first}`);
-    expect(await appliedMigrations(jobs.database.name)).toHaveLength(2);
+    const applied = await appliedMigrations(jobs.database.name);
+    expect(applied).toHaveLength(2);
+    // Read from the migrate pod's termination message: the newest migration in the database.
+    expect(ready.status?.schemaVersion).toBe(applied.at(-1));
     expect(ready.status?.revision).toMatch(/^[0-9a-f]{10}$/);
     expect(condition(ready, 'MigrationsApplied')).toMatchObject({
       status: 'True',
@@ -226,9 +229,10 @@ describe('the deployment lifecycle', () => {
     const older = await jobsFor('upgrade', { entrypoint: olderApp });
     const v1 = await registry.pushImage('notejam/app', 'upgrade-v1');
     await applyInstance('upgrade', { image: image('upgrade-v1') });
-    await rolledOutTo('upgrade', `${image('upgrade-v1')}@${v1}`);
+    const before = await rolledOutTo('upgrade', `${image('upgrade-v1')}@${v1}`);
     const db = older.database.name;
     expect(await appliedMigrations(db)).toEqual(['InitialSchema1764300000000']);
+    expect(before.status?.schemaVersion).toBe('InitialSchema1764300000000');
     await mysqlQuery(
       "INSERT INTO users (email, password_hash, created_at) VALUES ('kept@example.com', 'x', NOW());" +
         "INSERT INTO pads (user_id, name, created_at, updated_at) VALUES (LAST_INSERT_ID(), 'Kept', NOW(), NOW());",
@@ -251,11 +255,12 @@ describe('the deployment lifecycle', () => {
     expect(await deployedImage('upgrade')).toBe(`${image('upgrade-v1')}@${v1}`);
     release();
 
-    await rolledOutTo('upgrade', `${image('upgrade-v2')}@${v2}`);
+    const upgraded = await rolledOutTo('upgrade', `${image('upgrade-v2')}@${v2}`);
     expect(await appliedMigrations(db)).toEqual([
       'InitialSchema1764300000000',
       'SortIndexesSessionsResets1764300000001',
     ]);
+    expect(upgraded.status?.schemaVersion).toBe('SortIndexesSessionsResets1764300000001');
     expect(
       await mysqlQuery('SELECT u.email, p.name FROM users u JOIN pads p ON p.user_id = u.id', db),
     ).toEqual([['kept@example.com', 'Kept']]);

@@ -17,6 +17,7 @@ import {
   lifecycleJob,
   type JobKind,
 } from '../../src/controllers/notejam/jobs.js';
+import { reportedSchemaVersion } from '../../src/controllers/notejam/schema-version.js';
 import { sessionSecret } from '../../src/controllers/notejam/session-secret.js';
 import { sharedControlPlane } from '../envtest/control-plane.js';
 import { JobRunner } from './job-runner.js';
@@ -181,6 +182,10 @@ describe('JobRunner', () => {
     }
     const count = async (table: string) =>
       Number((await mysqlQuery(`SELECT COUNT(*) FROM ${table}`, database.name))[0]?.[0]);
+    const newestMigration = async () =>
+      (
+        await mysqlQuery('SELECT name FROM migrations ORDER BY id DESC LIMIT 1', database.name)
+      )[0]?.[0];
 
     beforeAll(async () => {
       database = await createMysqlDatabase('notejam_job_runner');
@@ -210,10 +215,20 @@ describe('JobRunner', () => {
       const tables = (await mysqlQuery('SHOW TABLES', database.name)).flat();
       expect(tables).toEqual(expect.arrayContaining(['migrations', 'users', 'pads', 'notes']));
       expect(await count('migrations')).toBeGreaterThan(0);
+      // The file the app wrote became the pod's termination message, as the kubelet does.
+      const [pod] = await podsOf(done);
+      expect(pod?.status?.containerStatuses?.[0]?.state?.terminated?.message).toBe(
+        `schemaVersion=${await newestMigration()}\n`,
+      );
+      expect(reportedSchemaVersion(done, await podsOf(done))).toBe(await newestMigration());
     });
 
     it('seed loads the data set, and running it again (an operator retry) adds nothing', async () => {
-      expect(jobOutcome(await runStep('seed'))).toMatchObject({ state: 'succeeded' });
+      const seeded = await runStep('seed');
+      expect(jobOutcome(seeded)).toMatchObject({ state: 'succeeded' });
+      // No file and a success: no message (the log is a fallback for failures only).
+      const [pod] = await podsOf(seeded);
+      expect(pod?.status?.containerStatuses?.[0]?.state?.terminated?.message).toBeUndefined();
       const sizes = {
         users: await count('users'),
         pads: await count('pads'),
@@ -236,12 +251,14 @@ describe('JobRunner', () => {
 
     it('wipe empties the database and leaves the schema in place', async () => {
       expect(await count('notes')).toBeGreaterThan(0);
-      expect(jobOutcome(await runStep('wipe'))).toMatchObject({ state: 'succeeded' });
+      const wiped = await runStep('wipe');
+      expect(jobOutcome(wiped)).toMatchObject({ state: 'succeeded' });
       expect({ users: await count('users'), notes: await count('notes') }).toEqual({
         users: 0,
         notes: 0,
       });
       expect(await count('migrations')).toBeGreaterThan(0);
+      expect(reportedSchemaVersion(wiped, await podsOf(wiped))).toBe(await newestMigration());
     });
   });
 

@@ -6,9 +6,12 @@
  * references resolved through the API — and reports back through the API what the real
  * components would:
  * - a Pod per attempt, labelled and owned like the Job controller's, whose status the
- *   runner sets like a kubelet: `terminated` with the exit code and, under
- *   `terminationMessagePolicy: FallbackToLogsOnError`, the tail of the output as the
- *   termination message (where the reconciler reads a failed Job's log tail);
+ *   runner sets like a kubelet: `terminated` with the exit code and the termination
+ *   message — the content of the file the container wrote (the process gets
+ *   `TERMINATION_MESSAGE_PATH`, a fresh temporary file, for the pod's
+ *   `terminationMessagePath`), or, when it wrote none, failed and has
+ *   `terminationMessagePolicy: FallbackToLogsOnError`, the tail of its output (where the
+ *   reconciler reads a succeeded Job's schema version and a failed Job's log tail);
  * - the Job's status: `startTime`, `active`/`ready`, `succeeded`/`failed`, and the terminal
  *   conditions as Kubernetes 1.35 validates them (`SuccessCriteriaMet` then `Complete` with
  *   `completionTime`; `FailureTarget` then `Failed`), honouring `backoffLimit` and
@@ -17,6 +20,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -36,6 +41,8 @@ const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 /** The kubelet keeps at most this much of the log as a termination message. */
 const terminationMessageBytes = 2048;
 const terminationMessageLines = 80;
+/** ...and at most this much of the termination message file. */
+const terminationMessageFileBytes = 4096;
 
 export interface JobRun {
   namespace: string;
@@ -341,7 +348,13 @@ export class JobRunner {
   ): Promise<{ exitCode: number | null; tail: string; deadlineExceeded: boolean }> {
     const namespace = job.metadata!.namespace!;
     const pod = await this.createPod(job);
-    const env = await this.environment(namespace, pod, container);
+    // The pod's terminationMessagePath, mapped to a file of this attempt's own.
+    const podDir = await mkdtemp(join(tmpdir(), 'notejam-job-pod-'));
+    const terminationLog = join(podDir, 'termination-log');
+    const env = {
+      ...(await this.environment(namespace, pod, container)),
+      TERMINATION_MESSAGE_PATH: terminationLog,
+    };
     const [command, ...entryArgs] = container.command ??
       this.options.entrypoint ?? [process.execPath, join(repoRoot, 'app/dist/cli.js')];
     const args = [...entryArgs, ...(container.args ?? [])];
@@ -376,9 +389,14 @@ export class JobRunner {
     clearTimeout(timer);
     state.processes.delete(child);
     const tail = output.tail(terminationMessageBytes, terminationMessageLines);
+    const written = await readFile(terminationLog)
+      .then((content) => content.subarray(0, terminationMessageFileBytes).toString('utf8'))
+      .catch(() => '');
+    await rm(podDir, { recursive: true, force: true });
     if (!state.cancelled) {
       const code = exitCode ?? 137;
       const fallbackToLogs = container.terminationMessagePolicy === 'FallbackToLogsOnError';
+      const message = written || (code !== 0 && fallbackToLogs ? tail : '');
       await this.core.replaceNamespacedPodStatus({
         namespace,
         name: pod.metadata!.name!,
@@ -402,7 +420,7 @@ export class JobRunner {
                       code === 0 ? 'Completed' : deadlineExceeded ? 'DeadlineExceeded' : 'Error',
                     startedAt,
                     finishedAt: new Date(),
-                    ...(code !== 0 && fallbackToLogs && tail ? { message: tail } : {}),
+                    ...(message ? { message } : {}),
                   },
                 },
               },

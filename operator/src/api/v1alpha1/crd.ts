@@ -60,6 +60,13 @@ export const printerColumns: PrinterColumn[] = [
     priority: 1,
   },
   {
+    name: 'Schema',
+    type: 'string',
+    jsonPath: '.status.schemaVersion',
+    description: 'Newest migration applied to the database.',
+    priority: 1,
+  },
+  {
     name: 'Deployed',
     type: 'string',
     jsonPath: '.status.deployedImage',

@@ -539,7 +539,8 @@ export const statusSchema = object(
       maxLength: 64,
     }),
     schemaVersion: string({
-      description: 'Name of the last database migration applied.',
+      description:
+        "Newest database migration applied, as the deployed revision's migrate Job reported it (MySQL; unset for SQLite, whose pods migrate their own database).",
       maxLength: 256,
     }),
     seed: object(

@@ -151,8 +151,9 @@ export function lifecycleJob(
     resources: app.resources,
     securityContext: app.securityContext,
     volumeMounts: app.volumeMounts,
-    // A failed container's last log lines land in its pod status, where the reconciler
-    // reads them for the Degraded message without the pods/log API (`failureLogTail`).
+    // The pod status carries what the reconciler reads without the pods/log API: the
+    // schema version the app writes to /dev/termination-log (schema-version.ts) and,
+    // when a container fails without writing it, its last log lines (`failureLogTail`).
     terminationMessagePolicy: 'FallbackToLogsOnError',
   };
   const { initContainers: _appInit, containers: _appContainers, ...shared } = podSpec;

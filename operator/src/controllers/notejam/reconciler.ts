@@ -38,9 +38,15 @@ import {
   type JobTarget,
   type LifecycleJob,
 } from './jobs.js';
-import { decideLifecycle, targetJobNames, type LifecycleDecision } from './lifecycle.js';
+import {
+  decideLifecycle,
+  targetJobNames,
+  type CompletedStep,
+  type LifecycleDecision,
+} from './lifecycle.js';
 import { imageResolvedCondition, lifecycleReport, stepNames } from './lifecycle-status.js';
 import { revision } from './revision.js';
+import { reportedSchemaVersion } from './schema-version.js';
 import { randomSessionSecret, sessionSecret } from './session-secret.js';
 import { computeStatus, conditionStatus, statusChanged, type LifecycleReport } from './status.js';
 
@@ -69,7 +75,7 @@ export interface ReconcilerDeps {
   serviceMonitorAvailable: boolean;
   /** The lifecycle Jobs (component lifecycle), watched so their completion brings us back. */
   jobs: { type: ResourceType; informer: Informer<V1Job> };
-  /** Pods are only listed, for a failed Job's log tail. */
+  /** Pods are only listed: a failed Job's log tail, a finished one's schema version. */
   podType: ResourceType;
   secretType: ResourceType;
   resolver: ImageResolver;
@@ -210,7 +216,7 @@ export function notejamReconciler(deps: ReconcilerDeps): Reconciler {
     now: Date,
     log: Logger,
   ): Promise<{
-    report: Pick<LifecycleReport, 'deployed' | 'failure'>;
+    report: Pick<LifecycleReport, 'deployed' | 'failure' | 'schemaVersion'>;
     requeueAfterMs?: number;
   }> {
     const status = instance.status;
@@ -258,19 +264,40 @@ export function notejamReconciler(deps: ReconcilerDeps): Reconciler {
         };
       }
       case 'rollOut': {
-        if (target.revision !== status?.revision) {
-          log.info('rolling out', { revision: target.revision, image: target.image });
-          events.record(
-            instance,
-            'Normal',
-            'RollingOut',
-            'RollOut',
-            `Moving the Deployment to ${target.image} (revision ${target.revision})`,
-          );
-        }
-        return { report: { deployed: { image: target.image, revision: target.revision } } };
+        const deployed = { image: target.image, revision: target.revision };
+        if (target.revision === status?.revision) return { report: { deployed } };
+        log.info('rolling out', { revision: target.revision, image: target.image });
+        events.record(
+          instance,
+          'Normal',
+          'RollingOut',
+          'RollOut',
+          `Moving the Deployment to ${target.image} (revision ${target.revision})`,
+        );
+        const schemaVersion = await schemaVersionOf(instance, decision.completed);
+        return { report: { deployed, ...(schemaVersion === undefined ? {} : { schemaVersion }) } };
       }
     }
+  }
+
+  /**
+   * The schema version the revision's migrate Job (or its wipe, which migrates too) left in
+   * its pod's termination message; null when it left none, undefined without such a Job
+   * (SQLite: the pods migrate their own database). Read once per revision, on its rollOut.
+   */
+  async function schemaVersionOf(
+    instance: NotejamInstance,
+    completed: CompletedStep[],
+  ): Promise<string | null | undefined> {
+    const job = (['migrate', 'wipe'] as const)
+      .map((step) => completed.find((done) => done.step === step)?.job)
+      .find((found) => found !== undefined);
+    if (!job) return undefined;
+    const pods = await deps.client.list<V1Pod>(deps.podType, {
+      namespace: instance.metadata.namespace,
+      labelSelector: jobPodSelector(job),
+    });
+    return reportedSchemaVersion(job, pods.items) ?? null;
   }
 
   /** POSTs a Job; false when its name is still taken by one being deleted (come back soon). */

@@ -187,6 +187,21 @@ describe('computeStatus', () => {
     expect(condition(status, 'MigrationsApplied')?.status).toBe('True');
   });
 
+  it('records the schema version a rollOut reports, and drops one the new revision did not report', () => {
+    const previous = { revision: 'abc', schemaVersion: 'Old1' };
+    const report = (schemaVersion?: string | null) => ({
+      deployment: undefined,
+      lifecycle: {
+        conditions: [],
+        deployed: { image: 'app:v2', revision: 'def' },
+        ...(schemaVersion === undefined ? {} : { schemaVersion }),
+      },
+    });
+    expect(computeStatus(instance(previous), report('New2'), t0).schemaVersion).toBe('New2');
+    expect(computeStatus(instance(previous), report(), t0).schemaVersion).toBe('Old1');
+    expect(computeStatus(instance(previous), report(null), t0)).not.toHaveProperty('schemaVersion');
+  });
+
   it('says when a requested ServiceMonitor cannot be created', () => {
     const status = computeStatus(
       instance(),

@@ -39,6 +39,11 @@ export interface LifecycleReport {
   deployed?: { image: string; revision: string };
   /** The last seeding, when a seed Job completed. */
   seed?: NonNullable<NotejamInstanceStatus['seed']>;
+  /**
+   * On the rollOut of a revision migrated by a Job: the schema version its pod reported,
+   * or null when it reported none (an app release that does not). Absent: unchanged.
+   */
+  schemaVersion?: string | null;
   /** Lifecycle conditions to set (ImageResolved, MigrationsApplied, Seeded); others are kept. */
   conditions: ConditionInput[];
 }
@@ -142,6 +147,8 @@ export function computeStatus(
     status.revision = lifecycle.deployed.revision;
   }
   if (lifecycle?.seed) status.seed = lifecycle.seed;
+  if (lifecycle?.schemaVersion === null) delete status.schemaVersion;
+  else if (lifecycle?.schemaVersion) status.schemaVersion = lifecycle.schemaVersion;
   if (observed.deployment) {
     status.replicas = observed.deployment.status?.replicas ?? 0;
     status.readyReplicas = observed.deployment.status?.readyReplicas ?? 0;
