@@ -32,6 +32,7 @@ import {
   fieldManager,
   installCrd,
   kustomize,
+  markDeploymentAvailable,
   operatorIdentity,
   runLifecycleJobs,
   runOperator,
@@ -79,37 +80,6 @@ const get = <T extends KubernetesObject>(type: ResourceType, name: string) =>
   admin.getIfExists<T>(type, namespace, name);
 const condition = (instance: Instance, type: string) =>
   instance.status?.conditions?.find((c) => c.type === type);
-
-/** What the Deployment controller would write once every pod of the current template is up. */
-async function markDeploymentAvailable(name: string): Promise<void> {
-  const deployment = await admin.get<V1Deployment>(types.deployment, namespace, name);
-  const replicas = deployment.spec?.replicas ?? 1;
-  await admin.apply(
-    types.deployment,
-    {
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name, namespace },
-      status: {
-        observedGeneration: deployment.metadata?.generation,
-        replicas,
-        updatedReplicas: replicas,
-        readyReplicas: replicas,
-        availableReplicas: replicas,
-        conditions: [
-          { type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable', message: 'up' },
-          {
-            type: 'Progressing',
-            status: 'True',
-            reason: 'NewReplicaSetAvailable',
-            message: 'done',
-          },
-        ],
-      },
-    } as V1Deployment,
-    { fieldManager: 'deployment-controller', force: true, subresource: 'status' },
-  );
-}
 
 function expectOwnedBy(object: KubernetesObject | undefined, owner: Instance): void {
   expect(object?.metadata?.ownerReferences).toEqual([
@@ -229,7 +199,7 @@ describe('the operator', () => {
     expect(condition(pending, 'Progressing')?.status).toBe('True');
     expect(condition(pending, 'Degraded')?.status).toBe('False');
 
-    await markDeploymentAvailable('shop');
+    await markDeploymentAvailable(admin, namespace, 'shop');
     const ready = await waitFor('the instance to be Ready', async () => {
       const instance = await getInstance('shop');
       return condition(instance, 'Ready')?.status === 'True' ? instance : undefined;
@@ -407,7 +377,7 @@ describe('the operator', () => {
   });
 
   it('lists instances with meaningful columns', async () => {
-    await markDeploymentAvailable('notes');
+    await markDeploymentAvailable(admin, namespace, 'notes');
     await waitFor(
       'notes to be Ready',
       async () => (await getInstance('notes')).status?.phase === 'Ready',

@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import type { KubeConfig, KubernetesObject, V1Deployment } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 import type { OperatorConfig } from '../../src/config.js';
 import { type RunningOperator, startOperator } from '../../src/operator.js';
@@ -326,4 +326,39 @@ export async function runLifecycleJobs(
       if (!options.database) await database.drop();
     },
   };
+}
+
+/** What the Deployment controller writes once every pod of the current template is up. */
+export async function markDeploymentAvailable(
+  admin: KubeClient,
+  namespace: string,
+  name: string,
+): Promise<void> {
+  const deployment = await admin.get<V1Deployment>(types.deployment, namespace, name);
+  const replicas = deployment.spec?.replicas ?? 1;
+  await admin.apply(
+    types.deployment,
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name, namespace },
+      status: {
+        observedGeneration: deployment.metadata?.generation,
+        replicas,
+        updatedReplicas: replicas,
+        readyReplicas: replicas,
+        availableReplicas: replicas,
+        conditions: [
+          { type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable', message: 'up' },
+          {
+            type: 'Progressing',
+            status: 'True',
+            reason: 'NewReplicaSetAvailable',
+            message: 'done',
+          },
+        ],
+      },
+    } as V1Deployment,
+    { fieldManager: 'deployment-controller', force: true, subresource: 'status' },
+  );
 }

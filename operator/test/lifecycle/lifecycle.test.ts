@@ -14,6 +14,7 @@ import {
   ensureNamespace,
   fieldManager,
   installCrd,
+  markDeploymentAvailable,
   operatorIdentity,
   runLifecycleJobs,
   runOperator,
@@ -137,28 +138,6 @@ async function reasonsOf(name: string): Promise<string[]> {
     .map((event) => event.reason ?? '');
 }
 
-/** What the Deployment controller would write once every pod of the current template is up. */
-async function markAvailable(name: string): Promise<void> {
-  const deployment = await admin.get<V1Deployment>(types.deployment, namespace, name);
-  const replicas = deployment.spec?.replicas ?? 1;
-  await admin.apply(
-    types.deployment,
-    {
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name, namespace },
-      status: {
-        observedGeneration: deployment.metadata?.generation,
-        replicas,
-        updatedReplicas: replicas,
-        readyReplicas: replicas,
-        availableReplicas: replicas,
-      },
-    } as V1Deployment,
-    { fieldManager: 'deployment-controller', force: true, subresource: 'status' },
-  );
-}
-
 /** Waits until the Deployment runs `expected`, then reports its pods up; returns the instance. */
 async function rolledOutTo(name: string, expected: string): Promise<NotejamInstance> {
   await waitFor(
@@ -166,7 +145,7 @@ async function rolledOutTo(name: string, expected: string): Promise<NotejamInsta
     async () => (await deployedImage(name)) === expected,
     120_000,
   );
-  await markAvailable(name);
+  await markDeploymentAvailable(admin, namespace, name);
   return waitFor(`${name} to be Ready`, async () => {
     const instance = await getInstance(name);
     return instance.status?.phase === 'Ready' && instance.status.deployedImage === expected
