@@ -34,12 +34,23 @@ function checkEmail(email: string, errors: FieldErrors): void {
     errors.email = 'Enter a valid e-mail address.';
 }
 
-function checkNewPassword(name: string, password: string, errors: FieldErrors): void {
+/** A new password and its repetition: the password within the length limits, both equal. */
+function checkNewPasswordPair(
+  name: string,
+  repeatName: string,
+  values: Record<string, string>,
+  errors: FieldErrors,
+): void {
+  const password = values[name];
   if (password === '') errors[name] = 'This field is required.';
   else if (password.length < MIN_PASSWORD_LENGTH) {
     errors[name] = `Use at least ${MIN_PASSWORD_LENGTH} characters.`;
   } else if (password.length > MAX_PASSWORD_LENGTH) {
     errors[name] = `Use at most ${MAX_PASSWORD_LENGTH} characters.`;
+  }
+  required(repeatName, values[repeatName], errors);
+  if (!errors[name] && !errors[repeatName] && password !== values[repeatName]) {
+    errors[repeatName] = 'Passwords do not match.';
   }
 }
 
@@ -55,11 +66,7 @@ export function signUpForm(body: Body) {
   };
   const errors: FieldErrors = {};
   checkEmail(values.email, errors);
-  checkNewPassword('password', values.password, errors);
-  required('repeat_password', values.repeat_password, errors);
-  if (!errors.password && !errors.repeat_password && values.password !== values.repeat_password) {
-    errors.repeat_password = 'Passwords do not match.';
-  }
+  checkNewPasswordPair('password', 'repeat_password', values, errors);
   return result(values, errors);
 }
 
@@ -86,15 +93,7 @@ export function settingsForm(body: Body) {
   };
   const errors: FieldErrors = {};
   required('old_password', values.old_password, errors);
-  checkNewPassword('new_password', values.new_password, errors);
-  required('repeat_new_password', values.repeat_new_password, errors);
-  if (
-    !errors.new_password &&
-    !errors.repeat_new_password &&
-    values.new_password !== values.repeat_new_password
-  ) {
-    errors.repeat_new_password = 'Passwords do not match.';
-  }
+  checkNewPasswordPair('new_password', 'repeat_new_password', values, errors);
   return result(values, errors);
 }
 
@@ -104,15 +103,7 @@ export function resetForm(body: Body) {
     repeat_new_password: field(body, 'repeat_new_password'),
   };
   const errors: FieldErrors = {};
-  checkNewPassword('new_password', values.new_password, errors);
-  required('repeat_new_password', values.repeat_new_password, errors);
-  if (
-    !errors.new_password &&
-    !errors.repeat_new_password &&
-    values.new_password !== values.repeat_new_password
-  ) {
-    errors.repeat_new_password = 'Passwords do not match.';
-  }
+  checkNewPasswordPair('new_password', 'repeat_new_password', values, errors);
   return result(values, errors);
 }
 
