@@ -17,7 +17,7 @@ import type { ControlPlaneClient } from '../envtest/control-plane.js';
 import { JobRunner, type JobRunnerOptions } from '../support/job-runner.js';
 import {
   createMysqlDatabase,
-  mysqlServer,
+  databaseSecretData,
   type TestMysqlDatabase,
 } from '../support/mysql-database.js';
 
@@ -299,13 +299,7 @@ export async function runLifecycleJobs(
       apiVersion: 'v1',
       kind: 'Secret',
       metadata: { name: secretName, namespace },
-      stringData: {
-        host: mysqlServer.host,
-        port: String(mysqlServer.port),
-        database: database.name,
-        username: mysqlServer.username,
-        password: mysqlServer.password,
-      },
+      stringData: databaseSecretData(database),
     } as KubernetesObject,
     { fieldManager, force: true },
   );

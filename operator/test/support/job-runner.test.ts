@@ -23,8 +23,8 @@ import { sharedControlPlane } from '../envtest/control-plane.js';
 import { JobRunner } from './job-runner.js';
 import {
   createMysqlDatabase,
+  databaseSecretData,
   mysqlQuery,
-  mysqlServer,
   type TestMysqlDatabase,
 } from './mysql-database.js';
 
@@ -193,13 +193,7 @@ describe('JobRunner', () => {
         namespace,
         body: {
           metadata: { name: 'notejam-db' },
-          stringData: {
-            host: mysqlServer.host,
-            port: String(mysqlServer.port),
-            database: database.name,
-            username: mysqlServer.username,
-            password: mysqlServer.password,
-          },
+          stringData: databaseSecretData(database),
         },
       });
       await core.createNamespacedSecret({

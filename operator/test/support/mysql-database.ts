@@ -50,3 +50,14 @@ export async function createMysqlDatabase(prefix = 'notejam_operator'): Promise<
   await mysqlQuery(`CREATE DATABASE ${name} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
   return { name, drop: async () => void (await mysqlQuery(`DROP DATABASE IF EXISTS ${name}`)) };
 }
+
+/** The keys of the database Secret a NotejamInstance references, for a test database. */
+export function databaseSecretData(database: TestMysqlDatabase): Record<string, string> {
+  return {
+    host: mysqlServer.host,
+    port: String(mysqlServer.port),
+    database: database.name,
+    username: mysqlServer.username,
+    password: mysqlServer.password,
+  };
+}
