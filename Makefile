@@ -118,21 +118,30 @@ APP_IMAGES := notejam:dev notejam:v$(RELEASE)-test notejam:v$(RELEASE)
 OPERATOR_IMAGE := notejam-operator:dev
 # The "new release" the end-to-end suite rolls out: the app image under another tag.
 E2E_NEXT_IMAGE ?= notejam:e2e-next
+# The release plus a migration that fails (operator/test/e2e/images/failing-migration/).
+E2E_BROKEN_IMAGE ?= notejam:e2e-failing-migration
+# kind's default service CIDR: make kind-up routes it from this host through the
+# control-plane node's kube-proxy, so the e2e suite reaches Services by ClusterIP (Linux).
+KIND_SERVICE_CIDR := 10.96.0.0/16
+KIND_CONTROL_PLANE_IP = $$($(CONTAINER_TOOL) inspect -f '{{.NetworkSettings.Networks.kind.IPAddress}}' $(KIND_CLUSTER)-control-plane)
 
 .PHONY: kind-up
-kind-up: ## create a 3-node kind cluster, one node per zone (hack/kind/cluster.yaml)
+kind-up: ## create a 3-node kind cluster, one node per zone (hack/kind/cluster.yaml); route its Services here (sudo)
 	"$$(hack/delivery-tools.sh kind)" create cluster --name $(KIND_CLUSTER) --config hack/kind/cluster.yaml --wait 3m
 	kubectl --context kind-$(KIND_CLUSTER) taint node $(KIND_CLUSTER)-control-plane node-role.kubernetes.io/control-plane:NoSchedule-
+	sudo ip route replace $(KIND_SERVICE_CIDR) via "$(KIND_CONTROL_PLANE_IP)"
 
 .PHONY: images
-images: ## build the app image (tagged dev, v<VERSION>-test, v<VERSION>, e2e-next) and the operator image
+images: ## build the app image (tagged dev, v<VERSION>-test, v<VERSION>, e2e-next), the e2e failing-migration image and the operator image
 	$(CONTAINER_TOOL) build -f Dockerfile.app --build-arg NODE_VERSION=$$(cat .nvmrc) \
 	  $(foreach image,$(APP_IMAGES) $(E2E_NEXT_IMAGE),-t $(image)) .
+	$(CONTAINER_TOOL) build --build-arg BASE=$(E2E_NEXT_IMAGE) -t $(E2E_BROKEN_IMAGE) \
+	  operator/test/e2e/images/failing-migration
 	$(CONTAINER_TOOL) build -f Dockerfile.operator --build-arg NODE_VERSION=$$(cat .nvmrc) -t $(OPERATOR_IMAGE) .
 
 .PHONY: kind-load
 kind-load: ## load the images into the kind cluster's nodes
-	"$$(hack/delivery-tools.sh kind)" load docker-image --name $(KIND_CLUSTER) $(APP_IMAGES) $(E2E_NEXT_IMAGE) $(OPERATOR_IMAGE)
+	"$$(hack/delivery-tools.sh kind)" load docker-image --name $(KIND_CLUSTER) $(APP_IMAGES) $(E2E_NEXT_IMAGE) $(E2E_BROKEN_IMAGE) $(OPERATOR_IMAGE)
 
 .PHONY: deploy
 deploy: ## operator + MariaDB + the three environments on the current kube context
@@ -140,10 +149,12 @@ deploy: ## operator + MariaDB + the three environments on the current kube conte
 
 .PHONY: e2e
 e2e: install ## end-to-end suite against the current kube context (after make deploy)
-	cd operator && E2E_NEXT_IMAGE=$(E2E_NEXT_IMAGE) node --experimental-vm-modules ../node_modules/jest/bin/jest.js --config jest.e2e.config.js --runInBand
+	cd operator && E2E_NEXT_IMAGE=$(E2E_NEXT_IMAGE) E2E_BROKEN_IMAGE=$(E2E_BROKEN_IMAGE) node --experimental-vm-modules ../node_modules/jest/bin/jest.js --config jest.e2e.config.js --runInBand
 
 .PHONY: kind-down
-kind-down: ## delete the kind cluster
+kind-down: ## delete the kind cluster and the route to its Services
+	if ip=$(KIND_CONTROL_PLANE_IP) && ip route show $(KIND_SERVICE_CIDR) | grep -q "via $$ip "; then \
+	  sudo ip route del $(KIND_SERVICE_CIDR) via "$$ip"; fi
 	"$$(hack/delivery-tools.sh kind)" delete cluster --name $(KIND_CLUSTER)
 
 # --- Operator (issue 4) -------------------------------------------------------------------

@@ -1,160 +1,161 @@
-// End to end on a real cluster (kind, or any current kube context after `make deploy`):
-// each environment serves Notejam over HTTP; rolling out a new image wipes dev and
-// upgrades test in place (migrations run, data kept), exactly as the brief asks.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { randomBytes } from 'node:crypto';
+// End to end on a real cluster (after `make deploy`; variables: see cluster.ts): each
+// environment serves Notejam over HTTP through its Service; test was seeded exactly once;
+// rolling out a new image (E2E_NEXT_IMAGE) wipes dev, and upgrades test in place with its
+// migration Job run in a pod against MariaDB before any pod of the new revision exists,
+// keeping the data and the seed. The environments get their images back at the end.
+import { describe, expect, it } from '@jest/globals';
 import {
+  appPods,
   condition,
-  instanceOf,
-  kubectl,
+  imageFromEnv,
+  instanceIn,
+  jobSucceeded,
+  keepsImage,
+  lifecycleJobs,
   namespaceOf,
-  portForward,
-  waitSettled,
+  podsOf,
+  revisionOf,
+  rollOut,
+  settledWithService,
+  step,
   type Environment,
-  type PortForward,
+  type Instance,
 } from './cluster.js';
-import { NotejamClient } from './notejam-client.js';
+import { NotejamClient, expectNoteServed, newUserWithNote } from './notejam-client.js';
 
 const environments: Environment[] = ['dev', 'test', 'prod'];
-const password = `e2e-${randomBytes(9).toString('base64url')}`;
+const testNamespace = namespaceOf('test');
 
-function uniqueEmail(environment: Environment): string {
-  return `e2e-${environment}-${Date.now()}-${randomBytes(3).toString('hex')}@example.com`;
-}
-
-/** Signs a new user up and in, creates a note and checks it is listed; returns the user. */
-async function signUpWithNote(
-  baseUrl: string,
-  environment: Environment,
-): Promise<{ email: string; note: string }> {
-  const client = new NotejamClient(baseUrl);
-  const email = uniqueEmail(environment);
-  const note = `Note from the ${environment} end-to-end run ${randomBytes(4).toString('hex')}`;
-  expect(await client.signUp(email, password)).toMatchObject({ status: 302, location: '/signin/' });
-  expect((await client.signIn(email, password)).status).toBe(302);
-  expect((await client.createNote(note, 'Written over HTTP through the Service.')).status).toBe(
-    302,
-  );
-  expect((await client.get('/')).body).toContain(note);
-  return { email, note };
-}
-
-async function withForward<T>(
-  environment: Environment,
-  use: (forward: PortForward) => Promise<T>,
-): Promise<T> {
-  const forward = await portForward(environment);
-  try {
-    return await use(forward);
-  } finally {
-    forward.stop();
-  }
-}
-
-function setImage(environment: Environment, image: string): void {
-  const { name } = instanceOf(environment).metadata;
-  kubectl([
-    '-n',
-    namespaceOf(environment),
-    'patch',
-    'notejaminstance',
-    name,
-    '--type=merge',
-    '-p',
-    JSON.stringify({ spec: { image } }),
-  ]);
-}
-
-interface Job {
-  metadata: { name: string };
-  spec: { template: { spec: { containers: Array<{ args?: string[] }> } } };
-  status: { succeeded?: number };
-}
-
-/** Names of the Jobs of an environment that ran the app's `migrate` command to success. */
-function succeededMigrationJobs(environment: Environment): string[] {
-  const jobs = JSON.parse(
-    kubectl(['-n', namespaceOf(environment), 'get', 'jobs', '-o', 'json']),
-  ) as { items: Job[] };
-  return jobs.items
-    .filter((job) =>
-      job.spec.template.spec.containers.some((container) => container.args?.[0] === 'migrate'),
-    )
-    .filter((job) => (job.status.succeeded ?? 0) > 0)
-    .map((job) => job.metadata.name);
-}
+/** The app's seed command creates demo<i>@example.com with this password (app/src/database/seed.ts). */
+const seededAccount = { email: 'demo1@example.com', password: 'notejam-demo' };
 
 describe.each(environments)('the %s environment', (environment) => {
-  beforeAll(async () => {
-    await waitSettled(environment);
-  });
+  const namespace = namespaceOf(environment);
 
-  it('serves sign-up, sign-in and notes over HTTP', async () => {
-    await withForward(environment, (forward) => signUpWithNote(forward.baseUrl, environment));
+  it('serves sign-up, sign-in and notes over HTTP through its Service', async () => {
+    const { baseUrl } = await settledWithService(namespace);
+    await step(`${environment}: sign-up, sign-in and a note over HTTP`, [namespace], () =>
+      newUserWithNote(baseUrl, environment),
+    );
+  });
+});
+
+/** The seed Jobs of test and what status says about the seeding. */
+async function seeding(instance: Instance) {
+  const jobs = await lifecycleJobs(testNamespace, 'seed');
+  const seeded = condition(instance, 'Seeded');
+  return {
+    jobs: jobs.map((job) => ({ name: job.metadata.name, uid: job.metadata.uid })),
+    seed: instance.status?.seed,
+    // Without observedGeneration, which follows every spec change.
+    seeded: seeded && {
+      status: seeded.status,
+      reason: seeded.reason,
+      message: seeded.message,
+      lastTransitionTime: seeded.lastTransitionTime,
+    },
+  };
+}
+
+describe('the test environment', () => {
+  it('was seeded exactly once: status.seed, one seed Job, the seeded accounts sign in', async () => {
+    const { instance, baseUrl } = await settledWithService(testNamespace);
+    await step('test: seeded once', [testNamespace], async () => {
+      const { jobs, seed, seeded } = await seeding(instance);
+      expect(seeded).toMatchObject({ status: 'True', reason: 'Seeded' });
+      expect(seed?.key).toMatch(/^[0-9a-f]+$/);
+      expect(seed?.seededAt).toBeDefined();
+      // The seed Job is named from the seed key (jobs.ts), so this is the one that loaded it.
+      expect(jobs.map((job) => job.name)).toEqual([`${instance.metadata.name}-seed-${seed?.key}`]);
+      const [job] = await lifecycleJobs(testNamespace, 'seed');
+      expect(job && jobSucceeded(job)).toBe(true);
+      const client = new NotejamClient(baseUrl);
+      expect((await client.signIn(seededAccount.email, seededAccount.password)).status).toBe(302);
+      expect((await client.get('/')).status).toBe(200);
+    });
   });
 });
 
 describe('rolling out a new image', () => {
-  const nextImage = process.env['E2E_NEXT_IMAGE'];
-  const originalImages = new Map<Environment, string>();
-
-  beforeAll(() => {
-    if (!nextImage)
-      throw new Error(
-        'E2E_NEXT_IMAGE must name an app image the cluster can run (make e2e sets it)',
-      );
-    for (const environment of ['dev', 'test'] as const)
-      originalImages.set(environment, instanceOf(environment).spec.image);
-  });
-
-  afterAll(async () => {
-    // Leave the environments as deployed.
-    for (const [environment, image] of originalImages) setImage(environment, image);
-    for (const environment of originalImages.keys())
-      await waitSettled(
-        environment,
-        (instance) => instance.spec.image === originalImages.get(environment),
-      );
-  });
+  const devNamespace = namespaceOf('dev');
+  const devImage = keepsImage(devNamespace);
+  const testImage = keepsImage(testNamespace);
 
   it('wipes the dev environment: an account created before the rollout is gone after it', async () => {
-    const before = await waitSettled('dev');
-    const { email } = await withForward('dev', (forward) => signUpWithNote(forward.baseUrl, 'dev'));
-    setImage('dev', nextImage as string);
-    const after = await waitSettled(
-      'dev',
-      (instance) => instance.status?.revision !== before.status?.revision,
+    const nextImage = imageFromEnv('E2E_NEXT_IMAGE');
+    const namespace = devNamespace;
+    expect(devImage()).not.toBe(nextImage);
+    const { instance: before, baseUrl } = await settledWithService(namespace);
+    const user = await step('dev: a user before the rollout', [namespace], () =>
+      newUserWithNote(baseUrl, 'dev'),
     );
-    expect(after.status?.deployedImage).not.toBe(before.status?.deployedImage);
-    await withForward('dev', async (forward) => {
-      const reply = await new NotejamClient(forward.baseUrl).signIn(email, password);
+    const after = await step(`dev: roll out ${nextImage}`, [namespace], () =>
+      rollOut(namespace, nextImage),
+    );
+    await step('dev: the account is gone', [namespace], async () => {
+      expect(after.status?.deployedImage).not.toBe(before.status?.deployedImage);
+      const reply = await new NotejamClient(baseUrl).signIn(user.email, user.password);
       expect(reply.status).toBe(422);
       expect(reply.body).toContain('Wrong email or password');
     });
   });
 
-  it('upgrades the test environment in place: migrations run before the rollout and the data stays', async () => {
-    const before = await waitSettled('test');
-    const { email, note } = await withForward('test', (forward) =>
-      signUpWithNote(forward.baseUrl, 'test'),
+  it('upgrades test in place: the migration Job runs in a pod against MariaDB before the new pods, data and seed stay', async () => {
+    const nextImage = imageFromEnv('E2E_NEXT_IMAGE');
+    const namespace = testNamespace;
+    expect(testImage()).not.toBe(nextImage);
+    const { instance: before, baseUrl } = await settledWithService(namespace);
+    const seedingBefore = await seeding(before);
+    const user = await step('test: a user before the rollout', [namespace], () =>
+      newUserWithNote(baseUrl, 'test'),
     );
-    const migrationJobsBefore = succeededMigrationJobs('test');
-    setImage('test', nextImage as string);
-    const after = await waitSettled(
-      'test',
-      (instance) => instance.status?.revision !== before.status?.revision,
+    const after = await step(`test: roll out ${nextImage}`, [namespace], () =>
+      rollOut(namespace, nextImage),
     );
-    const migrations = condition(after, 'MigrationsApplied');
-    expect(migrations?.status).toBe('True');
-    expect(migrations?.observedGeneration).toBe(after.metadata.generation);
-    const newMigrationJobs = succeededMigrationJobs('test').filter(
-      (name) => !migrationJobsBefore.includes(name),
-    );
-    expect(newMigrationJobs.length).toBeGreaterThan(0);
-    await withForward('test', async (forward) => {
-      const client = new NotejamClient(forward.baseUrl);
-      expect((await client.signIn(email, password)).status).toBe(302);
-      expect((await client.get('/')).body).toContain(note);
+    const revision = after.status?.revision as string;
+
+    await step('test: the migrate Job ran in a pod against MariaDB', [namespace], async () => {
+      expect(condition(after, 'MigrationsApplied')).toMatchObject({
+        status: 'True',
+        observedGeneration: after.metadata.generation,
+      });
+      const jobs = await lifecycleJobs(namespace, 'migrate', revision);
+      expect(jobs).toHaveLength(1);
+      const job = jobs[0]!;
+      expect(jobSucceeded(job)).toBe(true);
+      const pods = await podsOf(namespace, `batch.kubernetes.io/job-name=${job.metadata.name}`);
+      const succeeded = pods.filter((pod) =>
+        pod.status.containerStatuses?.some((s) => s.state?.terminated?.exitCode === 0),
+      );
+      expect(succeeded).toHaveLength(1);
+      const container = succeeded[0]!.spec.containers[0]!;
+      // The very image the Deployment now runs, configured for the MySQL protocol (MariaDB).
+      expect(container.image).toBe(after.status?.deployedImage);
+      expect(container.env?.find((variable) => variable.name === 'DB_TYPE')?.value).toBe('mysql');
+      // What the app's migrate wrote as its termination message became status.schemaVersion.
+      const message = succeeded[0]!.status.containerStatuses?.[0]?.state?.terminated?.message;
+      expect(after.status?.schemaVersion).toBeDefined();
+      expect(message).toContain(`schemaVersion=${after.status?.schemaVersion}`);
+    });
+
+    await step('test: no pod of the new revision before the migration', [namespace], async () => {
+      const [job] = await lifecycleJobs(namespace, 'migrate', revision);
+      const completed = Date.parse(job?.status?.completionTime ?? '');
+      expect(Number.isNaN(completed)).toBe(false);
+      // Pods, not the ReplicaSet: a Deployment revives an old ReplicaSet with the same pod
+      // template (a re-run of this suite), but every pod of this rollout is created anew.
+      const pods = (await appPods(namespace)).filter((pod) => revisionOf(pod) === revision);
+      expect(pods.length).toBeGreaterThan(0);
+      for (const pod of pods)
+        expect(Date.parse(pod.metadata.creationTimestamp)).toBeGreaterThanOrEqual(completed);
+    });
+
+    await step('test: the data and the seed stayed', [namespace], async () => {
+      await expectNoteServed(baseUrl, user);
+      const instance = await instanceIn(namespace);
+      // The seed key does not depend on the revision when test is migrated, not wiped:
+      // the same seed Job, the same status.seed, and Seeded did not transition.
+      expect(await seeding(instance)).toEqual(seedingBefore);
     });
   });
 });
