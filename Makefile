@@ -157,6 +157,12 @@ kind-down: ## delete the kind cluster and the route to its Services
 	  sudo ip route del $(KIND_SERVICE_CIDR) via "$$ip"; fi
 	"$$(hack/delivery-tools.sh kind)" delete cluster --name $(KIND_CLUSTER)
 
+# The local cluster's MariaDB image (hack/local-cluster/mariadb/): its entrypoint and
+# healthcheck run for real from a throwaway root in namespaces, without building the image.
+.PHONY: local-cluster-mariadb-test
+local-cluster-mariadb-test: ## test the MariaDB image's entrypoint and healthcheck here (root, 10-20 s)
+	@hack/local-cluster/mariadb/test.sh
+
 # --- Operator (issue 4) -------------------------------------------------------------------
 .PHONY: bench-operator
 bench-operator: build envtest-assets mariadb ## operator benchmark on the test control plane (results: docs/benchmarks.md)

@@ -10,6 +10,9 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 helm=$(hack/delivery-tools.sh helm)
 operator_image=${OPERATOR_IMAGE:-notejam-operator:dev}
+# The local cluster cannot pull the official image: it runs its own, which has the same
+# interface (hack/local-cluster/mariadb/).
+mariadb_image=${MARIADB_IMAGE:-mariadb:11.4}
 
 echo "== operator (${operator_image}) =="
 "$helm" upgrade --install notejam-operator charts/notejam-operator \
@@ -39,7 +42,8 @@ done
 kubectl -n notejam-db create secret generic mariadb-init \
   --from-literal=root-password="$root_password" --from-literal=init.sql="$init_sql" \
   --dry-run=client -o yaml | kubectl apply -f -
-kubectl apply -f hack/kind/mariadb.yaml
+sed -E "s#^([[:space:]]*image:[[:space:]]*)mariadb:[^[:space:]]+\$#\1${mariadb_image}#" hack/kind/mariadb.yaml |
+  kubectl apply -f -
 kubectl -n notejam-db rollout status statefulset/mariadb --timeout=5m
 
 echo "== environments =="
