@@ -56,11 +56,17 @@ generate: install ## regenerate the NotejamInstance CRD copies and docs/api.md f
 	npm run generate -w operator
 
 # --- Test control plane (operator integration tests): kube-apiserver + etcd -------------
-# Built once from Go modules (hack/envtest/) into ~/.local/share/kubebuilder-envtest/, or
-# taken from KUBEBUILDER_ASSETS; see docs/testing.md.
+# Built once from Go modules (hack/kubernetes/, hack/envtest/etcd/) into
+# ~/.local/share/kubebuilder-envtest/, or taken from KUBEBUILDER_ASSETS; see docs/testing.md.
 .PHONY: envtest-assets
 envtest-assets: ## build once (or locate) the kube-apiserver and etcd the tests run
 	@hack/envtest-assets.sh
+
+# The local cluster's other binaries (kubelet, controller-manager, scheduler, kube-proxy,
+# kubectl, CoreDNS, pause), built once into ~/.local/share/notejam-local-cluster/.
+.PHONY: local-cluster-binaries
+local-cluster-binaries: ## build once (or locate) the local cluster's node and controller binaries
+	@hack/local-cluster/binaries.sh
 
 # --- Deployment lifecycle (operator/src/registry/): a real OCI registry for the tests ---
 # CNCF distribution's `registry` is built once from its Go module into

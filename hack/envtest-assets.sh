@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Prints the directory holding the `etcd` and `kube-apiserver` binaries of the test control
-# plane (operator/test/envtest/), building them from the Go modules under hack/envtest/
-# once when missing.
+# plane (operator/test/envtest/), building them once when missing: kube-apiserver from
+# hack/kubernetes/ (the Kubernetes module the local cluster's binaries come from too), etcd
+# from hack/envtest/etcd/.
 #
 #   hack/envtest-assets.sh              build when missing (`make envtest-assets`)
 #   hack/envtest-assets.sh --no-build   fail instead of building (the jest harness: a
@@ -10,122 +11,55 @@
 # - KUBEBUILDER_ASSETS set: it wins; nothing is built, the directory is only checked.
 # - Otherwise the binaries live outside the clone in setup-envtest's layout,
 #   ~/.local/share/kubebuilder-envtest/k8s/<version>-linux-amd64/ (XDG_DATA_HOME honoured),
-#   with <version> the k8s.io/kubernetes version pinned in hack/envtest/kube-apiserver/go.mod.
+#   with <version> the k8s.io/kubernetes version pinned in hack/kubernetes/go.mod.
 #   A directory that already holds both binaries (ours or setup-envtest's) is reused.
 #
 # The Go build is long (see docs/testing.md), so its output goes to a log file next to the
 # directory and only the log's tail is shown when it fails. Binaries are built in a
 # temporary directory and moved in only when both are done, and concurrent callers wait
-# for one build under a lock.
+# for one build under a lock (hack/lib/build-once.sh).
 #
 # The body is one function, read whole before it runs: bash reads scripts as it goes, so
 # editing this file during a build would otherwise derail it.
 set -euo pipefail
 
+# shellcheck disable=SC2317 # the builders below are called by name through build_once
 main() {
   root=$(cd "$(dirname "$0")/.." && pwd)
-  build_allowed=1
-  case "${1:-}" in
-    "") ;;
-    --no-build) build_allowed= ;;
-    *)
-      echo "usage: $0 [--no-build]" >&2
-      exit 2
-      ;;
-  esac
-  binaries=(etcd kube-apiserver)
+  # shellcheck source=hack/lib/build-once.sh
+  source "$root/hack/lib/build-once.sh"
+  build_once_flag "$@"
 
-  require_binaries() { # <dir> <what to blame>
-    local bin
-    for bin in "${binaries[@]}"; do
-      if [ ! -x "$1/$bin" ]; then
-        echo "envtest-assets: $2: $1/$bin is missing or not executable" >&2
+  if [ -n "${KUBEBUILDER_ASSETS:-}" ]; then
+    for bin in etcd kube-apiserver; do
+      if [ ! -x "$KUBEBUILDER_ASSETS/$bin" ]; then
+        echo "envtest-assets: KUBEBUILDER_ASSETS: $KUBEBUILDER_ASSETS/$bin is missing or not executable" >&2
         exit 1
       fi
     done
-  }
-
-  if [ -n "${KUBEBUILDER_ASSETS:-}" ]; then
-    require_binaries "$KUBEBUILDER_ASSETS" "KUBEBUILDER_ASSETS"
     echo "$KUBEBUILDER_ASSETS"
     exit 0
   fi
 
-  module_version() { # <go.mod> <module path>
-    awk -v module="$2" '{ for (i = 1; i < NF; i++) if ($i == module && $(i + 1) ~ /^v/) { print $(i + 1); exit } }' "$1"
-  }
-  kube_version=$(module_version "$root/hack/envtest/kube-apiserver/go.mod" k8s.io/kubernetes)
-  etcd_version=$(module_version "$root/hack/envtest/etcd/go.mod" go.etcd.io/etcd/server/v3)
-  if [ -z "$kube_version" ] || [ -z "$etcd_version" ]; then
-    echo "envtest-assets: cannot read the pinned versions from hack/envtest/*/go.mod" >&2
+  kube_version=$("$root/hack/kubernetes/build.sh" --version)
+  etcd_version=$(awk '{ for (i = 1; i < NF; i++) if ($i == "go.etcd.io/etcd/server/v3" && $(i + 1) ~ /^v/) { print $(i + 1); exit } }' \
+    "$root/hack/envtest/etcd/go.mod")
+  if [ -z "$etcd_version" ]; then
+    echo "envtest-assets: cannot read the pinned etcd version from hack/envtest/etcd/go.mod" >&2
     exit 1
   fi
 
-  data_home=${XDG_DATA_HOME:-$HOME/.local/share}
-  versions_dir="$data_home/kubebuilder-envtest/k8s"
+  versions_dir="${XDG_DATA_HOME:-$HOME/.local/share}/kubebuilder-envtest/k8s"
   assets="$versions_dir/${kube_version#v}-linux-amd64"
 
-  if [ -x "$assets/etcd" ] && [ -x "$assets/kube-apiserver" ]; then
-    echo "$assets"
-    exit 0
-  fi
-
-  if [ -z "$build_allowed" ]; then
-    echo "envtest-assets: $assets does not hold etcd and kube-apiserver yet:" \
-      "run \`make envtest-assets\` (builds them once) or set KUBEBUILDER_ASSETS" >&2
-    exit 1
-  fi
-  PATH=$PATH:/usr/local/go/bin # where Go's own installer puts it, not always on PATH
-  if ! command -v go >/dev/null 2>&1; then
-    echo "envtest-assets: building $assets needs Go (1.25 or newer) on PATH," \
-      "or set KUBEBUILDER_ASSETS to a directory holding etcd and kube-apiserver" >&2
-    exit 1
-  fi
-
-  mkdir -p "$versions_dir"
-  exec 9>"$versions_dir/.notejam-build.lock"
-  flock 9
-  if [ -x "$assets/etcd" ] && [ -x "$assets/kube-apiserver" ]; then # built while we waited
-    echo "$assets"
-    exit 0
-  fi
-
-  log="$versions_dir/${kube_version#v}-linux-amd64.build.log"
-  staging=$(mktemp -d "$versions_dir/.building-XXXXXX")
-  trap 'rm -rf "$staging"' EXIT
-
-  version_flags() { # -X flags so /version and `--version` report the real release
-    local pkg
-    for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
-      printf -- '-X %s.gitVersion=%s -X %s.gitMajor=%s -X %s.gitMinor=%s ' \
-        "$pkg" "$kube_version" "$pkg" "$(cut -d. -f1 <<<"${kube_version#v}")" \
-        "$pkg" "$(cut -d. -f2 <<<"$kube_version")"
-    done
-    printf -- '-X k8s.io/component-base/version.gitTreeState=clean'
+  build() { # <output dir>; a condition in build_once, so no set -e: steps chained with &&
+    echo "kube-apiserver $kube_version, etcd $etcd_version" &&
+      (cd "$root/hack/envtest/etcd" && CGO_ENABLED=0 nice -n 10 go build -mod=readonly \
+        -buildvcs=false -trimpath -ldflags "-s -w" -o "$1/etcd" .) &&
+      "$root/hack/kubernetes/build.sh" "$1" kube-apiserver
   }
-
-  build() { # <module dir> <output> <ldflags>
-    (cd "$1" && CGO_ENABLED=0 nice -n 10 go build -mod=readonly -buildvcs=false -trimpath \
-      -ldflags "-s -w $3" -o "$2" .)
-  }
-
-  echo "envtest-assets: building kube-apiserver $kube_version and etcd $etcd_version into $assets" \
-    "(first time only, takes a while; log: $log)" >&2
-  started=$SECONDS
-  if ! {
-    build "$root/hack/envtest/etcd" "$staging/etcd" "" &&
-      build "$root/hack/envtest/kube-apiserver" "$staging/kube-apiserver" "$(version_flags)"
-  } >"$log" 2>&1; then
-    echo "envtest-assets: the build failed; last lines of $log:" >&2
-    tail -n 40 "$log" >&2
-    exit 1
-  fi
-  require_binaries "$staging" "the build"
-  echo "built in $((SECONDS - started)) s" >>"$log"
-  mkdir -p "$assets"
-  mv -f "$staging/etcd" "$assets/etcd"
-  mv -f "$staging/kube-apiserver" "$assets/kube-apiserver" # last: its presence marks completion
-  echo "envtest-assets: built in $((SECONDS - started)) s" >&2
+  build_once envtest-assets "$assets" "$assets.build.log" "set KUBEBUILDER_ASSETS" build \
+    etcd kube-apiserver
   echo "$assets"
 }
 

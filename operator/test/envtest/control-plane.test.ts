@@ -36,11 +36,11 @@ const API_TIMEOUT = 30_000;
 /** The release pinned by the Go module that `make envtest-assets` builds. */
 function pinnedKubernetesVersion(): string {
   const goMod = readFileSync(
-    fileURLToPath(new URL('../../../hack/envtest/kube-apiserver/go.mod', import.meta.url)),
+    fileURLToPath(new URL('../../../hack/kubernetes/go.mod', import.meta.url)),
     'utf8',
   );
   const version = /^\s*k8s\.io\/kubernetes (v\S+)/m.exec(goMod)?.[1];
-  if (!version) throw new Error('hack/envtest/kube-apiserver/go.mod pins no k8s.io/kubernetes');
+  if (!version) throw new Error('hack/kubernetes/go.mod pins no k8s.io/kubernetes');
   return version;
 }
 
