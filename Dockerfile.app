@@ -8,8 +8,13 @@
 # when the registry you build from is not trusted to keep tags immutable.
 ARG NODE_VERSION=24.22.3
 
-# Compilers for better-sqlite3, which builds from source on install.
+# Compilers for better-sqlite3, which builds from source on install: against the headers
+# the image's Node.js ships in /usr/local/include (node-gyp would otherwise download them)
+# and without trying a prebuilt binary from GitHub first, so the build needs only the npm
+# registry and the Debian mirror.
 FROM node:${NODE_VERSION}-bookworm-slim AS toolchain
+ENV npm_config_nodedir=/usr/local \
+  npm_config_build_from_source=true
 RUN apt-get update \
   && apt-get install -y --no-install-recommends python3 make g++ \
   && rm -rf /var/lib/apt/lists/*

@@ -169,6 +169,12 @@ kind-down: ## delete the kind cluster and the route to its Services
 local-cluster-mariadb-test: ## test the MariaDB image's entrypoint and healthcheck here (root, 10-20 s)
 	@hack/local-cluster/mariadb/test.sh
 
+# The images the local cluster runs, built from the Dockerfiles by buildah (no Docker) and
+# pushed to its registry. local-cluster-up builds them too; this rebuilds after a change.
+.PHONY: local-cluster-images
+local-cluster-images: ## build the images with buildah and push them to REGISTRY (default 10.250.0.1:5000)
+	@hack/local-cluster/images.sh
+
 # --- Operator (issue 4) -------------------------------------------------------------------
 .PHONY: bench-operator
 bench-operator: build envtest-assets mariadb ## operator benchmark on the test control plane (results: docs/benchmarks.md)
