@@ -218,7 +218,7 @@ build() {
   local name=$1 context=$2 started=$SECONDS log=$cache/$1.build.log
   shift 2
   echo "images: building $name (log: $log)" >&2
-  if ! nice -n 10 buildah build --layers --pull=never --format docker --network host \
+  if ! nice -n 10 buildah build --layers --force-rm --pull=never --format docker --network host \
     --volume "$npm_global:/usr/local/etc:ro" "$@" "$context" >"$log" 2>&1; then
     tail -n 30 "$log" >&2
     echo "images: building $name failed (full log: $log)" >&2
