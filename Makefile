@@ -149,19 +149,41 @@ images: ## build the app image (tagged dev, v<VERSION>-test, v<VERSION>, e2e-nex
 kind-load: ## load the images into the kind cluster's nodes
 	"$$(hack/delivery-tools.sh kind)" load docker-image --name $(KIND_CLUSTER) $(APP_IMAGES) $(E2E_NEXT_IMAGE) $(E2E_BROKEN_IMAGE) $(OPERATOR_IMAGE)
 
+# While the local cluster is up, deploy and e2e target it and its registry (cluster.env,
+# written by hack/local-cluster/up.sh); otherwise the current kube context (kind).
+LOCAL_CLUSTER_ENV := /var/lib/notejam-local-cluster/cluster.env
+WITH_CLUSTER_ENV := if [ -f $(LOCAL_CLUSTER_ENV) ]; then source $(LOCAL_CLUSTER_ENV); fi;
+
+# On the local cluster the images are rebuilt first (seconds when nothing changed): a
+# changed app image is a new digest behind the same tag, which the operator rolls out.
 .PHONY: deploy
-deploy: ## operator + MariaDB + the three environments on the current kube context
-	OPERATOR_IMAGE=$(OPERATOR_IMAGE) hack/kind/deploy.sh
+deploy: ## operator + MariaDB + the three environments on the local cluster, else the current kube context
+	$(WITH_CLUSTER_ENV) if [ -n "$${IMAGE_REGISTRY:-}" ]; then hack/local-cluster/images.sh "$$IMAGE_REGISTRY"; fi
+	$(WITH_CLUSTER_ENV) OPERATOR_IMAGE=$${OPERATOR_IMAGE:-$(OPERATOR_IMAGE)} hack/kind/deploy.sh
 
 .PHONY: e2e
-e2e: install ## end-to-end suite against the current kube context (after make deploy)
-	cd operator && E2E_NEXT_IMAGE=$(E2E_NEXT_IMAGE) E2E_BROKEN_IMAGE=$(E2E_BROKEN_IMAGE) node --experimental-vm-modules ../node_modules/jest/bin/jest.js --config jest.e2e.config.js --runInBand
+e2e: install deploy ## end-to-end suite (deploys first) on the local cluster, else the current kube context
+	$(WITH_CLUSTER_ENV) cd operator && E2E_NEXT_IMAGE=$${E2E_NEXT_IMAGE:-$(E2E_NEXT_IMAGE)} \
+	  E2E_BROKEN_IMAGE=$${E2E_BROKEN_IMAGE:-$(E2E_BROKEN_IMAGE)} \
+	  node --experimental-vm-modules ../node_modules/jest/bin/jest.js --config jest.e2e.config.js --runInBand
 
 .PHONY: kind-down
 kind-down: ## delete the kind cluster and the route to its Services
 	if ip=$(KIND_CONTROL_PLANE_IP) && ip route show $(KIND_SERVICE_CIDR) | grep -q "via $$ip "; then \
 	  sudo ip route del $(KIND_SERVICE_CIDR) via "$$ip"; fi
 	"$$(hack/delivery-tools.sh kind)" delete cluster --name $(KIND_CLUSTER)
+
+# --- A local cluster without Docker (issue 10): hack/local-cluster/, needs root -------------
+# Kubernetes 1.35 components from the Go module proxy, Debian's containerd + runc, images
+# built from the Dockerfiles by buildah into a registry on the node address; see README,
+# "A local cluster without Docker". `make local-cluster-up && make e2e && make local-cluster-down`.
+.PHONY: local-cluster-up
+local-cluster-up: ## start a single-node cluster here (containerd, no Docker); prints the kubeconfig
+	@hack/local-cluster/up.sh
+
+.PHONY: local-cluster-down
+local-cluster-down: ## remove the local cluster completely and check nothing is left
+	@hack/local-cluster/down.sh
 
 # The local cluster's MariaDB image (hack/local-cluster/mariadb/): its entrypoint and
 # healthcheck run for real from a throwaway root in namespaces, without building the image.

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Deploys the platform onto the current kube context (made for kind, see README "Deploying
-# on kind"): the operator from its Helm chart, a MariaDB for test and prod, each
+# Deploys the platform onto the current kube context (kind, or the local cluster whose
+# cluster.env `make deploy` sources; README "Deploying on kind" and "A local cluster without
+# Docker"): the operator from its Helm chart, a MariaDB for test and prod, each
 # environment's namespace and database Secret, and the three NotejamInstances from
-# samples/ with their images pointed at the locally built ones (make images; the same
-# tags as in the samples, without the registry and any pinned digest).
+# samples/ with their images pointed at the locally built ones (the same tags as in the
+# samples, in IMAGE_REGISTRY or loaded into the nodes, without any pinned digest).
 # Idempotent: running it again keeps the generated passwords and data.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -13,11 +14,29 @@ operator_image=${OPERATOR_IMAGE:-notejam-operator:dev}
 # The local cluster cannot pull the official image: it runs its own, which has the same
 # interface (hack/local-cluster/mariadb/).
 mariadb_image=${MARIADB_IMAGE:-mariadb:11.4}
+# Where the app images are (the local cluster's registry); unset: loaded into the nodes.
+app_images=${IMAGE_REGISTRY:+$IMAGE_REGISTRY/}notejam
+# The local cluster's registry is plain HTTP: the operator resolves tags there over HTTP,
+# and its own image is pinned by digest, so a rebuilt operator:dev is rolled out.
+operator_values=()
+if [ -n "${PLAIN_HTTP_REGISTRIES:-}" ]; then
+  operator_values=(--set "extraEnv[0].name=PLAIN_HTTP_REGISTRIES"
+    --set-string "extraEnv[0].value=$PLAIN_HTTP_REGISTRIES")
+fi
+if [ -n "${IMAGE_REGISTRY:-}" ] && [[ $operator_image == "$IMAGE_REGISTRY"/* ]]; then
+  repository=${operator_image#"$IMAGE_REGISTRY"/}
+  digest=$(curl -fsSI -H 'Accept: application/vnd.oci.image.manifest.v1+json' \
+    -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' \
+    "http://$IMAGE_REGISTRY/v2/${repository%:*}/manifests/${repository##*:}" |
+    tr -d '\r' | awk -F': ' 'tolower($1) == "docker-content-digest" { print $2 }')
+  operator_values+=(--set "image.digest=$digest")
+fi
 
 echo "== operator (${operator_image}) =="
 "$helm" upgrade --install notejam-operator charts/notejam-operator \
   --namespace notejam-system --create-namespace \
   --set image.repository="${operator_image%:*}" --set image.tag="${operator_image##*:}" \
+  "${operator_values[@]}" \
   --wait --timeout 5m
 
 # secret_value <namespace> <secret> <key>: the decoded value, empty when absent.
@@ -60,7 +79,7 @@ for env in test prod; do
 done
 for file in samples/{dev,test,prod}/*.yaml; do
   [ "$(basename "$file")" = kustomization.yaml ] && continue
-  sed -E 's#^([[:space:]]*image:[[:space:]]*)[^[:space:]]*/notejam:([^@[:space:]]+)(@[^[:space:]]+)?#\1notejam:\2#' "$file" |
+  sed -E 's#^([[:space:]]*image:[[:space:]]*)[^[:space:]]*/notejam:([^@[:space:]]+)(@[^[:space:]]+)?#\1'"$app_images"':\2#' "$file" |
     kubectl apply --server-side -f -
 done
 for env in dev test prod; do

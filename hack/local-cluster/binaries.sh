@@ -24,7 +24,7 @@ set -euo pipefail
 # shellcheck disable=SC2317 # the builders below are called by name through build_once
 main() {
   root=$(cd "$(dirname "$0")/../.." && pwd)
-  # shellcheck source=hack/lib/build-once.sh
+  # shellcheck source=../lib/build-once.sh
   source "$root/hack/lib/build-once.sh"
   build_once_flag "$@"
 

@@ -31,6 +31,15 @@ describe('delivery scripts', () => {
     'hack/image-tags.sh',
     'hack/promotion-guard.sh',
     'hack/kind/deploy.sh',
+    'hack/envtest-assets.sh',
+    'hack/local-cluster/binaries.sh',
+    'hack/local-cluster/images.sh',
+    'hack/local-cluster/up.sh',
+    'hack/local-cluster/down.sh',
+    'hack/local-cluster/lib.sh',
+    'hack/local-cluster/mariadb/docker-entrypoint.sh',
+    'hack/local-cluster/mariadb/healthcheck.sh',
+    'hack/local-cluster/mariadb/test.sh',
   ])('%s passes shellcheck', (script) => {
     const result = run(deliveryTool('shellcheck'), [repoPath(script)]);
     expect(result.stdout + result.stderr).toBe('');

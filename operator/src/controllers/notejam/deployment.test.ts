@@ -54,13 +54,14 @@ describe('deployment', () => {
     expect(pod.volumes).toContainEqual({ name: 'tmp', emptyDir: { sizeLimit: '64Mi' } });
   });
 
-  it('gives the app longer to drain than it takes, without a preStop hook', () => {
+  it('keeps serving until endpoints drop the pod, then gives the app longer to drain than it takes', () => {
     const pod = deployment(mysqlInstance(), context).spec!.template.spec!;
     const env = envOf(pod.containers[0]!);
+    const preStopSleep = pod.containers[0]!.lifecycle?.preStop?.sleep?.seconds ?? 0;
+    expect(preStopSleep).toBeGreaterThanOrEqual(5);
     expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(
-      Number(env.SHUTDOWN_GRACE_SECONDS!.value),
+      preStopSleep + Number(env.SHUTDOWN_GRACE_SECONDS!.value),
     );
-    expect(pod.containers[0]!.lifecycle).toBeUndefined();
   });
 
   it('takes resources from the spec, with the schema defaults otherwise', () => {

@@ -104,6 +104,46 @@ describe('lifecycleReport', () => {
     ]);
   });
 
+  it('keeps Seeded True while a new revision migrates when its seed key is recorded', () => {
+    const nj = instance({
+      lifecycle: { seed: { enabled: true, users: 2, padsPerUser: 1, notesPerPad: 1 } },
+    });
+    const key = seedKey(nj, target.revision);
+    nj.status = {
+      revision: 'aaaaaaaaaa',
+      seed: {
+        key,
+        users: 2,
+        padsPerUser: 1,
+        notesPerPad: 1,
+        randomSeed: 1,
+        seededAt: '2026-02-01T08:00:00Z',
+      },
+    };
+    const result = report(nj, [], 'aaaaaaaaaa');
+    expect(result.phase).toBe('Migrating');
+    expect(result.conditions.find((c) => c.type === 'Seeded')).toMatchObject({
+      status: 'True',
+      reason: 'Seeded',
+      message: expect.stringContaining(`(key ${key}) at 2026-02-01T08:00:00Z`),
+    });
+    expect(result.seed).toBeUndefined(); // status.seed stays as recorded
+  });
+
+  it('reports a changed seed specification as not seeded yet', () => {
+    const nj = instance({
+      lifecycle: { seed: { enabled: true, users: 3, padsPerUser: 1, notesPerPad: 1 } },
+    });
+    nj.status = {
+      seed: { key: '0123456789', users: 2, padsPerUser: 1, notesPerPad: 1, randomSeed: 1 },
+    };
+    const result = report(nj, [finished(nj, 'migrate', 'Complete')], target.revision);
+    expect(result.conditions.find((c) => c.type === 'Seeded')).toMatchObject({
+      status: 'False',
+      reason: 'Running',
+    });
+  });
+
   it('leaves the lifecycle conditions alone in a steady state', () => {
     const steady = report(instance(), [], target.revision);
     expect(steady.conditions).toEqual([resolved]);

@@ -122,7 +122,16 @@ export function lifecycleReport(
         reason: 'Seeded',
         message: `Seeded ${what} by Job ${jobName(job)}`,
       });
-    } else if (!done.has('seed')) {
+    } else if (instance.status?.seed?.key === key) {
+      // Loaded by an earlier revision (its Job may be gone): a new image, or its
+      // migration running now, does not make the data unseeded.
+      report.conditions.push({
+        type: conditionTypes.seeded,
+        status: 'True',
+        reason: 'Seeded',
+        message: `Seeded ${what}${instance.status.seed.seededAt ? ` at ${instance.status.seed.seededAt}` : ''}`,
+      });
+    } else {
       report.conditions.push({
         type: conditionTypes.seeded,
         status: 'False',

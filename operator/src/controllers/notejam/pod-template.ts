@@ -35,11 +35,18 @@ export const mysqlSecretKeys = {
   DB_PASSWORD: 'password',
 } as const;
 /**
- * The app drains in-flight requests for up to this long after SIGTERM (readiness fails
- * at once so endpoints drop it); the kubelet waits a little longer before SIGKILL.
+ * How long a terminating pod keeps serving before it gets SIGTERM (a preStop sleep): the
+ * Service's endpoints drop it at once, but every kube-proxy (and ingress) applies that a
+ * little later, and until then new connections still arrive. Stopping to accept at once
+ * refused them during rolling updates on a real cluster (test/e2e/rolling-update.e2e.ts).
+ */
+export const endpointDrainSeconds = 5;
+/**
+ * Then the app drains in-flight requests for up to this long after SIGTERM; the kubelet
+ * waits a little longer than both before SIGKILL.
  */
 export const shutdownGraceSeconds = 20;
-export const terminationGracePeriodSeconds = shutdownGraceSeconds + 10;
+export const terminationGracePeriodSeconds = endpointDrainSeconds + shutdownGraceSeconds + 10;
 
 const dataVolume = 'data';
 const tmpVolume = 'tmp';
@@ -162,6 +169,7 @@ export function podTemplate(instance: NotejamInstance, image: string): V1PodTemp
     startupProbe: httpProbe('/healthz', 2, 60),
     livenessProbe: httpProbe('/healthz', 10, 3),
     readinessProbe: httpProbe('/readyz', 5, 2),
+    lifecycle: { preStop: { sleep: { seconds: endpointDrainSeconds } } },
   };
   const podSpec: V1PodSpec = {
     serviceAccountName: childNames.app(instance),
