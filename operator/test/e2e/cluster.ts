@@ -110,7 +110,7 @@ interface List<T> {
   items: T[];
 }
 
-/** An image the suite is told about through a variable; fails the step that needs it. */
+/** An image the suite is told about through a variable (see the top of this file). */
 export function imageFromEnv(name: 'E2E_NEXT_IMAGE' | 'E2E_BROKEN_IMAGE'): string {
   const image = process.env[name];
   if (!image) {
@@ -119,6 +119,16 @@ export function imageFromEnv(name: 'E2E_NEXT_IMAGE' | 'E2E_BROKEN_IMAGE'): strin
     );
   }
   return image;
+}
+
+/**
+ * What went wrong, with the error code when there is one. Not `instanceof Error`: errors
+ * made by Node's own modules come from another realm than the tests' under Jest.
+ */
+export function messageOf(error: unknown): string {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  if (typeof message !== 'string') return String(error);
+  return typeof code === 'string' && !message.includes(code) ? `${code}: ${message}` : message;
 }
 
 const run = promisify(execFile);
@@ -189,7 +199,7 @@ export async function waitFor<T>(
     }
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
-  const reason = last instanceof Error ? `: ${last.message}` : '';
+  const reason = last === undefined ? '' : `: ${messageOf(last)}`;
   throw new Error(`timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what}${reason}`);
 }
 
@@ -370,7 +380,7 @@ export async function step<T>(
     return await phase();
   } catch (error) {
     if (error instanceof StepError) throw error;
-    const cause = error instanceof Error ? error.message : String(error);
+    const cause = messageOf(error);
     let report: string;
     try {
       report = await diagnostics(namespaces);
@@ -409,7 +419,7 @@ async function attempt(read: () => Promise<string>): Promise<string> {
   try {
     return (await read()).trimEnd();
   } catch (error) {
-    return `(unavailable: ${error instanceof Error ? error.message : String(error)})`;
+    return `(unavailable: ${messageOf(error)})`;
   }
 }
 

@@ -5,6 +5,7 @@
 // finish what it received and close cleanly, and new connections must reach ready pods
 // only. Every error, timeout or wrong answer is recorded; nothing is retried.
 import http from 'node:http';
+import { messageOf } from './cluster.js';
 
 export interface LoadFailure {
   at: Date;
@@ -49,7 +50,7 @@ export function startLoad(options: LoadOptions): Load {
         const wrong = options.check(status, body);
         if (wrong) failures.push({ at: new Date(), loop: index, what: wrong });
       } catch (error) {
-        failures.push({ at: new Date(), loop: index, what: describeError(error) });
+        failures.push({ at: new Date(), loop: index, what: messageOf(error) });
       }
       await new Promise((resolve) => setTimeout(resolve, options.pauseMs));
     }
@@ -81,12 +82,6 @@ function get(options: LoadOptions, agent: http.Agent): Promise<{ status: number;
     );
     request.on('error', reject);
   });
-}
-
-function describeError(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const code = (error as { code?: string }).code;
-  return code ? `${code}: ${error.message}` : error.message;
 }
 
 /** The failures grouped by what went wrong, then the first ones in order, for a test failure. */
