@@ -32,7 +32,34 @@ if [ -n "${IMAGE_REGISTRY:-}" ] && [[ $operator_image == "$IMAGE_REGISTRY"/* ]];
   operator_values+=(--set "image.digest=$digest")
 fi
 
-echo "== operator (${operator_image}) =="
+# section <name>: announces a step; a failure names the last one and shows what explains
+# it: the workloads, recent events and the logs of every pod not ready.
+section() {
+  current_section=$1
+  echo "== $1 =="
+}
+diagnose() {
+  local status=$? namespace pod
+  [ "$status" -eq 0 ] && return
+  echo "deploy: FAILED during \"$current_section\"" >&2
+  for namespace in notejam-system notejam-db notejam-dev notejam-test notejam-prod; do
+    kubectl get namespace "$namespace" >/dev/null 2>&1 || continue
+    echo "=== $namespace ===" >&2
+    kubectl -n "$namespace" get notejaminstances,deployments,statefulsets,jobs,pods -o wide >&2 2>&1 || true
+    kubectl -n "$namespace" get events --sort-by=.lastTimestamp 2>&1 | tail -20 >&2 || true
+    for pod in $(kubectl -n "$namespace" get pods -o \
+      jsonpath='{range .items[*]}{.metadata.name} {.status.phase} {.status.containerStatuses[*].ready}{"\n"}{end}' |
+      awk '$2 != "Succeeded" && (NF < 3 || / false/) { print $1 }'); do
+      echo "--- logs of $namespace/$pod ---" >&2
+      kubectl -n "$namespace" logs "$pod" --all-containers --prefix --tail 80 >&2 2>&1 || true
+    done
+  done
+  exit "$status"
+}
+current_section=start
+trap diagnose EXIT
+
+section "operator (${operator_image})"
 "$helm" upgrade --install notejam-operator charts/notejam-operator \
   --namespace notejam-system --create-namespace \
   --set image.repository="${operator_image%:*}" --set image.tag="${operator_image##*:}" \
@@ -44,7 +71,7 @@ secret_value() {
   kubectl -n "$1" get secret "$2" -o "jsonpath={.data.$3}" 2>/dev/null | base64 -d || true
 }
 
-echo "== MariaDB for test and prod =="
+section "MariaDB for test and prod"
 kubectl create namespace notejam-db --dry-run=client -o yaml | kubectl apply -f -
 root_password=$(secret_value notejam-db mariadb-init root-password)
 root_password=${root_password:-$(head -c 24 /dev/urandom | base64 | tr -d '/+=')}
@@ -65,7 +92,7 @@ sed -E "s#^([[:space:]]*image:[[:space:]]*)mariadb:[^[:space:]]+\$#\1${mariadb_i
   kubectl apply -f -
 kubectl -n notejam-db rollout status statefulset/mariadb --timeout=5m
 
-echo "== environments =="
+section "environments"
 for env in dev test prod; do
   kubectl create namespace "notejam-$env" --dry-run=client -o yaml | kubectl apply -f -
 done
@@ -83,7 +110,7 @@ for file in samples/{dev,test,prod}/*.yaml; do
     kubectl apply --server-side -f -
 done
 for env in dev test prod; do
-  echo "waiting for notejam-$env to be Ready (migrations and, for test, seeding run first)"
+  section "waiting for notejam-$env to be Ready (migrations and, for test, seeding run first)"
   kubectl -n "notejam-$env" wait notejaminstance --all --for=condition=Ready --timeout=15m
 done
 kubectl get notejaminstances --all-namespaces

@@ -200,6 +200,10 @@ node_network() {
   ip link add "$node_interface" type bridge
   ip addr add "$node_ip/32" dev "$node_interface"
   ip link set "$node_interface" up
+  # ClusterIPs from the host go to the node interface, where kube-proxy's rules take them
+  # to pods; the default route would carry a Service kube-proxy has not programmed yet out
+  # to the real network (where this machine's egress answers it).
+  ip route add "$service_cidr" dev "$node_interface" src "$node_ip"
 }
 
 # issue <name> <subject> <extendedKeyUsage> [subjectAltName]: an EC key and a certificate

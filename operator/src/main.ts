@@ -3,23 +3,22 @@
  * Kubernetes credentials from KUBECONFIG / ~/.kube/config / the in-cluster service account.
  * SIGTERM or SIGINT drains the workers and releases the leader lease before exiting.
  */
-import { KubeConfig } from '@kubernetes/client-node';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig, loadKubeConfig } from './config.js';
 import { startOperator } from './operator.js';
 import { createLogger } from './runtime/logger.js';
 
 async function main(): Promise<void> {
   let config;
+  let kubeConfig;
   try {
     config = loadConfig();
+    kubeConfig = loadKubeConfig();
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     createLogger().error('invalid configuration', { variable: err.variable, error: err.message });
     process.exit(2);
   }
   const logger = createLogger({ level: config.logLevel });
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromDefault();
   logger.info('starting', {
     server: kubeConfig.getCurrentCluster()?.server,
     watchNamespace: config.watchNamespace ?? '(all)',
