@@ -508,6 +508,7 @@ function describePod(pod: Pod): string {
   const { status } = pod;
   const head =
     `${pod.metadata.name}: ${status.phase ?? '-'}` +
+    `${pod.metadata.deletionTimestamp ? ' (terminating)' : ''}` +
     `${status.reason ? ` (${status.reason}${status.message ? `: ${status.message}` : ''})` : ''}` +
     `${pod.spec.nodeName ? ` on ${pod.spec.nodeName}` : ''}`;
   const containers = [

@@ -47,11 +47,11 @@ async function seeding(instance: Instance) {
   return {
     jobs: jobs.map((job) => ({ name: job.metadata.name, uid: job.metadata.uid })),
     seed: instance.status?.seed,
-    // Without observedGeneration, which follows every spec change.
+    // Whether and since when: the message's wording and observedGeneration follow every
+    // reconcile of a new spec.
     seeded: seeded && {
       status: seeded.status,
       reason: seeded.reason,
-      message: seeded.message,
       lastTransitionTime: seeded.lastTransitionTime,
     },
   };
