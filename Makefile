@@ -91,6 +91,7 @@ test: install mariadb chromium envtest-assets oci-registry delivery-tools monito
 	npm run lint
 	npm run build
 	npm test
+	$(MAKE) local-cluster-e2e
 
 # --- Monitoring: dashboards and alert rules (config/monitoring, tested in monitoring/) -------
 # promtool (Prometheus' rule checker and unit-test runner) is built once from the Go module
@@ -184,6 +185,14 @@ local-cluster-up: ## start a single-node cluster here (containerd, no Docker); p
 .PHONY: local-cluster-down
 local-cluster-down: ## remove the local cluster completely and check nothing is left
 	@hack/local-cluster/down.sh
+
+# The last step of `make test`: the whole round trip, removing the cluster even when a
+# step fails (the failure's own report comes first; docs/testing.md has the durations).
+.PHONY: local-cluster-e2e
+local-cluster-e2e: ## local-cluster-up, e2e and local-cluster-down in one go (down even on failure)
+	@hack/local-cluster/up.sh >/dev/null || { hack/local-cluster/down.sh; exit 1; }
+	@status=0; $(MAKE) e2e || status=$$?; \
+	  hack/local-cluster/down.sh || { [ $$status -ne 0 ] || status=1; }; exit $$status
 
 # The local cluster's MariaDB image (hack/local-cluster/mariadb/): its entrypoint and
 # healthcheck run for real from a throwaway root in namespaces, without building the image.

@@ -105,31 +105,34 @@ export function lifecycleReport(
     const key = seedKey(instance, revision);
     const what = `${seed.users} users, ${seed.padsPerUser} pads per user, ${seed.notesPerPad} notes per pad, random seed ${seed.randomSeed} (key ${key})`;
     const job = done.get('seed');
+    // One message whether the Job is at hand or only its record in status (the Job may be
+    // gone, or belong to an earlier revision): the condition changes only when the data does.
+    const seededMessage = (seededAt: string | undefined) =>
+      `Seeded ${what}${seededAt ? ` at ${seededAt}` : ''}`;
     if (job) {
       const outcome = jobOutcome(job);
-      const seededAt = outcome.state === 'succeeded' ? outcome.finishedAt : undefined;
+      const finishedAt = outcome.state === 'succeeded' ? outcome.finishedAt : undefined;
+      const seededAt = finishedAt?.toISOString().replace(/\.\d{3}Z$/, 'Z');
       report.seed = {
         key,
         users: seed.users,
         padsPerUser: seed.padsPerUser,
         notesPerPad: seed.notesPerPad,
         randomSeed: seed.randomSeed,
-        ...(seededAt ? { seededAt: seededAt.toISOString().replace(/\.\d{3}Z$/, 'Z') } : {}),
+        ...(seededAt ? { seededAt } : {}),
       };
       report.conditions.push({
         type: conditionTypes.seeded,
         status: 'True',
         reason: 'Seeded',
-        message: `Seeded ${what} by Job ${jobName(job)}`,
+        message: seededMessage(seededAt),
       });
     } else if (instance.status?.seed?.key === key) {
-      // Loaded by an earlier revision (its Job may be gone): a new image, or its
-      // migration running now, does not make the data unseeded.
       report.conditions.push({
         type: conditionTypes.seeded,
         status: 'True',
         reason: 'Seeded',
-        message: `Seeded ${what}${instance.status.seed.seededAt ? ` at ${instance.status.seed.seededAt}` : ''}`,
+        message: seededMessage(instance.status.seed.seededAt),
       });
     } else {
       report.conditions.push({
