@@ -1,5 +1,6 @@
-// The end-to-end suite (test/e2e/*.e2e.ts): runs against the cluster of the current kube
-// context (`make deploy` first), never in `npm test`. See README, "Deploying on kind".
+// The end-to-end suite (test/e2e/*.e2e.ts; variables in test/e2e/cluster.ts): runs against
+// the local cluster or the current kube context through `make e2e`, which deploys first;
+// never in `npm test`. See README, "Deploying on kind".
 import base from './jest.config.js';
 
 /** @type {import('jest').Config} */
