@@ -1,7 +1,8 @@
-// The Dockerfiles cannot be built here (no Docker engine), so everything else about them is
-// checked: what they copy exists and is not excluded by .dockerignore, they build with the
-// npm scripts the test suite runs, the runtime stage is non-root and production-only, and
-// the entry points, run the way the image runs them, really start.
+// Static checks of the Dockerfiles: what they copy exists and is not excluded by
+// .dockerignore, they build with the npm scripts the test suite runs, the runtime stage is
+// non-root and production-only, and the entry points, run the way the image runs them,
+// really start. The images themselves are built as they are by buildah and run as pods in
+// the end-to-end suite on the local cluster (hack/local-cluster/images.sh).
 import { describe, expect, it } from '@jest/globals';
 import { existsSync } from 'node:fs';
 import {
