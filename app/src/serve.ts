@@ -1,4 +1,5 @@
 import type { Server, ServerResponse } from 'node:http';
+import { Server as NetServer } from 'node:net';
 import type { Logger } from 'pino';
 import type { AppConfig } from './config/config';
 import { connect, describeDatabase, migrationStatus } from './database/data-source';
@@ -38,11 +39,17 @@ export async function serve(config: AppConfig, logger: Logger): Promise<number> 
 
   const server = app.getHttpServer() as Server;
   let stopping = false;
-  // While stopping, a keep-alive connection is closed as soon as its last response is out.
-  server.on('request', (_req, res: ServerResponse) => {
-    res.once('finish', () => {
-      if (stopping) setImmediate(() => server.closeIdleConnections());
-    });
+  // Responses whose headers are not out yet: told to close their connection on shutdown.
+  const unanswered = new Set<ServerResponse>();
+  // First of the request listeners, so that no response is written before it runs.
+  server.prependListener('request', (_req, res: ServerResponse) => {
+    if (stopping) {
+      res.setHeader('Connection', 'close');
+      return;
+    }
+    unanswered.add(res);
+    res.once('finish', () => unanswered.delete(res));
+    res.once('close', () => unanswered.delete(res));
   });
   const shutdown = (signal: string) => {
     if (stopping) return;
@@ -52,13 +59,19 @@ export async function serve(config: AppConfig, logger: Logger): Promise<number> 
       { signal, graceSeconds: config.shutdownGraceSeconds },
       'shutting down: finishing requests in flight',
     );
+    // A keep-alive client learns from `Connection: close` on its next answer that the
+    // connection ends; closing it while idle instead races with the request the client may
+    // be sending on it right then (a reset, seen under load during rolling updates).
+    for (const res of unanswered) if (!res.headersSent) res.setHeader('Connection', 'close');
     const deadline = setTimeout(() => {
       logger.warn('grace period over: closing the remaining connections');
       server.closeAllConnections();
     }, config.shutdownGraceSeconds * 1000);
     deadline.unref();
-    // Stops accepting; the callback runs once every in-flight request has been answered.
-    server.close(() => {
+    // Stops accepting, without http.Server#close's immediate closing of idle keep-alive
+    // connections (the race above): they end with their next answer, or when idle for the
+    // server's keepAliveTimeout as always. The callback runs once all have ended.
+    NetServer.prototype.close.call(server, () => {
       clearTimeout(deadline);
       sessionStore.stopPruning();
       void app
@@ -76,8 +89,6 @@ export async function serve(config: AppConfig, logger: Logger): Promise<number> 
           },
         );
     });
-    // Keep-alive connections with no request in flight would hold server.close open.
-    server.closeIdleConnections();
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));

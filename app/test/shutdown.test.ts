@@ -45,7 +45,8 @@ describe('graceful shutdown', () => {
     await database.drop();
   });
 
-  it('answers a request that is in flight when SIGTERM arrives, refuses new ones and exits 0', async () => {
+  /** `serve` on a free port, up and answering; its output and exit code are collected. */
+  async function startServer() {
     const port = await freePort();
     const child = spawn(process.execPath, [CLI, 'serve'], {
       env: {
@@ -63,6 +64,11 @@ describe('graceful shutdown', () => {
     child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const exited = exitOf(child);
     await waitUntilUp(port);
+    return { port, child, exited, output: () => output };
+  }
+
+  it('answers a request that is in flight when SIGTERM arrives, refuses new ones and exits 0', async () => {
+    const { port, child, exited, output } = await startServer();
 
     // A form post whose body is still arriving: the request is in flight.
     const body =
@@ -80,7 +86,12 @@ describe('graceful shutdown', () => {
 
     child.kill('SIGTERM');
     await new Promise((resolve) => setTimeout(resolve, 500));
-    await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
+    // A new connection is refused (fetch could reuse a kept-alive one, which is still served).
+    await expect(
+      new Promise((resolve, reject) =>
+        net.connect(port, '127.0.0.1').once('connect', resolve).once('error', reject),
+      ),
+    ).rejects.toMatchObject({ code: 'ECONNREFUSED' });
 
     socket.write(body.slice(10));
     await closed;
@@ -89,7 +100,36 @@ describe('graceful shutdown', () => {
     expect(response).toContain('</html>');
 
     expect(await exited).toBe(0);
-    expect(output).toContain('shutting down: finishing requests in flight');
-    expect(output).toContain('"msg":"stopped"');
+    expect(output()).toContain('shutting down: finishing requests in flight');
+    expect(output()).toContain('"msg":"stopped"');
+  });
+
+  it('tells a keep-alive client to close with the next answer instead of resetting its connection', async () => {
+    const { port, child, exited } = await startServer();
+    const socket = net.connect(port, '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    let received = '';
+    socket.on('data', (chunk: Buffer) => (received += chunk.toString()));
+    const closed = new Promise((resolve) => socket.once('close', resolve));
+    const get = async (count: number) => {
+      socket.write('GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n');
+      const end = Date.now() + 5000;
+      while ((received.match(/HTTP\/1\.1 /g) ?? []).length < count && Date.now() < end)
+        await new Promise((resolve) => setTimeout(resolve, 20));
+    };
+
+    await get(1); // the connection is now idle and kept alive
+    expect(received).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(received.toLowerCase()).toContain('connection: keep-alive');
+    child.kill('SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+
+    // Still open: the next request on it is answered, and told that the connection ends.
+    await get(2);
+    const second = received.slice(received.lastIndexOf('HTTP/1.1 '));
+    expect(second).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(second.toLowerCase()).toContain('connection: close');
+    await closed;
+    expect(await exited).toBe(0);
   });
 });

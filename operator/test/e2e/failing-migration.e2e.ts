@@ -2,7 +2,8 @@
 // (MySQL) is pointed at E2E_BROKEN_IMAGE, the release plus a migration MariaDB refuses
 // (operator/test/e2e/images/failing-migration/). The operator must report Degraded and
 // MigrationsApplied=False with the database's error, keep status.deployedImage and the
-// Deployment's pods, and the app must keep serving; then the image is restored.
+// Deployment's pods, and the app must keep serving; back on the earlier image, the failure
+// clears (not Degraded, MigrationsApplied True).
 import { describe, expect, it } from '@jest/globals';
 import {
   appPods,
@@ -17,6 +18,7 @@ import {
   settledWithService,
   step,
   waitFor,
+  waitSettled,
   type Instance,
 } from './cluster.js';
 import { expectNoteServed, newUserWithNote } from './notejam-client.js';
@@ -26,7 +28,7 @@ const namespace = namespaceOf('test');
 const missingTable = 'e2e_missing_table';
 
 describe('a failing migration', () => {
-  keepsImage(namespace);
+  const originalImage = keepsImage(namespace);
 
   it('leaves the old pods serving and says why in the status', async () => {
     const brokenImage = imageFromEnv('E2E_BROKEN_IMAGE');
@@ -77,4 +79,20 @@ describe('a failing migration', () => {
       expectNoteServed(baseUrl, user),
     );
   });
+
+  it('recovers when the image goes back: not Degraded, MigrationsApplied True again', () =>
+    step('test: back on the deployed image', [namespace], async () => {
+      const image = originalImage();
+      await setImage(namespace, image);
+      const recovered = await waitSettled(
+        namespace,
+        (instance) =>
+          instance.spec.image === image && condition(instance, 'Degraded')?.status === 'False',
+      );
+      expect(condition(recovered, 'MigrationsApplied')).toMatchObject({
+        status: 'True',
+        reason: 'Applied',
+      });
+      expect(recovered.status?.phase).toBe('Ready');
+    }));
 });

@@ -144,6 +144,26 @@ describe('lifecycleReport', () => {
     });
   });
 
+  it('marks the deployed revision migrated again once a failed newer one is abandoned', () => {
+    const nj = instance();
+    nj.status = {
+      revision: target.revision,
+      conditions: [
+        {
+          type: 'MigrationsApplied',
+          status: 'False',
+          reason: 'MigrationFailed',
+          message: 'Migrations of revision ffffffffff not applied yet',
+          lastTransitionTime: '2026-03-01T11:00:00Z',
+        },
+      ],
+    };
+    const steady = report(nj, [], target.revision);
+    expect(steady.conditions).toContainEqual(
+      expect.objectContaining({ type: 'MigrationsApplied', status: 'True', reason: 'Applied' }),
+    );
+  });
+
   it('leaves the lifecycle conditions alone in a steady state', () => {
     const steady = report(instance(), [], target.revision);
     expect(steady.conditions).toEqual([resolved]);

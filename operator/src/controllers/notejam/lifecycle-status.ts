@@ -55,7 +55,23 @@ export function lifecycleReport(
   extra: Pick<LifecycleReport, 'deployed' | 'failure'> & { imageResolved: ConditionInput },
 ): LifecycleReport {
   const report: LifecycleReport = { ...extra, conditions: [extra.imageResolved] };
-  if (decision.action === 'steady') return report;
+  if (decision.action === 'steady') {
+    // Back on the deployed revision after a newer one failed to migrate: its migrations
+    // are applied, whatever the failed attempt left in the condition. A True one is kept
+    // as it is, so a steady state writes nothing.
+    const migrations = instance.status?.conditions?.find(
+      (condition) => condition.type === conditionTypes.migrationsApplied,
+    );
+    if (lifecycleSteps(instance).includes('migrate') && migrations?.status === 'False') {
+      report.conditions.push({
+        type: conditionTypes.migrationsApplied,
+        status: 'True',
+        reason: 'Applied',
+        message: `Migrations of revision ${revision}, the one deployed, are applied`,
+      });
+    }
+    return report;
+  }
 
   const steps = lifecycleSteps(instance);
   const done = new Map(decision.completed.map((step) => [step.step, step.job]));
