@@ -160,12 +160,15 @@ wait_for() {
   done
 }
 
+# Debian packages for the commands the cluster runs, installed only where the command is
+# missing: a host that has them from elsewhere (containerd.io, say) keeps its own.
 install_packages() {
-  local packages=(containerd runc containernetworking-plugins iptables conntrack openssl curl
-    buildah skopeo debootstrap) missing=() package
-  for package in "${packages[@]}"; do
-    dpkg-query -W -f '${Status}' "$package" 2>/dev/null | grep -q "ok installed" ||
-      missing+=("$package")
+  local -A package_of=([containerd]=containerd [runc]=runc [/usr/lib/cni/bridge]=containernetworking-plugins
+    [iptables]=iptables [conntrack]=conntrack [openssl]=openssl [curl]=curl [buildah]=buildah
+    [skopeo]=skopeo [debootstrap]=debootstrap)
+  local missing=() command
+  for command in "${!package_of[@]}"; do
+    command -v "$command" >/dev/null || missing+=("${package_of[$command]}")
   done
   [ ${#missing[@]} -eq 0 ] && return 0
   echo "local-cluster-up: installing ${missing[*]}" >&2
