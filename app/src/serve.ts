@@ -48,8 +48,7 @@ export async function serve(config: AppConfig, logger: Logger): Promise<number> 
       return;
     }
     unanswered.add(res);
-    res.once('finish', () => unanswered.delete(res));
-    res.once('close', () => unanswered.delete(res));
+    res.once('close', () => unanswered.delete(res)); // after 'finish', or on an abort
   });
   const shutdown = (signal: string) => {
     if (stopping) return;

@@ -28,7 +28,11 @@ if [ -n "${IMAGE_REGISTRY:-}" ] && [[ $operator_image == "$IMAGE_REGISTRY"/* ]];
   digest=$(curl -fsSI -H 'Accept: application/vnd.oci.image.manifest.v1+json' \
     -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' \
     "http://$IMAGE_REGISTRY/v2/${repository%:*}/manifests/${repository##*:}" |
-    tr -d '\r' | awk -F': ' 'tolower($1) == "docker-content-digest" { print $2 }')
+    tr -d '\r' | awk -F': ' 'tolower($1) == "docker-content-digest" { print $2 }') || digest=
+  if [ -z "$digest" ]; then
+    echo "deploy: no digest for $operator_image (registry $IMAGE_REGISTRY down, or the image not pushed: make local-cluster-images)" >&2
+    exit 1
+  fi
   operator_values+=(--set "image.digest=$digest")
 fi
 
