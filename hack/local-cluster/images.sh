@@ -38,6 +38,19 @@ operator_image=notejam-operator:dev
 mariadb_image=mariadb:10.11-notejam
 pause_image=pause:3.10-notejam
 
+# What the builds run: make local-cluster-up installs them; alone, say what is missing.
+missing=()
+commands=(buildah)
+[ "${BUILDAH_ISOLATION:-}" = chroot ] || commands+=(runc)
+buildah inspect --type image "$debian_image" >/dev/null 2>&1 || commands+=(debootstrap)
+for command in "${commands[@]}"; do
+  command -v "$command" >/dev/null || missing+=("$command")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "images: ${missing[*]} not found: run make local-cluster-up, or apt-get install ${missing[*]}" >&2
+  exit 1
+fi
+
 mkdir -p "$cache"
 exec 9>"$cache/.lock"
 flock 9
@@ -196,20 +209,30 @@ build_node() {
   echo "images: $node_image (npm $npm_version) made in $((SECONDS - started)) s" >&2
 }
 
-# What the build's npm needs from this machine's npm: its registry and, behind a
-# TLS-inspecting egress, its CA file. They are mounted read-only over /usr/local/etc, the
-# image's global npm config directory, which Debian leaves empty, so nothing of them lands
-# in a layer or in the Dockerfiles.
-npm_settings() {
-  local dir=$work/npm-global cafile
-  mkdir -p "$dir"
-  echo "registry=$(npm config get registry)" >"$dir/npmrc"
-  cafile=$(npm config get cafile)
-  if [ -n "$cafile" ] && [ "$cafile" != null ] && [ "$cafile" != undefined ]; then
-    cp "$cafile" "$dir/ca.pem"
-    echo "cafile=/usr/local/etc/ca.pem" >>"$dir/npmrc"
+# What the build's npm needs from this machine: its registry and the CA certificates this
+# machine trusts, however it expresses them (npm-build-config.sh). They are mounted
+# read-only over /usr/local/etc, the image's global npm config directory, which Debian
+# leaves empty, so nothing of them lands in a layer or in the Dockerfiles.
+npm_global=$work/npm-global
+npm_trust=$("$root/hack/local-cluster/npm-build-config.sh" "$npm_global")
+
+# One registry request from the node image with the build's npm settings, before any
+# build: an unreachable or untrusted registry stops here within seconds, named, instead of
+# failing a whole `npm ci` minutes later.
+check_npm_registry() {
+  local output
+  container=$(buildah from --pull=never --quiet "$node_image")
+  if ! output=$(timeout 90 buildah run --network host --volume "$npm_global:/usr/local/etc:ro" \
+    "$container" -- npm view --fetch-retries=0 --fetch-timeout=20000 --no-update-notifier \
+    npm version 2>&1); then
+    echo "images: the image build's npm cannot reach its registry ($npm_trust): $(
+      printf '%s\n' "$output" | grep -m1 -E '^npm error (request to|code)' ||
+        printf '%s\n' "$output" | tail -n 1
+    )" >&2
+    exit 1
   fi
-  echo "$dir"
+  buildah rm "$container" >/dev/null
+  container=
 }
 
 # build <log name> <context> <buildah build arguments>...: a Dockerfile built as it is, its
@@ -251,7 +274,7 @@ build_pause() {
 if ! buildah inspect --type image "$debian_image" >/dev/null 2>&1; then build_debian; fi
 if ! buildah inspect --type image "$node_image" >/dev/null 2>&1; then build_node; fi
 
-npm_global=$(npm_settings)
+check_npm_registry
 pushed=()
 app_args=()
 for tag in "${app_tags[@]}"; do

@@ -37,6 +37,7 @@ describe('delivery scripts', () => {
     'hack/local-cluster/up.sh',
     'hack/local-cluster/down.sh',
     'hack/local-cluster/lib.sh',
+    'hack/local-cluster/npm-build-config.sh',
     'hack/local-cluster/mariadb/docker-entrypoint.sh',
     'hack/local-cluster/mariadb/healthcheck.sh',
     'hack/local-cluster/mariadb/test.sh',
