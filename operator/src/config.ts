@@ -17,6 +17,8 @@ export interface OperatorConfig {
   healthPort: number;
   logLevel: LogLevel;
   maxConcurrentReconciles: number;
+  /** A reconcile is aborted (and retried) after this long (RECONCILE_TIMEOUT). */
+  reconcileTimeoutMs?: number;
   resyncPeriodMs: number;
   watchTimeoutSeconds: number;
   watchSilenceTimeoutMs: number;
@@ -53,6 +55,7 @@ export function loadConfig(
     healthPort: port(env, 'HEALTH_PORT', 8081),
     logLevel: logLevel(env),
     maxConcurrentReconciles: integer(env, 'MAX_CONCURRENT_RECONCILES', 4, 1, 64),
+    reconcileTimeoutMs: duration(env, 'RECONCILE_TIMEOUT', '1m'),
     resyncPeriodMs: duration(env, 'RESYNC_PERIOD', '10m'),
     watchTimeoutSeconds: Math.max(1, Math.round(watchTimeoutSeconds)),
     // Longer than the longest server-side watch timeout: only a dead watch is this quiet.

@@ -71,6 +71,7 @@ export async function startOperator(options: {
     manager,
     namespace: config.watchNamespace,
     maxConcurrentReconciles: config.maxConcurrentReconciles,
+    reconcileTimeoutMs: config.reconcileTimeoutMs,
     resyncPeriodMs: config.resyncPeriodMs,
     informer: {
       watchTimeoutSeconds: config.watchTimeoutSeconds,

@@ -3,7 +3,10 @@
  * N workers reconcile keys (one key never twice at once), errors requeue with per-key
  * exponential backoff, a result may ask to come back later, and a periodic resync
  * re-enqueues every primary object so drift that produced no event is still repaired.
+ * Each reconcile gets an id (in every log line it writes) and an abort signal that fires
+ * at its timeout; a TerminalError is logged and counted but not retried.
  */
+import { randomUUID } from 'node:crypto';
 import type { KubernetesObject, V1OwnerReference } from '@kubernetes/client-node';
 import type { RateLimiter } from './backoff.js';
 import type { Informer } from './informer.js';
@@ -22,12 +25,38 @@ export interface ReconcileResult {
   requeueAfterMs?: number;
 }
 
-export type Reconciler = (request: ReconcileRequest) => Promise<ReconcileResult>;
+/** What a reconcile gets besides its key. */
+export interface ReconcileContext {
+  /** Aborted when the reconcile outlives its timeout: stop at the next step and throw. */
+  signal: AbortSignal;
+  /** Unique per reconcile (controller-runtime's `reconcileID`). */
+  reconcileId: string;
+  /** Carries the controller, the key and the reconcile id: every line of one reconcile. */
+  log: Logger;
+}
+
+export type Reconciler = (
+  request: ReconcileRequest,
+  context: ReconcileContext,
+) => Promise<ReconcileResult>;
+
+/**
+ * An error that retrying cannot fix (e.g. an object the API server refuses as invalid):
+ * the key is not requeued with backoff; the next event or resync brings it back.
+ */
+export class TerminalError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'TerminalError';
+  }
+}
 
 export interface ControllerOptions {
   name: string;
   reconcile: Reconciler;
   maxConcurrentReconciles?: number;
+  /** A reconcile's signal aborts after this long; default 1 minute. */
+  reconcileTimeoutMs?: number;
   /** Every primary object is reconciled at least this often; 0 disables. */
   resyncPeriodMs?: number;
   rateLimiter?: RateLimiter<string>;
@@ -138,8 +167,15 @@ export class Controller {
       if (key === undefined) return;
       this.metrics?.activeWorkers.inc(labels);
       const started = performance.now();
+      const reconcileId = randomUUID();
+      const log = this.log.child({ key, reconcileID: reconcileId });
+      const signal = AbortSignal.timeout(this.options.reconcileTimeoutMs ?? 60_000);
       try {
-        const result = await this.options.reconcile(parseObjectKey(key));
+        const result = await this.options.reconcile(parseObjectKey(key), {
+          signal,
+          reconcileId,
+          log,
+        });
         this.queue.forget(key);
         if (result.requeueAfterMs !== undefined && result.requeueAfterMs > 0) {
           this.queue.addAfter(key, result.requeueAfterMs);
@@ -150,8 +186,13 @@ export class Controller {
       } catch (err) {
         this.metrics?.reconcileTotal.inc({ ...labels, result: 'error' });
         this.metrics?.reconcileErrors.inc(labels);
-        this.log.error('reconcile failed', { key, retries: this.queue.numRequeues(key), err });
-        this.queue.addRateLimited(key);
+        if (err instanceof TerminalError) {
+          log.error('reconcile failed, not retried', { err });
+          this.queue.forget(key);
+        } else {
+          log.error('reconcile failed', { retries: this.queue.numRequeues(key), err });
+          this.queue.addRateLimited(key);
+        }
       } finally {
         this.metrics?.reconcileTime.observe(labels, (performance.now() - started) / 1000);
         this.metrics?.activeWorkers.dec(labels);

@@ -81,6 +81,8 @@ export interface NotejamControllerOptions {
   /** Only this namespace; all when undefined. */
   namespace?: string;
   maxConcurrentReconciles: number;
+  /** Default 1 minute (the controller's). */
+  reconcileTimeoutMs?: number;
   resyncPeriodMs: number;
   informer: { watchTimeoutSeconds: number; silenceTimeoutMs: number };
   /** How spec.image tags are resolved to digests (interval, plain-HTTP registries). */
@@ -140,6 +142,7 @@ export async function setUpNotejamController(
     {
       name: CONTROLLER_NAME,
       maxConcurrentReconciles: options.maxConcurrentReconciles,
+      reconcileTimeoutMs: options.reconcileTimeoutMs,
       resyncPeriodMs: options.resyncPeriodMs,
       reconcile: notejamReconciler({
         instanceType,
@@ -148,7 +151,6 @@ export async function setUpNotejamController(
         client,
         applier: options.applier,
         events: options.events,
-        log: logger.child({ controller: CONTROLLER_NAME }),
         serviceMonitorAvailable,
         jobs: { type: jobType, informer: jobs },
         podType,
