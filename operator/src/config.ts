@@ -19,6 +19,8 @@ export interface OperatorConfig {
   maxConcurrentReconciles: number;
   /** A reconcile is aborted (and retried) after this long (RECONCILE_TIMEOUT). */
   reconcileTimeoutMs?: number;
+  /** Lifecycle Jobs (wipe, migrate, seed) running at once across all instances (MAX_CONCURRENT_LIFECYCLE_JOBS). */
+  maxConcurrentLifecycleJobs?: number;
   resyncPeriodMs: number;
   watchTimeoutSeconds: number;
   watchSilenceTimeoutMs: number;
@@ -56,6 +58,7 @@ export function loadConfig(
     logLevel: logLevel(env),
     maxConcurrentReconciles: integer(env, 'MAX_CONCURRENT_RECONCILES', 4, 1, 64),
     reconcileTimeoutMs: duration(env, 'RECONCILE_TIMEOUT', '1m'),
+    maxConcurrentLifecycleJobs: integer(env, 'MAX_CONCURRENT_LIFECYCLE_JOBS', 10, 1, 1000),
     resyncPeriodMs: duration(env, 'RESYNC_PERIOD', '10m'),
     watchTimeoutSeconds: Math.max(1, Math.round(watchTimeoutSeconds)),
     // Longer than the longest server-side watch timeout: only a dead watch is this quiet.

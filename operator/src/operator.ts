@@ -72,6 +72,7 @@ export async function startOperator(options: {
     namespace: config.watchNamespace,
     maxConcurrentReconciles: config.maxConcurrentReconciles,
     reconcileTimeoutMs: config.reconcileTimeoutMs,
+    maxConcurrentLifecycleJobs: config.maxConcurrentLifecycleJobs,
     resyncPeriodMs: config.resyncPeriodMs,
     informer: {
       watchTimeoutSeconds: config.watchTimeoutSeconds,

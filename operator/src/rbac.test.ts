@@ -19,9 +19,10 @@ function grants(file: string, kind: string): Set<string> {
   const triples = new Set<string>();
   for (const document of documents.filter((candidate) => candidate.kind === kind)) {
     for (const rule of document.rules ?? []) {
+      const names = [...(rule.resourceNames ?? [])].sort().join(',');
       for (const group of rule.apiGroups ?? []) {
         for (const resource of rule.resources ?? []) {
-          for (const verb of rule.verbs) triples.add(`${group}|${resource}|${verb}`);
+          for (const verb of rule.verbs) triples.add(`${group}|${resource}|${verb}|${names}`);
         }
       }
     }
@@ -29,10 +30,18 @@ function grants(file: string, kind: string): Set<string> {
   return triples;
 }
 
-const triples = (permissions: Array<{ group: string; resource: string; verbs: string[] }>) =>
+/** `group|resource|verb|resourceNames` (names empty: every object). */
+const triples = (
+  permissions: Array<{
+    group: string;
+    resource: string;
+    verbs: string[];
+    resourceNames?: string[];
+  }>,
+) =>
   new Set(
-    permissions.flatMap(({ group, resource, verbs }) =>
-      verbs.map((verb) => `${group}|${resource}|${verb}`),
+    permissions.flatMap(({ group, resource, verbs, resourceNames = [] }) =>
+      verbs.map((verb) => `${group}|${resource}|${verb}|${[...resourceNames].sort().join(',')}`),
     ),
   );
 
@@ -41,6 +50,15 @@ describe('config/rbac', () => {
     expect([...grants('role.yaml', 'ClusterRole')].sort()).toEqual(
       [...triples(controllerPermissions())].sort(),
     );
+  });
+
+  it('lets the operator set blockOwnerDeletion on its instances’ children, and read one CRD only', () => {
+    const granted = grants('role.yaml', 'ClusterRole');
+    expect(granted).toContain('notejam.io|notejaminstances/finalizers|update|');
+    expect([...granted].filter((rule) => rule.startsWith('apiextensions.k8s.io|')).sort()).toEqual([
+      'apiextensions.k8s.io|customresourcedefinitions|list|servicemonitors.monitoring.coreos.com',
+      'apiextensions.k8s.io|customresourcedefinitions|watch|servicemonitors.monitoring.coreos.com',
+    ]);
   });
 
   it('grants the leader-election Role exactly the lease and event calls', () => {

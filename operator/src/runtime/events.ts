@@ -47,7 +47,7 @@ export class EventRecorder {
 
   /**
    * @param action what the controller did or failed to do (e.g. `Apply`, `Reconcile`)
-   * @param reason the short machine-readable cause (e.g. `Created`, `ApplyFailed`)
+   * @param reason the short machine-readable cause (e.g. `Created`, `DeploymentInvalid`)
    */
   record(
     regarding: KubernetesObject,

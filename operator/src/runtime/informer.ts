@@ -25,6 +25,8 @@ export interface InformerOptions {
   /** Only this namespace; all namespaces when undefined. */
   namespace?: string;
   labelSelector?: string;
+  /** E.g. `metadata.name=<name>`: one object, which RBAC can grant by its name alone. */
+  fieldSelector?: string;
   /** Server-side watch timeout; each watch picks a random value in [t, 2t) like client-go. */
   watchTimeoutSeconds?: number;
   /**
@@ -150,6 +152,7 @@ export class Informer<T extends KubernetesObject = KubernetesObject> implements 
       const page = await this.client.list<T>(this.type, {
         namespace: this.options.namespace,
         labelSelector: this.options.labelSelector,
+        fieldSelector: this.options.fieldSelector,
         limit: this.options.pageSize ?? 500,
         continue: continueToken,
       });
@@ -182,6 +185,7 @@ export class Informer<T extends KubernetesObject = KubernetesObject> implements 
       {
         namespace: this.options.namespace,
         labelSelector: this.options.labelSelector,
+        fieldSelector: this.options.fieldSelector,
         resourceVersion: this.resourceVersion,
         timeoutSeconds,
         inactivityTimeoutMs: this.silenceTimeoutMs,

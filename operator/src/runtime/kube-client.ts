@@ -65,6 +65,7 @@ export interface ListOptions {
 export interface WatchOptions {
   namespace?: string;
   labelSelector?: string;
+  fieldSelector?: string;
   resourceVersion: string;
   /** Asks the server to end the watch after this long (it then closes cleanly). */
   timeoutSeconds: number;
@@ -248,6 +249,7 @@ export class KubeClient {
       resourceVersion: options.resourceVersion,
       timeoutSeconds: options.timeoutSeconds,
       labelSelector: options.labelSelector,
+      fieldSelector: options.fieldSelector,
     };
     const started = performance.now();
     let response: Dispatcher.ResponseData;

@@ -4,10 +4,9 @@
  * (a standby keeps a warm cache), controllers start only on the leader once every cache
  * has synced, and shutdown drains the workers before releasing the lease.
  */
-import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Controller } from './controller.js';
 import type { EventRecorder } from './events.js';
-import type { Informer, RunnableCache } from './informer.js';
+import type { RunnableCache } from './informer.js';
 import type { KubeClient } from './kube-client.js';
 import { LeaderElector, type LeaderElectionConfig } from './leader-election.js';
 import type { Logger } from './logger.js';
@@ -50,7 +49,8 @@ export class Manager {
     this.log = options.logger.child({ component: 'manager' });
   }
 
-  addInformer<T extends KubernetesObject>(informer: Informer<T>): Informer<T> {
+  /** A cache started with the others, and waited for before the controllers start. */
+  addInformer<C extends RunnableCache>(informer: C): C {
     this.informers.push(informer);
     return informer;
   }

@@ -161,6 +161,7 @@ describe('CEL validation rules', () => {
       /minAvailable must be lower than the smallest replica count/,
       /autoscaling needs resources.requests.cpu/,
       /database.type is immutable/,
+      /database.sqlite.storageClassName is immutable/,
       /metadata.name must be at most 40 characters/,
     ]) {
       expect(messages).toContainEqual(expect.stringMatching(expected));

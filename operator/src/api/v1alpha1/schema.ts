@@ -139,12 +139,9 @@ const database = object(
         }),
         storageClassName: string({
           description:
-            'StorageClass of the data volume; the cluster default when unset. Immutable, like the claim’s own field.',
+            'StorageClass of the data volume; the cluster default when unset. Immutable, like the claim’s own field: it can be neither set, changed nor removed once the instance exists.',
           maxLength: 253,
           pattern: dnsSubdomain,
-          validations: [
-            { rule: 'self == oldSelf', message: 'database.sqlite.storageClassName is immutable' },
-          ],
         }),
       },
       {
@@ -173,6 +170,17 @@ const database = object(
         rule: "self.type != 'mysql' || !has(self.sqlite)",
         message: 'database.sqlite must not be set when database.type is mysql',
         fieldPath: '.sqlite',
+        reason: 'FieldValueForbidden',
+      },
+      {
+        // On `database`, which always exists, rather than on the field: a rule on the field
+        // compares with oldSelf only when both exist, so "unset -> set" would pass.
+        rule:
+          '(has(self.sqlite) && has(self.sqlite.storageClassName)) == (has(oldSelf.sqlite) && has(oldSelf.sqlite.storageClassName)) && ' +
+          '(!has(self.sqlite) || !has(self.sqlite.storageClassName) || self.sqlite.storageClassName == oldSelf.sqlite.storageClassName)',
+        message:
+          'database.sqlite.storageClassName is immutable: the data volume keeps the class it was created with, so it can be neither set, changed nor removed',
+        fieldPath: '.sqlite.storageClassName',
         reason: 'FieldValueForbidden',
       },
     ],
@@ -230,7 +238,7 @@ const lifecycle = object(
   {
     onDeploy: enumeration(['migrate', 'wipe'], {
       description:
-        'What happens to the database when a new revision (new image or pod-shaping spec) is deployed. `migrate` runs the new image’s pending migrations and keeps the data; `wipe` starts from an empty database every time (refused when `environment` is `production`).',
+        'What happens to the database when a new revision (a new image digest, or other database settings) is deployed; changes that only shape the pods (log level, resources, ...) roll the pods and run nothing. `migrate` runs the new image’s pending migrations and keeps the data; `wipe` starts from an empty database every time (refused when `environment` is `production`).',
       default: 'migrate',
     }),
     seed,
@@ -535,12 +543,13 @@ export const statusSchema = object(
       maxLength: 512,
     }),
     revision: string({
-      description: 'Hash of the resolved image and the pod-shaping spec that is deployed.',
+      description:
+        'The revision the Deployment runs (its pod template’s `notejam.io/revision` annotation): a hash of the resolved image and the database settings, what the database steps depend on.',
       maxLength: 64,
     }),
     schemaVersion: string({
       description:
-        "Newest database migration applied, as the deployed revision's migrate Job reported it (MySQL; unset for SQLite, whose pods migrate their own database).",
+        "Newest database migration applied, as the deployed revision's migrate Job reported it (MySQL; unset for SQLite, whose pods migrate their own database). Never goes back: a rollback to code older than the schema keeps it, and condition MigrationsApplied says so (reason SchemaNewerThanCode).",
       maxLength: 256,
     }),
     seed: object(

@@ -1,7 +1,9 @@
 /**
  * Brings an instance's children to the desired state: the session Secret created once,
  * every desired child server-side applied, and what the spec no longer asks for deleted.
- * Events and log lines say what changed; an unchanged child costs no API call.
+ * Each child on its own: one the API server refuses (a PVC that cannot be resized) is a
+ * failure of the reconcile, and the others are still applied. Events and log lines say
+ * what changed; an unchanged child costs no API call.
  */
 import type { KubernetesObject, V1Deployment } from '@kubernetes/client-node';
 import type { NotejamInstance } from '../../api/v1alpha1/types.js';
@@ -9,9 +11,9 @@ import type { Applier } from '../../runtime/apply.js';
 import type { EventRecorder } from '../../runtime/events.js';
 import type { Informer } from '../../runtime/informer.js';
 import { type KubeClient, isConflict, isNotFound } from '../../runtime/kube-client.js';
-import type { Logger } from '../../runtime/logger.js';
 import type { ResourceType } from '../../runtime/resources.js';
 import { isControlledBy } from './labels.js';
+import type { ReconcileRun } from './reconcile-run.js';
 import { randomSessionSecret, sessionSecret } from './session-secret.js';
 
 /** An object kind the instance owns, with the cache that watches it. */
@@ -46,76 +48,58 @@ export class ChildrenApplier {
   }
 
   /** Creates the session Secret once; an existing one is never changed (its value is the key). */
-  async ensureSessionSecret(instance: NotejamInstance, log: Logger): Promise<void> {
+  async ensureSessionSecret(run: ReconcileRun): Promise<void> {
+    const { instance } = run;
     const secret = sessionSecret(instance, this.randomSecretValue());
+    const name = secret.metadata?.name ?? '';
     const secrets = this.ownedKind('Secret');
-    if (secrets.informer.get(instance.metadata.namespace, secret.metadata?.name ?? '')) return;
-    try {
-      await this.deps.client.create(secrets.type, secret, this.deps.applier.fieldManager);
-    } catch (err) {
-      if (isConflict(err)) return; // created before our cache saw it: keep that value
-      throw err;
-    }
-    log.info('created session secret', { name: secret.metadata?.name });
-    this.deps.events.record(
-      instance,
-      'Normal',
-      'Created',
-      'Create',
-      `Created Secret ${secret.metadata?.name}`,
-    );
+    if (secrets.informer.get(instance.metadata.namespace, name)) return;
+    await run.attempt('SessionSecret', `creating Secret ${name}`, async () => {
+      try {
+        await this.deps.client.create(secrets.type, secret, this.deps.applier.fieldManager);
+      } catch (err) {
+        if (isConflict(err)) return; // created before our cache saw it: keep that value
+        throw err;
+      }
+      run.log.info('created session secret', { name });
+      this.deps.events.record(instance, 'Normal', 'Created', 'Create', `Created Secret ${name}`);
+    });
   }
 
   /**
-   * Applies the desired children, then prunes the undesired ones. Returns what each
-   * applied child looks like now (the apply response, or the cache when nothing changed).
+   * Applies each desired child on its own, then prunes the undesired ones. Returns the
+   * kinds whose apply succeeded (unchanged ones included).
    */
-  async apply(
-    instance: NotejamInstance,
-    owner: string,
-    desired: KubernetesObject[],
-    log: Logger,
-  ): Promise<Map<string, KubernetesObject | undefined>> {
-    const current = new Map<string, KubernetesObject | undefined>();
-    for (const child of desired)
-      current.set(child.kind ?? '', await this.applyChild(instance, owner, child, log));
-    await this.pruneUndesired(instance, desired, log);
-    return current;
+  async apply(run: ReconcileRun, desired: KubernetesObject[]): Promise<Set<string>> {
+    const applied = new Set<string>();
+    for (const child of desired) {
+      const doing = `applying ${child.kind} ${child.metadata?.name}`;
+      if (await run.attempt(child.kind ?? 'Child', doing, () => this.applyChild(run, child)))
+        applied.add(child.kind ?? '');
+    }
+    await this.pruneUndesired(run, desired);
+    return applied;
   }
 
-  private async applyChild(
-    instance: NotejamInstance,
-    owner: string,
-    child: KubernetesObject,
-    log: Logger,
-  ): Promise<KubernetesObject | undefined> {
+  private async applyChild(run: ReconcileRun, child: KubernetesObject): Promise<void> {
+    const { instance, log } = run;
     const kind = this.ownedKind(child.kind);
     const live = kind.informer.get(child.metadata?.namespace, child.metadata?.name ?? '');
     const toApply =
       child.kind === 'Deployment'
         ? this.handOverReplicas(instance, child as V1Deployment, live as V1Deployment | undefined)
         : child;
-    const { outcome, object } = await this.deps.applier.apply(kind.type, toApply, live, owner);
-    if (outcome === 'created') {
-      log.info('created', { kind: child.kind, name: child.metadata?.name });
-      this.deps.events.record(
-        instance,
-        'Normal',
-        'Created',
-        'Apply',
-        `Created ${child.kind} ${child.metadata?.name}`,
-      );
-    } else if (outcome === 'configured') {
-      log.info('updated', { kind: child.kind, name: child.metadata?.name });
-      this.deps.events.record(
-        instance,
-        'Normal',
-        'Updated',
-        'Apply',
-        `Updated ${child.kind} ${child.metadata?.name}`,
-      );
-    }
-    return object;
+    const { outcome } = await this.deps.applier.apply(kind.type, toApply, live, run.key);
+    if (outcome === 'unchanged') return;
+    const reason = outcome === 'created' ? 'Created' : 'Updated';
+    log.info(reason.toLowerCase(), { kind: child.kind, name: child.metadata?.name });
+    this.deps.events.record(
+      instance,
+      'Normal',
+      reason,
+      'Apply',
+      `${reason} ${child.kind} ${child.metadata?.name}`,
+    );
   }
 
   /**
@@ -142,36 +126,31 @@ export class ChildrenApplier {
     return desired;
   }
 
-  private async pruneUndesired(
-    instance: NotejamInstance,
-    desired: KubernetesObject[],
-    log: Logger,
-  ) {
+  private async pruneUndesired(run: ReconcileRun, desired: KubernetesObject[]) {
+    const { instance } = run;
+    const namespace = instance.metadata.namespace;
     const wanted = new Set(desired.map((child) => `${child.kind}/${child.metadata?.name}`));
     for (const [kind, { type, informer, prune }] of this.deps.owned) {
       if (!prune) continue;
-      for (const object of informer.list(instance.metadata.namespace)) {
+      for (const object of informer.list(namespace)) {
         const name = object.metadata?.name ?? '';
         if (!isControlledBy(object, instance) || wanted.has(`${kind}/${name}`)) continue;
-        try {
-          await this.deps.client.delete(
-            type,
-            instance.metadata.namespace,
-            name,
-            object.metadata?.uid,
+        await run.attempt(`${kind}Prune`, `deleting ${kind} ${name}`, async () => {
+          try {
+            await this.deps.client.delete(type, namespace, name, object.metadata?.uid);
+          } catch (err) {
+            if (!isConflict(err) && !isNotFound(err)) throw err; // replaced or already gone
+          }
+          this.deps.applier.forget(type, namespace, name);
+          run.log.info('deleted', { kind, name });
+          this.deps.events.record(
+            instance,
+            'Normal',
+            'Deleted',
+            'Prune',
+            `Deleted ${kind} ${name}: no longer in the spec`,
           );
-        } catch (err) {
-          if (!isConflict(err) && !isNotFound(err)) throw err; // replaced or already gone
-        }
-        this.deps.applier.forget(type, instance.metadata.namespace, name);
-        log.info('deleted', { kind, name });
-        this.deps.events.record(
-          instance,
-          'Normal',
-          'Deleted',
-          'Prune',
-          `Deleted ${kind} ${name}: no longer in the spec`,
-        );
+        });
       }
     }
   }

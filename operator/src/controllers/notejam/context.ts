@@ -2,6 +2,11 @@
 export interface BuildContext {
   /** The image the pods run: the deployed one, which may lag spec.image until migrations succeed. */
   image: string;
+  /**
+   * The revision that image runs as (revision.ts), annotated on the pod template; absent
+   * for a Deployment an operator version before revisions wrote, until its first revision.
+   */
+  revision?: string;
   /** Whether the cluster serves monitoring.coreos.com/v1 ServiceMonitor. */
   serviceMonitorAvailable: boolean;
 }

@@ -9,15 +9,17 @@ import { ImageResolver, type ImageResolverOptions } from '../../registry/resolve
 import type { Applier } from '../../runtime/apply.js';
 import { Controller } from '../../runtime/controller.js';
 import { Informer } from '../../runtime/informer.js';
-import { type KubeClient, isNotFound } from '../../runtime/kube-client.js';
+import type { KubeClient } from '../../runtime/kube-client.js';
 import type { Logger } from '../../runtime/logger.js';
 import type { Manager } from '../../runtime/manager.js';
 import type { RuntimeMetrics } from '../../runtime/metrics.js';
 import { type EventRecorder, eventVerbs } from '../../runtime/events.js';
 import { type ResourceType, eventType } from '../../runtime/resources.js';
 import { ownedKinds } from './children.js';
+import { JobSlots } from './job-slots.js';
 import { managedByLabel } from './labels.js';
 import { type OwnedKind, notejamReconciler } from './reconciler.js';
+import { ServiceMonitorSupport, crdNameOf, crdType } from './service-monitor-support.js';
 
 export const CONTROLLER_NAME = 'notejaminstance';
 
@@ -68,8 +70,10 @@ export const podType: ResourceType = {
 };
 const secretType = ownedTypes.find((type) => type.kind === 'Secret') as ResourceType;
 
-/** Watched (and applied) only when discovery shows the prometheus-operator's CRD. */
-const serviceMonitorType = ownedTypes.find((type) => type.kind === 'ServiceMonitor');
+/** Watched (and applied) only while the prometheus-operator's CRD is served. */
+const serviceMonitorType = ownedTypes.find(
+  (type) => type.kind === 'ServiceMonitor',
+) as ResourceType;
 
 export interface NotejamControllerOptions {
   client: KubeClient;
@@ -83,6 +87,8 @@ export interface NotejamControllerOptions {
   maxConcurrentReconciles: number;
   /** Default 1 minute (the controller's). */
   reconcileTimeoutMs?: number;
+  /** Lifecycle Jobs running at once across every instance; default 10. */
+  maxConcurrentLifecycleJobs?: number;
   resyncPeriodMs: number;
   informer: { watchTimeoutSeconds: number; silenceTimeoutMs: number };
   /** How spec.image tags are resolved to digests (interval, plain-HTTP registries). */
@@ -94,8 +100,6 @@ export async function setUpNotejamController(
   options: NotejamControllerOptions,
 ): Promise<Controller> {
   const { client, logger, metrics, manager } = options;
-  const serviceMonitorAvailable = await serviceMonitorCrdInstalled(client);
-  logger.info('ServiceMonitor support', { available: serviceMonitorAvailable });
 
   const instances = manager.addInformer(
     new Informer<api.NotejamInstance>(
@@ -106,37 +110,34 @@ export async function setUpNotejamController(
     ),
   );
   const owned = new Map<string, OwnedKind>();
+  const ownedInformer = {
+    namespace: options.namespace,
+    labelSelector: managedBySelector,
+    ...options.informer,
+  };
   for (const type of ownedTypes) {
-    if (type === serviceMonitorType && !serviceMonitorAvailable) continue;
+    if (type === serviceMonitorType) continue; // while its CRD is served: ServiceMonitorSupport
     const informer = manager.addInformer(
-      new Informer(
-        client,
-        {
-          type,
-          namespace: options.namespace,
-          labelSelector: managedBySelector,
-          ...options.informer,
-        },
-        logger,
-        metrics,
-      ),
+      new Informer(client, { type, ...ownedInformer }, logger, metrics),
     );
     owned.set(type.kind, { type, informer, prune: !neverPruned.has(type.kind) });
   }
-
-  const jobs = manager.addInformer(
-    new Informer<V1Job>(
+  const serviceMonitors = manager.addInformer(
+    new ServiceMonitorSupport({
       client,
-      {
-        type: jobType,
-        namespace: options.namespace,
-        labelSelector: managedBySelector,
-        ...options.informer,
-      },
       logger,
       metrics,
-    ),
+      type: serviceMonitorType,
+      informer: ownedInformer,
+      owned,
+      owner: { group: api.group, kind: api.kind },
+    }),
   );
+
+  const jobs = manager.addInformer(
+    new Informer<V1Job>(client, { type: jobType, ...ownedInformer }, logger, metrics),
+  );
+  const jobSlots = new JobSlots(options.maxConcurrentLifecycleJobs ?? 10, jobs);
 
   const controller = new Controller(
     {
@@ -151,8 +152,9 @@ export async function setUpNotejamController(
         client,
         applier: options.applier,
         events: options.events,
-        serviceMonitorAvailable,
+        serviceMonitorAvailable: () => serviceMonitors.available(),
         jobs: { type: jobType, informer: jobs },
+        jobSlots,
         podType,
         secretType,
         resolver: new ImageResolver(options.imageResolution),
@@ -164,28 +166,18 @@ export async function setUpNotejamController(
   controller.watchPrimary(instances);
   for (const { informer } of owned.values()) controller.watchOwned(informer, api.group, api.kind);
   controller.watchOwned(jobs, api.group, api.kind);
+  serviceMonitors.attach(controller, instances);
+  jobSlots.onWake((keys) => keys.forEach((key) => controller.queue.add(key)));
   manager.addController(controller);
   return controller;
-}
-
-/** Discovery: is monitoring.coreos.com/v1 served with a servicemonitors resource? */
-async function serviceMonitorCrdInstalled(client: KubeClient): Promise<boolean> {
-  if (!serviceMonitorType) return false;
-  try {
-    const list = await client.getPath<{ resources?: Array<{ name: string }> }>(
-      `/apis/${serviceMonitorType.group}/${serviceMonitorType.version}`,
-    );
-    return list.resources?.some((resource) => resource.name === serviceMonitorType.plural) ?? false;
-  } catch (err) {
-    if (isNotFound(err)) return false;
-    throw err;
-  }
 }
 
 export interface Permission {
   group: string;
   resource: string;
   verbs: string[];
+  /** Only these objects (RBAC `resourceNames`); every object when absent. */
+  resourceNames?: string[];
 }
 
 /**
@@ -198,6 +190,9 @@ export function controllerPermissions(): Permission[] {
   return [
     { group: instanceType.group, resource: instanceType.plural, verbs: ['list', 'watch'] },
     { group: instanceType.group, resource: `${instanceType.plural}/status`, verbs: ['patch'] },
+    // Children and Jobs name their instance with blockOwnerDeletion: where the admission
+    // plugin OwnerReferencesPermissionEnforcement runs (OpenShift), that needs this.
+    { group: instanceType.group, resource: `${instanceType.plural}/finalizers`, verbs: ['update'] },
     ...ownedTypes.map((type) => ({
       group: type.group,
       resource: type.plural,
@@ -217,5 +212,12 @@ export function controllerPermissions(): Permission[] {
     },
     { group: podType.group, resource: podType.plural, verbs: ['list'] },
     { group: eventType.group, resource: eventType.plural, verbs: eventVerbs },
+    // Whether ServiceMonitors are served, followed by watching that one CRD.
+    {
+      group: crdType.group,
+      resource: crdType.plural,
+      verbs: ['list', 'watch'],
+      resourceNames: [crdNameOf(serviceMonitorType)],
+    },
   ];
 }

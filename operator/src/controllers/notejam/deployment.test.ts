@@ -1,7 +1,7 @@
 import type { V1Container, V1EnvVar } from '@kubernetes/client-node';
 import { mysqlInstance, notejamInstance, testImage } from '../../../test/fixtures/instances.js';
 import { deployment } from './deployment.js';
-import { revision, revisionAnnotation } from './revision.js';
+import { revisionAnnotation } from './revision.js';
 
 const context = { image: testImage, serviceMonitorAvailable: false };
 
@@ -152,12 +152,15 @@ describe('deployment', () => {
     expect(built.spec!.template.metadata!.labels).toMatchObject(built.spec!.selector.matchLabels!);
   });
 
-  it('annotates the pod template with the revision', () => {
-    const instance = mysqlInstance();
-    const built = deployment(instance, context);
+  it('annotates the pod template with the revision it runs, when one is known', () => {
+    const built = deployment(mysqlInstance(), { ...context, revision: '0123456789' });
     expect(built.spec!.template.metadata!.annotations).toEqual({
-      [revisionAnnotation]: revision(instance, testImage),
+      [revisionAnnotation]: '0123456789',
     });
+    // A Deployment of an operator version before revisions keeps running without one.
+    expect(
+      deployment(mysqlInstance(), context).spec!.template.metadata!.annotations,
+    ).toBeUndefined();
   });
 
   it('pulls with the pull secrets and policy of the spec', () => {

@@ -4,7 +4,7 @@ import type { BuildContext } from './context.js';
 import { childNames, ownedMetadata, selectorLabels, type OwnedMetadata } from './labels.js';
 import { podTemplate } from './pod-template.js';
 import { isSingleReplica } from './replicas.js';
-import { revision, revisionAnnotation } from './revision.js';
+import { revisionAnnotation } from './revision.js';
 
 export type DesiredDeployment = V1Deployment & {
   apiVersion: 'apps/v1';
@@ -22,10 +22,12 @@ function strategy(instance: NotejamInstance): V1DeploymentStrategy {
 export function deployment(instance: NotejamInstance, context: BuildContext): DesiredDeployment {
   const { spec } = instance;
   const template = podTemplate(instance, context.image);
-  template.metadata = {
-    ...template.metadata,
-    annotations: { [revisionAnnotation]: revision(instance, context.image) },
-  };
+  if (context.revision !== undefined) {
+    template.metadata = {
+      ...template.metadata,
+      annotations: { [revisionAnnotation]: context.revision },
+    };
+  }
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',

@@ -1,4 +1,4 @@
-import type { V1Job, V1JobCondition, V1Pod } from '@kubernetes/client-node';
+import type { V1ContainerStatus, V1Job, V1JobCondition, V1Pod } from '@kubernetes/client-node';
 import { withDefaults } from '../../api/v1alpha1/defaults.js';
 import type { NotejamInstance, NotejamInstanceSpecInput } from '../../api/v1alpha1/types.js';
 import {
@@ -6,6 +6,8 @@ import {
   attemptOf,
   failureLogTail,
   jobKindLabel,
+  jobNeverStarted,
+  jobPodSelector,
   jobName,
   jobOutcome,
   jobPolicies,
@@ -289,15 +291,28 @@ describe('jobOutcome', () => {
   });
 });
 
-describe('failureLogTail', () => {
+/** A Job as the API server returns it: with its uid. */
+const createdJob = () => {
   const job = lifecycleJob(instance(), 'migrate', { image, revision: '0123456789' });
+  job.metadata.uid = 'job-uid-2';
+  return job;
+};
+/** Labels the Job controller gives a Job's pods: its name and its uid. */
+const podLabels = (jobName: string, jobUid: string) => ({
+  'batch.kubernetes.io/job-name': jobName,
+  'batch.kubernetes.io/controller-uid': jobUid,
+});
+
+describe('failureLogTail', () => {
+  const job = createdJob();
   const pod = (
     exitCode: number,
     message: string,
     finishedAt: string,
     jobName = job.metadata.name,
+    jobUid = 'job-uid-2',
   ): V1Pod => ({
-    metadata: { labels: { 'batch.kubernetes.io/job-name': jobName } },
+    metadata: { labels: podLabels(jobName, jobUid) },
     status: {
       containerStatuses: [
         {
@@ -317,14 +332,79 @@ describe('failureLogTail', () => {
       pod(1, 'first failure\n', '2026-01-01T00:00:00Z'),
       pod(1, 'Error: table exists\n', '2026-01-01T00:01:00Z'),
       pod(0, 'success', '2026-01-01T00:02:00Z'),
-      pod(1, 'another job', '2026-01-01T00:03:00Z', 'other-job'),
+      pod(1, 'another job', '2026-01-01T00:03:00Z', 'other-job', 'job-uid-9'),
+      // The previous attempt of the same name, deleted for this retry, its pods not yet collected.
+      pod(1, 'the previous attempt', '2026-01-01T00:04:00Z', job.metadata.name, 'job-uid-1'),
     ];
     expect(failureLogTail(job, pods)).toBe('Error: table exists');
+  });
+
+  it('selects the pods of the Job by its uid, not its name', () => {
+    expect(jobPodSelector(job)).toBe('batch.kubernetes.io/controller-uid=job-uid-2');
   });
 
   it('is undefined when no container failed', () => {
     expect(failureLogTail(job, [pod(0, 'ok', '2026-01-01T00:00:00Z')])).toBeUndefined();
     expect(failureLogTail(job, [])).toBeUndefined();
+  });
+});
+
+describe('jobNeverStarted', () => {
+  const job = createdJob();
+  const pod = (phase: string, container: Partial<V1ContainerStatus> = {}): V1Pod => ({
+    metadata: { labels: podLabels(job.metadata.name, 'job-uid-2') },
+    status: {
+      phase,
+      containerStatuses: [
+        { name: 'migrate', image, imageID: '', ready: false, restartCount: 0, ...container },
+      ],
+    },
+  });
+  const pulling = pod('Pending', {
+    state: { waiting: { reason: 'ImagePullBackOff', message: 'Back-off pulling image' } },
+  });
+
+  it('is true while its pods are held back for good: image not pulled, not schedulable', () => {
+    expect(jobNeverStarted({ ...job, status: { active: 1 } }, [pulling])).toBe(true);
+    const unschedulable: V1Pod = {
+      ...pod('Pending'),
+      status: {
+        phase: 'Pending',
+        conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable' }],
+      },
+    };
+    expect(jobNeverStarted({ ...job, status: { active: 1, ready: 0 } }, [unschedulable])).toBe(
+      true,
+    );
+  });
+
+  it('is false while it may still start: no pod yet, its container being created', () => {
+    expect(jobNeverStarted({ ...job, status: { active: 1 } }, [])).toBe(false);
+    const creating = pod('Pending', { state: { waiting: { reason: 'ContainerCreating' } } });
+    expect(jobNeverStarted({ ...job, status: { active: 1 } }, [creating])).toBe(false);
+  });
+
+  it('is false once a container ran, even if it is waiting again', () => {
+    const active = { ...job, status: { active: 1 } };
+    expect(jobNeverStarted(active, [pod('Running', { state: { running: {} } })])).toBe(false);
+    expect(
+      jobNeverStarted(active, [
+        pod('Pending', {
+          state: { waiting: { reason: 'CrashLoopBackOff' } },
+          lastState: { terminated: { exitCode: 1 } },
+        }),
+      ]),
+    ).toBe(false);
+    expect(jobNeverStarted({ ...job, status: { active: 1, ready: 1 } }, [pulling])).toBe(false);
+    expect(jobNeverStarted({ ...job, status: { failed: 1, active: 1 } }, [pulling])).toBe(false);
+  });
+
+  it('ignores pods of other Jobs', () => {
+    const other: V1Pod = {
+      ...pod('Running', { state: { running: {} } }),
+      metadata: { labels: podLabels(job.metadata.name, 'job-uid-1') },
+    };
+    expect(jobNeverStarted({ ...job, status: { active: 1 } }, [pulling, other])).toBe(true);
   });
 });
 

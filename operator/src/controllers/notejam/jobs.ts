@@ -212,9 +212,62 @@ function asDate(value: Date | string | undefined): Date | undefined {
   return value instanceof Date ? value : new Date(value);
 }
 
-/** Selects the pods of a Job (the Job controller labels them so). */
+/**
+ * Label the API server puts on a Job's pod template, and so on its pods: the Job's uid.
+ * Matching pods by it, never by the Job's name, keeps apart the pods of a Job and of an
+ * earlier one of the same name (a retry, a revision run again) still being collected.
+ */
+export const jobUidLabel = 'batch.kubernetes.io/controller-uid';
+
+/** Selects the pods of exactly this Job. */
 export function jobPodSelector(job: V1Job): string {
-  return `batch.kubernetes.io/job-name=${job.metadata?.name ?? ''}`;
+  return `${jobUidLabel}=${job.metadata?.uid ?? ''}`;
+}
+
+/** Whether `pod` belongs to exactly this Job. */
+export function isPodOf(job: V1Job, pod: V1Pod): boolean {
+  return !!job.metadata?.uid && pod.metadata?.labels?.[jobUidLabel] === job.metadata.uid;
+}
+
+/** Why a container waits that it will not get past by itself (kubelet reasons). */
+const blockedReasons = new Set([
+  'ErrImagePull',
+  'ImagePullBackOff',
+  'InvalidImageName',
+  'ErrImageNeverPull',
+  'CreateContainerConfigError',
+  'CreateContainerError',
+]);
+
+/**
+ * Whether a running Job is stuck before its container ever started: every pod of it is
+ * Pending, unschedulable or with its container held back for good (its image cannot be
+ * pulled, its configuration is broken), and none ever ran. Deleting such a Job undoes
+ * nothing, since no step of it has run. A Job without pods yet, or whose container is
+ * still being created, may be about to start: it does not count.
+ */
+export function jobNeverStarted(job: V1Job, pods: V1Pod[]): boolean {
+  const status = job.status ?? {};
+  if ((status.succeeded ?? 0) > 0 || (status.failed ?? 0) > 0 || (status.ready ?? 0) > 0)
+    return false;
+  const own = pods.filter((pod) => isPodOf(job, pod));
+  return (
+    own.length > 0 &&
+    own.every((pod) => {
+      if (pod.status?.phase !== 'Pending') return false;
+      const containers = pod.status.containerStatuses ?? [];
+      const ran = containers.some(
+        (c) => c.started || c.state?.running || c.state?.terminated || c.lastState?.terminated,
+      );
+      const unschedulable = pod.status.conditions?.some(
+        (c) => c.type === 'PodScheduled' && c.status === 'False',
+      );
+      const heldBack =
+        containers.length > 0 &&
+        containers.every((c) => blockedReasons.has(c.state?.waiting?.reason ?? ''));
+      return !ran && (unschedulable || heldBack);
+    })
+  );
 }
 
 /**
@@ -224,7 +277,7 @@ export function jobPodSelector(job: V1Job): string {
 export function failureLogTail(job: V1Job, pods: V1Pod[]): string | undefined {
   const container = job.spec?.template.spec?.containers[0]?.name;
   const messages = pods
-    .filter((pod) => pod.metadata?.labels?.['batch.kubernetes.io/job-name'] === job.metadata?.name)
+    .filter((pod) => isPodOf(job, pod))
     .flatMap((pod) =>
       (pod.status?.containerStatuses ?? [])
         .filter((status) => status.name === container)

@@ -1,21 +1,26 @@
 /**
  * Performs the deployment lifecycle of one instance: gathers what `decideLifecycle` needs
- * (the instance's Jobs from the cache), carries out its decision (create, retry or read a
- * Job), says what the status should show, and keeps a short Job history. The decision
- * itself is pure (lifecycle.ts); this is the part that talks to the API server. See
+ * (the instance's Jobs from the cache, the revision its Deployment runs, which Jobs never
+ * started), passes a new Job through the cluster-wide cap (job-slots.ts), carries out the
+ * decision (create, retry, supersede or read a Job), says what the status should show and
+ * what the Deployment runs next, and keeps a short Job history. The decision itself is
+ * pure (lifecycle.ts); this is the part that talks to the API server. Every API error
+ * becomes a failure of the reconcile (reconcile-run.ts) naming what was refused. See
  * docs/design/lifecycle.md, section 3.
  */
-import type { V1Job, V1Pod } from '@kubernetes/client-node';
-import type { NotejamInstance } from '../../api/v1alpha1/types.js';
+import type { V1Deployment, V1Job, V1Pod } from '@kubernetes/client-node';
 import type { EventRecorder } from '../../runtime/events.js';
 import type { Informer } from '../../runtime/informer.js';
 import { type KubeClient, isConflict, isNotFound } from '../../runtime/kube-client.js';
-import type { Logger } from '../../runtime/logger.js';
 import type { ResourceType } from '../../runtime/resources.js';
+import type { ImageTarget } from './image-target.js';
+import type { JobSlots } from './job-slots.js';
 import {
   attemptOf,
   failureLogTail,
   jobKindLabel,
+  jobNeverStarted,
+  jobOutcome,
   jobPodSelector,
   jobRevisionLabel,
   jobsToDelete,
@@ -30,9 +35,11 @@ import {
   type CompletedStep,
   type LifecycleDecision,
 } from './lifecycle.js';
-import { stepNames } from './lifecycle-status.js';
-import { reportedSchemaVersion } from './schema-version.js';
-import type { LifecycleReport } from './status.js';
+import { lifecycleReport, stepNames, type LifecycleExtras } from './lifecycle-status.js';
+import type { ReconcileRun } from './reconcile-run.js';
+import { type DeployedRevision, deployedRevision, revision } from './revision.js';
+import { nextSchemaVersion, reportedSchemaVersion } from './schema-version.js';
+import type { ConditionInput, LifecycleReport } from './status.js';
 
 /** Finished lifecycle Jobs kept per kind (`kubectl get jobs` shows the recent history). */
 export const jobHistoryLimit = 3;
@@ -48,106 +55,175 @@ export interface LifecycleRunnerDeps {
   jobs: { type: ResourceType; informer: Informer<V1Job> };
   /** Pods are only listed: a failed Job's log tail, a finished one's schema version. */
   podType: ResourceType;
+  /** The cap on lifecycle Jobs running at once, across every instance. */
+  slots: JobSlots;
 }
 
-/** What one pass of the lifecycle did, for the status and the requeue. */
+/** What one pass of the lifecycle did: for the status, and what the Deployment runs next. */
 export interface LifecycleOutcome {
-  decision: LifecycleDecision;
-  report: Pick<LifecycleReport, 'deployed' | 'failure' | 'schemaVersion'>;
-  requeueAfterMs?: number;
+  report: LifecycleReport;
+  /** What the Deployment should run after this reconcile; undefined: no Deployment yet. */
+  deploy?: DeployedRevision;
 }
 
 export class LifecycleRunner {
   constructor(private readonly deps: LifecycleRunnerDeps) {}
 
-  /** Decides and performs this reconcile's step towards `target`, then cleans up old Jobs. */
+  /**
+   * Decides and performs this reconcile's step towards the revision `image` makes, given
+   * the `live` Deployment (from the cache), then cleans up old Jobs.
+   */
   async run(
-    instance: NotejamInstance,
-    target: JobTarget,
-    now: Date,
-    log: Logger,
+    run: ReconcileRun,
+    image: ImageTarget,
+    imageResolved: ConditionInput | undefined,
+    live: V1Deployment | undefined,
   ): Promise<LifecycleOutcome> {
-    const jobs = this.ownJobs(instance);
+    const { instance } = run;
+    const target: JobTarget | undefined =
+      image.state === 'found'
+        ? { image: image.image, revision: revision(instance, image.image) }
+        : undefined;
+    const deployed = deployedRevision(instance, live, target);
+    const jobs = this.ownJobs(run);
     const decision = decideLifecycle({
       instance,
       target,
       jobs,
-      now,
-      deployedRevision: instance.status?.revision,
+      now: run.now,
+      deployedRevision: deployed?.revision,
       seededKey: instance.status?.seed?.key,
+      neverStarted: target ? await this.neverStarted(run, jobs, target) : undefined,
     });
-    const performed = await this.perform(instance, decision, target, now, log);
-    await this.cleanUpJobs(instance, jobs, target, log);
-    return { decision, ...performed };
+    const extras: LifecycleExtras = {
+      ...(imageResolved ? { imageResolved } : {}),
+      ...(image.state === 'notFound'
+        ? { failure: { reason: 'ImageNotFound', message: image.message } }
+        : {}),
+    };
+    const performed = await this.perform(run, decision, target, deployed, extras);
+    await this.cleanUpJobs(run, jobs, target);
+    return {
+      report: lifecycleReport(instance, performed.decision, target?.revision, performed.extras),
+      deploy: performed.deploy,
+    };
   }
 
-  private ownJobs(instance: NotejamInstance): V1Job[] {
+  private ownJobs(run: ReconcileRun): V1Job[] {
     return this.deps.jobs.informer
-      .list(instance.metadata.namespace)
-      .filter((job) => isControlledBy(job, instance));
+      .list(run.instance.metadata.namespace)
+      .filter((job) => isControlledBy(job, run.instance));
   }
 
-  /** Performs the decision: creates, retries or reads a Job; says what the status should show. */
-  private async perform(
-    instance: NotejamInstance,
-    decision: LifecycleDecision,
+  /**
+   * The uids of running Jobs of other revisions whose container never started: when a
+   * newer revision arrives they are deleted instead of waited for (a mistyped tag's Job in
+   * ImagePullBackOff would otherwise hold the fix back until its deadline).
+   */
+  private async neverStarted(
+    run: ReconcileRun,
+    jobs: V1Job[],
     target: JobTarget,
-    now: Date,
-    log: Logger,
-  ): Promise<Omit<LifecycleOutcome, 'decision'>> {
-    const status = instance.status;
-    const kept =
-      status?.deployedImage && status.revision
-        ? { image: status.deployedImage, revision: status.revision }
-        : undefined;
+  ): Promise<Set<string>> {
+    const ours = targetJobNames(run.instance, target);
+    const idle = new Set<string>();
+    for (const job of jobs) {
+      if (ours.has(job.metadata?.name ?? '') || jobOutcome(job).state !== 'running') continue;
+      await run.attempt('JobPods', `listing the pods of Job ${job.metadata?.name}`, async () => {
+        if (jobNeverStarted(job, await this.podsOf(job))) idle.add(job.metadata?.uid ?? '');
+      });
+    }
+    return idle;
+  }
+
+  /** Performs the decision: creates, retries, deletes or reads a Job. */
+  private async perform(
+    run: ReconcileRun,
+    decision: LifecycleDecision,
+    target: JobTarget | undefined,
+    deployed: DeployedRevision | undefined,
+    extras: LifecycleExtras,
+  ): Promise<{ decision: LifecycleDecision; extras: LifecycleExtras; deploy?: DeployedRevision }> {
+    const keep = { decision, extras, deploy: deployed };
     switch (decision.action) {
+      case 'hold':
       case 'steady':
       case 'wait':
-        return { report: { deployed: kept } };
-      case 'create': {
-        const created = await this.createJob(instance, decision.job, log);
-        return {
-          report: { deployed: kept },
-          ...(created ? {} : { requeueAfterMs: recreateRetryMs }),
-        };
+      case 'queued':
+        return keep;
+      case 'supersede': {
+        const job = decision.job;
+        const old = job.metadata?.labels?.[jobRevisionLabel];
+        run.log.info('superseding job', { name: job.metadata?.name, revision: old });
+        const deleted = await this.deleteJob(run, job);
+        if (deleted) {
+          this.deps.events.record(
+            run.instance,
+            'Normal',
+            'JobSuperseded',
+            'DeleteJob',
+            `Deleted Job ${job.metadata?.name} of revision ${old}: its container never started; revision ${target?.revision} replaces it`,
+          );
+        }
+        return keep;
       }
+      case 'create':
       case 'retry': {
-        await this.deleteJob(decision.failed, log);
-        const created = await this.createJob(instance, decision.job, log);
-        return {
-          report: { deployed: kept },
-          ...(created ? {} : { requeueAfterMs: recreateRetryMs }),
-        };
+        if (!this.deps.slots.tryReserve(run.key, jobRef(decision.job))) {
+          const queued: LifecycleDecision = {
+            action: 'queued',
+            job: decision.job,
+            completed: decision.completed,
+            inUse: this.deps.slots.inUse(),
+            limit: this.deps.slots.limit,
+          };
+          return { ...keep, decision: queued };
+        }
+        if (decision.action === 'retry' && !(await this.deleteJob(run, decision.failed))) {
+          this.deps.slots.release(jobRef(decision.job));
+          return keep;
+        }
+        const created = await this.createJob(run, decision.job);
+        if (!created) this.deps.slots.release(jobRef(decision.job));
+        return keep;
       }
       case 'backOff': {
         const job = decision.job;
-        const tail = failureLogTail(job, await this.podsOf(job));
+        let tail: string | undefined;
+        await run.attempt('JobPods', `listing the pods of Job ${job.metadata?.name}`, async () => {
+          tail = failureLogTail(job, await this.podsOf(job));
+        });
         const retry = decision.retryAt.toISOString().replace(/\.\d{3}Z$/, 'Z');
         const message =
           `Job ${job.metadata?.name} failed (${decision.reason}: ${decision.message}); ` +
-          `revision ${target.revision} is not deployed, the previous one keeps serving; retrying at ${retry}` +
+          `revision ${target?.revision} is not deployed, the previous one keeps serving; retrying at ${retry}` +
           (tail ? `. Log tail:\n${tail}` : '');
+        run.requeueAfter(decision.retryAt.getTime() - run.now.getTime());
         return {
-          report: {
-            deployed: kept,
+          ...keep,
+          extras: {
+            ...extras,
             failure: { reason: `${stepNames[decision.step]}Failed`, message },
           },
-          requeueAfterMs: decision.retryAt.getTime() - now.getTime(),
         };
       }
       case 'rollOut': {
-        const deployed = { image: target.image, revision: target.revision };
-        if (target.revision === status?.revision) return { report: { deployed } };
-        log.info('rolling out', { revision: target.revision, image: target.image });
+        const deploy = target && { image: target.image, revision: target.revision };
+        // Only the seed of the deployed revision ran: nothing moves.
+        if (!target || deployed?.revision === target.revision) return { ...keep, deploy };
+        run.log.info('rolling out', { revision: target.revision, image: target.image });
         this.deps.events.record(
-          instance,
+          run.instance,
           'Normal',
           'RollingOut',
           'RollOut',
           `Moving the Deployment to ${target.image} (revision ${target.revision})`,
         );
-        const schemaVersion = await this.schemaVersionOf(decision.completed);
-        return { report: { deployed, ...(schemaVersion === undefined ? {} : { schemaVersion }) } };
+        return {
+          ...keep,
+          deploy,
+          extras: { ...extras, ...(await this.schemaOf(run, decision.completed)) },
+        };
       }
     }
   }
@@ -161,35 +237,61 @@ export class LifecycleRunner {
   }
 
   /**
-   * The schema version the revision's migrate Job (or its wipe, which migrates too) left in
-   * its pod's termination message; null when it left none, undefined without such a Job
-   * (SQLite: the pods migrate their own database). Read once per revision, on its rollOut.
+   * The schema version to record on a rollOut: what the revision's migrate Job (or its
+   * wipe, which migrates too) left in its pod's termination message, never older than the
+   * version recorded (a rollback reuses an old Job's report: its code is then older than
+   * the schema, and the status says so). Nothing without such a Job (SQLite: the pods
+   * migrate their own database). Read once per revision, on its rollOut.
    */
-  private async schemaVersionOf(completed: CompletedStep[]): Promise<string | null | undefined> {
+  private async schemaOf(
+    run: ReconcileRun,
+    completed: CompletedStep[],
+  ): Promise<Pick<LifecycleExtras, 'schemaVersion' | 'codeBehind'>> {
     const job = (['migrate', 'wipe'] as const)
       .map((step) => completed.find((done) => done.step === step)?.job)
       .find((found) => found !== undefined);
-    if (!job) return undefined;
-    return reportedSchemaVersion(job, await this.podsOf(job)) ?? null;
+    if (!job) return {};
+    let reported: string | undefined;
+    const read = await run.attempt(
+      'JobPods',
+      `listing the pods of Job ${job.metadata?.name}`,
+      async () => {
+        reported = reportedSchemaVersion(job, await this.podsOf(job));
+      },
+    );
+    if (!read) return {};
+    const next = nextSchemaVersion(run.instance.status?.schemaVersion, reported ?? null);
+    return {
+      schemaVersion: next.version ?? null,
+      ...(next.codeBehind === undefined ? {} : { codeBehind: next.codeBehind }),
+    };
   }
 
-  /** POSTs a Job; false when its name is still taken by one being deleted (come back soon). */
-  private async createJob(
-    instance: NotejamInstance,
-    job: LifecycleJob,
-    log: Logger,
-  ): Promise<boolean> {
-    try {
-      await this.deps.client.create(this.deps.jobs.type, job, this.deps.fieldManager);
-    } catch (err) {
-      if (isConflict(err)) return false;
-      throw err;
-    }
+  /** POSTs a Job; false when it was not created (its name still taken, or refused). */
+  private async createJob(run: ReconcileRun, job: LifecycleJob): Promise<boolean> {
     const step = stepNames[job.metadata.labels[jobKindLabel] as JobKind];
+    let nameTaken = false;
+    const created = await run.attempt(
+      `${step}Job`,
+      `creating Job ${job.metadata.name}`,
+      async () => {
+        try {
+          await this.deps.client.create(this.deps.jobs.type, job, this.deps.fieldManager);
+        } catch (err) {
+          // Its name is still held by the previous attempt being deleted: come back soon.
+          if (!isConflict(err)) throw err;
+          nameTaken = true;
+        }
+      },
+    );
+    if (!created || nameTaken) {
+      if (nameTaken) run.requeueAfter(recreateRetryMs);
+      return false;
+    }
     const attempt = attemptOf(job);
-    log.info('created job', { name: job.metadata.name, attempt });
+    run.log.info('created job', { name: job.metadata.name, attempt });
     this.deps.events.record(
-      instance,
+      run.instance,
       'Normal',
       `${step}Started`,
       'CreateJob',
@@ -199,30 +301,43 @@ export class LifecycleRunner {
   }
 
   /** Deletes a Job with its pods (the API's default for Jobs would orphan them). */
-  private async deleteJob(job: V1Job, log: Logger) {
-    try {
-      await this.deps.client.delete(
-        this.deps.jobs.type,
-        job.metadata?.namespace,
-        job.metadata?.name ?? '',
-        job.metadata?.uid,
-        'Background',
-      );
-    } catch (err) {
-      if (!isConflict(err) && !isNotFound(err)) throw err; // replaced or already gone
-    }
-    log.info('deleted job', { name: job.metadata?.name });
+  private async deleteJob(
+    run: ReconcileRun,
+    job: V1Job,
+    subject = 'JobDelete',
+    doing = `deleting Job ${job.metadata?.name}`,
+  ): Promise<boolean> {
+    const name = job.metadata?.name ?? '';
+    return run.attempt(subject, doing, async () => {
+      try {
+        await this.deps.client.delete(
+          this.deps.jobs.type,
+          job.metadata?.namespace,
+          name,
+          job.metadata?.uid,
+          'Background',
+        );
+      } catch (err) {
+        if (!isConflict(err) && !isNotFound(err)) throw err; // replaced or already gone
+      }
+      run.log.info('deleted job', { name });
+    });
   }
 
   /** Keeps a short history of finished Jobs per kind; the target's and running ones stay. */
-  private async cleanUpJobs(
-    instance: NotejamInstance,
-    jobs: V1Job[],
-    target: JobTarget,
-    log: Logger,
-  ) {
-    for (const job of jobsToDelete(jobs, jobHistoryLimit, targetJobNames(instance, target))) {
-      await this.deleteJob(job, log);
+  private async cleanUpJobs(run: ReconcileRun, jobs: V1Job[], target: JobTarget | undefined) {
+    const protect = target ? targetJobNames(run.instance, target) : new Set<string>();
+    for (const job of jobsToDelete(jobs, jobHistoryLimit, protect)) {
+      await this.deleteJob(
+        run,
+        job,
+        'JobCleanup',
+        `deleting the finished Job ${job.metadata?.name}`,
+      );
     }
   }
+}
+
+function jobRef(job: LifecycleJob): { namespace: string; name: string } {
+  return { namespace: job.metadata.namespace, name: job.metadata.name };
 }

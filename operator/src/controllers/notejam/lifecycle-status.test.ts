@@ -3,7 +3,8 @@ import { withDefaults } from '../../api/v1alpha1/defaults.js';
 import type { NotejamInstance, NotejamInstanceSpecInput } from '../../api/v1alpha1/types.js';
 import { lifecycleJob, seedKey } from './jobs.js';
 import { decideLifecycle } from './lifecycle.js';
-import { imageResolvedCondition, lifecycleReport } from './lifecycle-status.js';
+import { imageResolvedCondition } from './image-target.js';
+import { lifecycleReport } from './lifecycle-status.js';
 
 const now = new Date('2026-03-01T12:00:00Z');
 const target = {
@@ -164,28 +165,87 @@ describe('lifecycleReport', () => {
     );
   });
 
+  it('keeps the seed and migrations of the deployed revision when only its seed runs again', () => {
+    const nj = instance({
+      lifecycle: { seed: { enabled: true, users: 3, padsPerUser: 1, notesPerPad: 1 } },
+    });
+    const result = report(nj, [], target.revision);
+    expect(result.phase).toBe('Seeding');
+    expect(result.conditions.find((c) => c.type === 'MigrationsApplied')).toMatchObject({
+      status: 'True',
+      message: `Migrations of revision ${target.revision}, the one deployed, are applied`,
+    });
+  });
+
+  it('changes nothing but ImageResolved while there is no target (its image does not exist)', () => {
+    const held = lifecycleReport(instance(), { action: 'hold' }, undefined, {
+      imageResolved: resolved,
+      failure: { reason: 'ImageNotFound', message: 'r.example: notejam:v2x not found' },
+    });
+    expect(held).toEqual({
+      conditions: [resolved],
+      failure: { reason: 'ImageNotFound', message: 'r.example: notejam:v2x not found' },
+    });
+  });
+
+  it('says which Job waits for a slot under the cluster-wide cap', () => {
+    const nj = instance();
+    const job = lifecycleJob(nj, 'migrate', target);
+    const queued = lifecycleReport(
+      nj,
+      { action: 'queued', job, completed: [], inUse: 4, limit: 4 },
+      target.revision,
+    );
+    expect(queued.phase).toBe('Pending');
+    expect(queued.progress).toContain('waits for a free slot: 4 of 4 lifecycle Jobs');
+    expect(queued.conditions).toContainEqual(
+      expect.objectContaining({ type: 'MigrationsApplied', status: 'False', reason: 'Queued' }),
+    );
+  });
+
+  it('says which Job of an older revision is deleted because it never started', () => {
+    const nj = instance();
+    const stuck = lifecycleJob(nj, 'migrate', {
+      image: 'r.example/notejam:v2x',
+      revision: 'aaaaaaaaaa',
+    });
+    const result = lifecycleReport(nj, { action: 'supersede', job: stuck }, target.revision);
+    expect(result.phase).toBe('Pending');
+    expect(result.progress).toContain(
+      `Deleting Job ${stuck.metadata.name} of revision aaaaaaaaaa: its container never started`,
+    );
+  });
+
+  it('flags a rollback to code older than the schema it runs against', () => {
+    const nj = instance();
+    nj.status = { schemaVersion: 'SortIndexesSessionsResets1764300000001' };
+    const migrate = finished(nj, 'migrate', 'Complete');
+    const result = lifecycleReport(
+      nj,
+      { action: 'rollOut', completed: [{ step: 'migrate', job: migrate }] },
+      target.revision,
+      {
+        schemaVersion: 'SortIndexesSessionsResets1764300000001',
+        codeBehind: 'InitialSchema1764300000000',
+      },
+    );
+    expect(result.conditions).toContainEqual(
+      expect.objectContaining({
+        type: 'MigrationsApplied',
+        status: 'True',
+        reason: 'SchemaNewerThanCode',
+        message: expect.stringContaining(
+          'The database schema is at SortIndexesSessionsResets1764300000001, newer than InitialSchema1764300000000',
+        ),
+      }),
+    );
+    expect(result.schemaVersion).toBe('SortIndexesSessionsResets1764300000001');
+  });
+
   it('leaves the lifecycle conditions alone in a steady state', () => {
     const steady = report(instance(), [], target.revision);
     expect(steady.conditions).toEqual([resolved]);
     expect(steady.phase).toBeUndefined();
     expect(steady.seed).toBeUndefined();
-  });
-});
-
-describe('imageResolvedCondition', () => {
-  it('says which digest is kept when the registry fails', () => {
-    expect(
-      imageResolvedCondition('r.example/notejam:dev', {
-        image: 'r.example/notejam:dev@sha256:abc',
-        digest: 'sha256:abc',
-        source: 'lastKnown',
-        error: { reason: 'RegistryUnreachable', message: 'r.example: connection refused' },
-      }),
-    ).toEqual({
-      type: 'ImageResolved',
-      status: 'False',
-      reason: 'RegistryUnreachable',
-      message: 'r.example: connection refused; keeping the last known digest sha256:abc',
-    });
   });
 });

@@ -3,10 +3,19 @@
 // the same decision twice yields the same status (and no write).
 import type { V1Job } from '@kubernetes/client-node';
 import { conditionTypes, type NotejamInstance } from '../../api/v1alpha1/types.js';
-import type { ImageResolution } from '../../registry/resolver.js';
-import { jobKindLabel, jobOutcome, lifecycleSteps, seedKey, type JobKind } from './jobs.js';
+import {
+  jobKindLabel,
+  jobOutcome,
+  jobRevisionLabel,
+  lifecycleSteps,
+  seedKey,
+  type JobKind,
+} from './jobs.js';
 import type { LifecycleDecision } from './lifecycle.js';
 import type { ConditionInput, LifecycleReport } from './status.js';
+
+/** MigrationsApplied's reason when a rollback runs code older than the database schema. */
+export const schemaNewerThanCode = 'SchemaNewerThanCode';
 
 /** `Migration`, `Wipe`, `Seed`: the step in reasons and Event names. */
 export const stepNames: Readonly<Record<JobKind, string>> = {
@@ -15,46 +24,34 @@ export const stepNames: Readonly<Record<JobKind, string>> = {
   seed: 'Seed',
 };
 
-export function imageResolvedCondition(
-  specImage: string,
-  resolution: ImageResolution,
-): ConditionInput {
-  const type = conditionTypes.imageResolved;
-  if (resolution.error) {
-    const kept =
-      resolution.source === 'lastKnown'
-        ? `; keeping the last known digest ${resolution.digest}`
-        : `; deploying ${specImage} by tag`;
-    return {
-      type,
-      status: 'False',
-      reason: resolution.error.reason,
-      message: `${resolution.error.message}${kept}`,
-    };
-  }
-  if (resolution.source === 'spec')
-    return { type, status: 'True', reason: 'Pinned', message: `${specImage} names its digest` };
-  return {
-    type,
-    status: 'True',
-    reason: 'Resolved',
-    message: `${specImage} resolves to ${resolution.digest}`,
-  };
-}
-
 const jobName = (job: V1Job | undefined) => job?.metadata?.name ?? '';
 
-/**
- * The report of a decision. `deployed` is what the Deployment runs after it (moved by
- * rollOut), `failure` the Degraded reason and message of a step waiting for its retry.
- */
+/** What the performer of a decision adds to its report. */
+export interface LifecycleExtras {
+  /** The ImageResolved condition, when the registry was asked this time. */
+  imageResolved?: ConditionInput;
+  /** A step waiting for its retry, or a target that cannot be had: Degraded. */
+  failure?: LifecycleReport['failure'];
+  /** On rollOut: the schema version to record (null: forget it). */
+  schemaVersion?: string | null;
+  /** On rollOut: the version the revision's code reaches, when older than the schema's. */
+  codeBehind?: string;
+}
+
+/** The report of a decision for the status: phase, progress and lifecycle conditions. */
 export function lifecycleReport(
   instance: NotejamInstance,
   decision: LifecycleDecision,
-  revision: string,
-  extra: Pick<LifecycleReport, 'deployed' | 'failure'> & { imageResolved: ConditionInput },
+  revision: string | undefined,
+  extras: LifecycleExtras = {},
 ): LifecycleReport {
-  const report: LifecycleReport = { ...extra, conditions: [extra.imageResolved] };
+  const { imageResolved, failure, schemaVersion } = extras;
+  const report: LifecycleReport = {
+    conditions: imageResolved ? [imageResolved] : [],
+    ...(failure ? { failure } : {}),
+    ...(schemaVersion !== undefined ? { schemaVersion } : {}),
+  };
+  if (decision.action === 'hold' || revision === undefined) return report;
   if (decision.action === 'steady') {
     // Back on the deployed revision after a newer one failed to migrate: its migrations
     // are applied, whatever the failed attempt left in the condition. A True one is kept
@@ -74,37 +71,57 @@ export function lifecycleReport(
   }
 
   const steps = lifecycleSteps(instance);
-  const done = new Map(decision.completed.map((step) => [step.step, step.job]));
+  const completed = decision.action === 'supersede' ? [] : decision.completed;
+  const done = new Map(completed.map((step) => [step.step, step.job]));
   const running =
     decision.action === 'wait' || decision.action === 'create' || decision.action === 'retry';
   if (running) {
     const job = decision.job;
     report.phase = decision.phase;
     report.progress = `Job ${jobName(job)} is running for revision ${revision}`;
+  } else if (decision.action === 'supersede') {
+    const old = decision.job.metadata?.labels?.[jobRevisionLabel];
+    report.phase = 'Pending';
+    report.progress = `Deleting Job ${jobName(decision.job)} of revision ${old}: its container never started, so nothing of it ran; revision ${revision} follows`;
+  } else if (decision.action === 'queued') {
+    report.phase = 'Pending';
+    report.progress = `Job ${jobName(decision.job)} for revision ${revision} waits for a free slot: ${decision.inUse} of ${decision.limit} lifecycle Jobs (MAX_CONCURRENT_LIFECYCLE_JOBS) run across the cluster`;
   }
+  const stepOf = (job: V1Job) => job.metadata?.labels?.[jobKindLabel];
   const pending = (step: JobKind): ConditionInput['reason'] =>
     decision.action === 'backOff' && decision.step === step
       ? `${stepNames[step]}Failed`
-      : running && decision.job.metadata?.labels?.[jobKindLabel] === step
+      : running && stepOf(decision.job) === step
         ? 'Running'
-        : 'Pending';
+        : decision.action === 'queued' && stepOf(decision.job) === step
+          ? 'Queued'
+          : 'Pending';
 
   if (steps.includes('migrate')) {
     const job = done.get('migrate');
     report.conditions.push(
-      done.has('migrate')
+      done.has('migrate') && extras.codeBehind !== undefined && instance.status?.schemaVersion
         ? {
             type: conditionTypes.migrationsApplied,
             status: 'True',
-            reason: 'Applied',
-            message: `Migrations of revision ${revision} applied by Job ${jobName(job)}`,
+            reason: schemaNewerThanCode,
+            message: `The database schema is at ${instance.status.schemaVersion}, newer than ${extras.codeBehind}, the newest migration revision ${revision} knows: code older than its schema runs (a rollback). It works only if the newer migrations kept the older release working (expand/contract, docs/design/lifecycle.md)`,
           }
-        : {
-            type: conditionTypes.migrationsApplied,
-            status: 'False',
-            reason: pending('migrate'),
-            message: `Migrations of revision ${revision} not applied yet`,
-          },
+        : done.has('migrate')
+          ? {
+              type: conditionTypes.migrationsApplied,
+              status: 'True',
+              reason: 'Applied',
+              message: job
+                ? `Migrations of revision ${revision} applied by Job ${jobName(job)}`
+                : `Migrations of revision ${revision}, the one deployed, are applied`,
+            }
+          : {
+              type: conditionTypes.migrationsApplied,
+              status: 'False',
+              reason: pending('migrate'),
+              message: `Migrations of revision ${revision} not applied yet`,
+            },
     );
   } else if (decision.action === 'rollOut' && instance.spec.database.type === 'sqlite') {
     report.conditions.push({

@@ -99,14 +99,21 @@ describe('decideLifecycle', () => {
       deployedRevision: target.revision,
       seededKey: seedKey(before, target.revision),
     });
-    expect(decision).toMatchObject({ action: 'create', phase: 'Seeding', completed: [] });
+    expect(decision).toMatchObject({
+      action: 'create',
+      phase: 'Seeding',
+      completed: [{ step: 'migrate' }], // the deployed revision's, Job or not
+    });
     const seedJob = observed(bigger, 'seed', 'succeeded');
     expect(
       decide(bigger, [seedJob], {
         deployedRevision: target.revision,
         seededKey: seedKey(before, target.revision),
       }),
-    ).toEqual({ action: 'rollOut', completed: [{ step: 'seed', job: seedJob }] });
+    ).toEqual({
+      action: 'rollOut',
+      completed: [{ step: 'migrate' }, { step: 'seed', job: seedJob }],
+    });
   });
 
   it('walks wipe, migrate, seed in order, one Job at a time', () => {
@@ -167,6 +174,28 @@ describe('decideLifecycle', () => {
       phase: 'Migrating',
       completed: [],
     });
+  });
+
+  it('deletes a running step of an older revision that never started, instead of waiting for it', () => {
+    const stuck = observed(instance(), 'migrate', 'running', { revision: previous });
+    stuck.metadata!.uid = 'stuck-uid';
+    expect(decide(instance(), [stuck], { neverStarted: new Set(['stuck-uid']) })).toEqual({
+      action: 'supersede',
+      job: stuck,
+    });
+    // Its own revision's Job is waited for, started or not (no newer revision to run).
+    const own = observed(instance(), 'migrate', 'running');
+    own.metadata!.uid = 'own-uid';
+    expect(decide(instance(), [own], { neverStarted: new Set(['own-uid']) })).toMatchObject({
+      action: 'wait',
+      job: own,
+    });
+  });
+
+  it('holds everything without a target (its image does not exist): no Job, nothing moves', () => {
+    const stuck = observed(instance(), 'migrate', 'running', { revision: previous });
+    expect(decide(instance(), [stuck], { target: undefined })).toEqual({ action: 'hold' });
+    expect(decide(instance(), [], { target: undefined })).toEqual({ action: 'hold' });
   });
 
   it('backs off after a failure, then retries the same name with the next attempt', () => {

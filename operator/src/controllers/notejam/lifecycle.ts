@@ -20,25 +20,35 @@ import {
 
 export interface LifecycleObservation {
   instance: NotejamInstance;
-  /** The revision the spec asks for now: resolved image and its revision hash. */
-  target: JobTarget;
-  /** status.revision: what the Deployment was last moved to (undefined for a new instance). */
+  /**
+   * The revision the spec asks for now: resolved image and its revision hash. Undefined
+   * when its image is not known to exist (the registry says the tag does not): hold.
+   */
+  target?: JobTarget;
+  /** The revision the Deployment runs, from its own annotation (undefined for a new instance). */
   deployedRevision?: string;
   /** The seed key last loaded (from status), so a seed survives its Job's TTL. */
   seededKey?: string;
   /** The instance's lifecycle Jobs, from the informer. */
   jobs: V1Job[];
+  /** uids of running Jobs whose container never started (`jobNeverStarted`). */
+  neverStarted?: ReadonlySet<string>;
   now: Date;
 }
 
 /** A step of the target revision that has succeeded (for MigrationsApplied / Seeded). */
 export interface CompletedStep {
   step: JobKind;
-  /** The Job that did it; absent for a seed recorded in status whose Job is gone. */
+  /**
+   * The Job that did it; absent for a seed recorded in status whose Job is gone, and for
+   * the steps of the deployed revision when only its seed runs again.
+   */
   job?: V1Job;
 }
 
 export type LifecycleDecision =
+  /** No target to work towards (its image does not exist): nothing is created, nothing moves. */
+  | { action: 'hold' }
   /** The target is deployed (and seeded as specified): nothing to run, the Deployment stays as it is. */
   | { action: 'steady' }
   /** Every step succeeded: move the Deployment to the target image and record the revision. */
@@ -47,6 +57,22 @@ export type LifecycleDecision =
   | { action: 'create'; job: LifecycleJob; phase: Phase; completed: CompletedStep[] }
   /** A Job is running (this revision's, or an older one's that must finish first): wait. */
   | { action: 'wait'; job: V1Job; phase: Phase; completed: CompletedStep[] }
+  /**
+   * A Job of an older revision that never started (its image cannot be pulled, say):
+   * nothing of it ran, so delete it rather than wait for its deadline; the target follows.
+   */
+  | { action: 'supersede'; job: V1Job }
+  /**
+   * `create` or `retry`, turned away by the cap on lifecycle Jobs running at once
+   * (job-slots.ts): wait for a slot; the reconciler decides this, not `decideLifecycle`.
+   */
+  | {
+      action: 'queued';
+      job: LifecycleJob;
+      completed: CompletedStep[];
+      inUse: number;
+      limit: number;
+    }
   /** A step failed and its retry is not due: Degraded with the reason and log tail; requeue at `retryAt`. */
   | {
       action: 'backOff';
@@ -81,10 +107,19 @@ export function targetJobNames(instance: NotejamInstance, target: JobTarget): Se
 
 export function decideLifecycle(observed: LifecycleObservation): LifecycleDecision {
   const { instance, target, jobs, now } = observed;
+  // Gates before any Job is created, in order: the image exists; (issue 19 adds: the
+  // instance is not paused); no other revision's step is running; a slot is free (the
+  // reconciler's `JobSlots`, after this decision).
+  if (!target) return { action: 'hold' };
   // The deployed revision's wipe and migrations are done; only a changed seed
-  // specification (sizes are not part of the pod template) still has work to do.
+  // specification (sizes are not part of the revision) still has work to do.
   const deployed = observed.deployedRevision === target.revision;
   const steps = lifecycleSteps(instance).filter((step) => !deployed || step === 'seed');
+  const alreadyDone: CompletedStep[] = deployed
+    ? lifecycleSteps(instance)
+        .filter((step) => step !== 'seed')
+        .map((step) => ({ step }))
+    : [];
   const seeded = (step: JobKind) =>
     step === 'seed' && observed.seededKey === seedKey(instance, target.revision);
   if (deployed && steps.every(seeded)) return { action: 'steady' };
@@ -97,6 +132,9 @@ export function decideLifecycle(observed: LifecycleObservation): LifecycleDecisi
     (job) => !ours.has(job.metadata?.name ?? '') && jobOutcome(job).state === 'running',
   );
   const otherStep = other?.metadata?.labels?.[jobKindLabel] as JobKind | undefined;
+  if (other && observed.neverStarted?.has(other.metadata?.uid ?? '')) {
+    return { action: 'supersede', job: other };
+  }
   if (other) {
     return {
       action: 'wait',
@@ -106,7 +144,7 @@ export function decideLifecycle(observed: LifecycleObservation): LifecycleDecisi
     };
   }
 
-  const completed: CompletedStep[] = [];
+  const completed: CompletedStep[] = [...alreadyDone];
   for (const step of steps) {
     if (seeded(step)) {
       completed.push({ step });

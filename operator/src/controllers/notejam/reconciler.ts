@@ -1,10 +1,12 @@
 /**
  * The NotejamInstance reconcile, as a short list of stages read top to bottom like
- * controller-runtime's: get the instance, resolve its image and revision, create the
+ * controller-runtime's: get the instance, learn which image its spec asks for, create the
  * session Secret once, run the database steps of a new revision (lifecycle-runner.ts),
- * apply the children with the image the lifecycle allows (children-applier.ts), write the
- * status if it changed (status-writer.ts), say when to come back. Level-based and
- * idempotent; a steady state makes no write at all. See docs/design/lifecycle.md.
+ * apply each child with the image the lifecycle allows (children-applier.ts), write the
+ * status if it changed (status-writer.ts), say when to come back. A failed step does not
+ * end the reconcile: the others run, the status says what refused what, then the
+ * reconcile fails (reconcile-run.ts). Level-based and idempotent; a steady state makes no
+ * write at all. See docs/design/lifecycle.md.
  */
 import type { V1Deployment, V1Job, V1Secret } from '@kubernetes/client-node';
 import type { NotejamInstance } from '../../api/v1alpha1/types.js';
@@ -17,11 +19,12 @@ import { type ResourceType, objectKey } from '../../runtime/resources.js';
 import type { ImageResolver } from '../../registry/resolver.js';
 import { ChildrenApplier, type OwnedKind } from './children-applier.js';
 import { desiredChildren } from './children.js';
-import type { JobTarget } from './jobs.js';
+import { imageResolvedCondition, imageTarget, type ImageTarget } from './image-target.js';
+import type { JobSlots } from './job-slots.js';
 import { LifecycleRunner } from './lifecycle-runner.js';
-import { imageResolvedCondition, lifecycleReport } from './lifecycle-status.js';
-import { revision } from './revision.js';
-import { computeStatus } from './status.js';
+import { ReconcileRun } from './reconcile-run.js';
+import { deployedRevision } from './revision.js';
+import { computeStatus, degradedBy, type ConditionInput, type Observation } from './status.js';
 import { StatusWriter } from './status-writer.js';
 
 export type { OwnedKind } from './children-applier.js';
@@ -29,14 +32,17 @@ export type { OwnedKind } from './children-applier.js';
 export interface ReconcilerDeps {
   instanceType: ResourceType;
   instances: Informer<NotejamInstance>;
-  /** Keyed by kind. */
+  /** Keyed by kind; the ServiceMonitor kind only while the cluster serves it. */
   owned: ReadonlyMap<string, OwnedKind>;
   client: KubeClient;
   applier: Applier;
   events: EventRecorder;
-  serviceMonitorAvailable: boolean;
+  /** Whether ServiceMonitors can be created now (service-monitor-support.ts). */
+  serviceMonitorAvailable: () => boolean;
   /** The lifecycle Jobs (component lifecycle), watched so their completion brings us back. */
   jobs: { type: ResourceType; informer: Informer<V1Job> };
+  /** The cap on lifecycle Jobs running at once, across every instance. */
+  jobSlots: JobSlots;
   /** Pods are only listed: a failed Job's log tail, a finished one's schema version. */
   podType: ResourceType;
   secretType: ResourceType;
@@ -61,6 +67,7 @@ export function notejamReconciler(deps: ReconcilerDeps): Reconciler {
     fieldManager,
     jobs: deps.jobs,
     podType: deps.podType,
+    slots: deps.jobSlots,
   });
   const statusWriter = new StatusWriter({
     client,
@@ -77,92 +84,92 @@ export function notejamReconciler(deps: ReconcilerDeps): Reconciler {
     if (!instance || instance.metadata.deletionTimestamp) {
       applier.forgetOwner(key);
       deps.resolver.forget(key);
+      deps.jobSlots.forget(key);
       return {};
     }
-    const now = deps.now?.() ?? new Date();
+    const run = new ReconcileRun(instance, key, deps.now?.() ?? new Date(), log, signal);
+    // The Deployment as the cache shows it: what runs, whatever this reconcile manages to do.
+    const live = children.live<V1Deployment>(instance, 'Deployment');
 
-    // 2. Which image and revision the spec asks for now (a tag resolved to its digest).
-    const resolution = await deps.resolver.resolve({
-      key,
-      image: instance.spec.image,
-      pullSecrets: await pullSecrets(instance),
-      deployedImage: instance.status?.deployedImage,
-    });
-    const target: JobTarget = {
-      image: resolution.image,
-      revision: revision(instance, resolution.image),
-    };
-    signal.throwIfAborted();
+    // 2. Which image the spec asks for (a tag resolved to its digest, or known not to exist).
+    const image = await resolveImage(run, live);
+    run.checkpoint();
 
     // 3. The database steps of a new revision; the Deployment moves only after they succeed.
     // The Jobs' pods refer to the session Secret like the app's: it exists first.
-    await children.ensureSessionSecret(instance, log);
-    const performed = await lifecycleRunner.run(instance, target, now, log);
-    const lifecycle = lifecycleReport(instance, performed.decision, target.revision, {
-      imageResolved: imageResolvedCondition(instance.spec.image, resolution),
-      ...performed.report,
-    });
-    signal.throwIfAborted();
+    await children.ensureSessionSecret(run);
+    const lifecycle = await lifecycleRunner.run(run, image.target, image.condition, live);
+    run.checkpoint();
 
-    // 4. Apply the children (the pods run the deployed image until rollOut), prune the rest.
+    // 4. Apply each child (the pods run what the lifecycle allows), prune the rest.
     const desired = desiredChildren(instance, {
-      image: lifecycle.deployed?.image ?? liveDeploymentImage(instance),
-      serviceMonitorAvailable: deps.serviceMonitorAvailable,
+      image: lifecycle.deploy?.image,
+      ...(lifecycle.deploy?.revision ? { revision: lifecycle.deploy.revision } : {}),
+      serviceMonitorAvailable: deps.serviceMonitorAvailable(),
     });
-    let current = new Map();
-    let applyError: Error | undefined;
-    try {
-      current = await children.apply(instance, key, desired, log);
-    } catch (err) {
-      applyError = err as Error;
-    }
+    const applied = await children.apply(run, desired);
+    run.checkpoint();
 
     // 5. Write the status, only when it changed; tell the story with Events.
-    const status = computeStatus(
+    const observation: Observation = {
+      lifecycle: lifecycle.report,
+      deployment: live,
+      // What the Deployment runs now: as applied, or as it was when its apply failed.
+      deployed: applied.has('Deployment') ? lifecycle.deploy : deployedRevision(instance, live),
+      failures: run.failures,
+      serviceMonitorUnavailable:
+        instance.spec.monitoring.serviceMonitor && !deps.serviceMonitorAvailable(),
+    };
+    await statusWriter.update(
       instance,
-      {
-        lifecycle,
-        deployment: current.get('Deployment') as V1Deployment | undefined,
-        applyError: applyError?.message,
-        serviceMonitorUnavailable:
-          instance.spec.monitoring.serviceMonitor && !deps.serviceMonitorAvailable,
-      },
-      now,
+      computeStatus(instance, observation, run.now),
+      degradedBy(observation),
     );
-    await statusWriter.update(instance, status);
-    if (applyError) {
-      events.record(instance, 'Warning', 'ApplyFailed', 'Apply', applyError.message);
-      throw applyError;
-    }
 
-    // 6. Come back on the next event (Jobs, Deployment), to retry, or to resolve the tag again.
-    const after = [resolution.recheckAfterMs, performed.requeueAfterMs].filter(
-      (ms): ms is number => ms !== undefined,
-    );
-    return after.length ? { requeueAfterMs: Math.max(0, Math.min(...after)) } : {};
+    // 6. Come back on the next event (Jobs, Deployment), to retry, or to resolve the tag
+    // again; fail when a step failed.
+    return run.result();
   };
 
-  /** The Secrets named by spec.imagePullSecrets that exist (the resolver's credentials). */
-  async function pullSecrets(instance: NotejamInstance): Promise<V1Secret[]> {
-    const found: V1Secret[] = [];
-    for (const { name } of instance.spec.imagePullSecrets ?? []) {
-      try {
-        found.push(await client.get<V1Secret>(deps.secretType, instance.metadata.namespace, name));
-      } catch (err) {
-        if (!isNotFound(err)) throw err; // a missing one is reported by the resolver's 401
-      }
-    }
-    return found;
+  /** The resolver's answer for spec.image, and the ImageResolved condition it gives. */
+  async function resolveImage(
+    run: ReconcileRun,
+    live: V1Deployment | undefined,
+  ): Promise<{ target: ImageTarget; condition?: ConditionInput }> {
+    const { instance } = run;
+    const secrets = await pullSecrets(run);
+    if (!secrets) return { target: { state: 'unknown' } };
+    const resolution = await deps.resolver.resolve({
+      key: run.key,
+      image: instance.spec.image,
+      pullSecrets: secrets,
+      deployedImage: deployedRevision(instance, live)?.image,
+    });
+    run.requeueAfter(resolution.recheckAfterMs);
+    return {
+      target: imageTarget(resolution),
+      condition: imageResolvedCondition(instance.spec.image, resolution),
+    };
   }
 
   /**
-   * Without a recorded deployed image (a fresh instance, or one deployed by an operator
-   * version before the lifecycle), the image the live Deployment runs: never pruned or
-   * moved before a revision's steps succeed.
+   * The Secrets named by spec.imagePullSecrets that exist (the resolver's credentials);
+   * undefined when one could not be read (then the registry is not asked at all: without
+   * its credentials it would answer with a misleading 401).
    */
-  function liveDeploymentImage(instance: NotejamInstance): string | undefined {
-    if (instance.status?.deployedImage) return instance.status.deployedImage;
-    return children.live<V1Deployment>(instance, 'Deployment')?.spec?.template.spec?.containers[0]
-      ?.image;
+  async function pullSecrets(run: ReconcileRun): Promise<V1Secret[] | undefined> {
+    const { namespace } = run.instance.metadata;
+    const found: V1Secret[] = [];
+    for (const { name } of run.instance.spec.imagePullSecrets ?? []) {
+      const read = await run.attempt('PullSecret', `reading the pull Secret ${name}`, async () => {
+        try {
+          found.push(await client.get<V1Secret>(deps.secretType, namespace, name));
+        } catch (err) {
+          if (!isNotFound(err)) throw err; // a missing one is reported by the resolver's 401
+        }
+      });
+      if (!read) return undefined;
+    }
+    return found;
   }
 }

@@ -2,7 +2,12 @@ import type { V1Job, V1Pod } from '@kubernetes/client-node';
 import { withDefaults } from '../../api/v1alpha1/defaults.js';
 import type { NotejamInstance } from '../../api/v1alpha1/types.js';
 import { lifecycleJob } from './jobs.js';
-import { parseSchemaVersion, reportedSchemaVersion } from './schema-version.js';
+import {
+  compareSchemaVersions,
+  nextSchemaVersion,
+  parseSchemaVersion,
+  reportedSchemaVersion,
+} from './schema-version.js';
 
 describe('parseSchemaVersion', () => {
   it('reads the version line the app writes', () => {
@@ -51,12 +56,19 @@ describe('reportedSchemaVersion', () => {
     image: 'registry.example.com/notejam/app:v1',
     revision: '0123456789',
   });
+  job.metadata!.uid = 'job-uid-2';
+  /** A pod labelled as the Job controller labels it: the Job's name and uid. */
   const pod = (
     exitCode: number,
     message: string | undefined,
-    { container = 'migrate', jobName = job.metadata?.name ?? '' } = {},
+    { container = 'migrate', jobName = job.metadata?.name ?? '', jobUid = 'job-uid-2' } = {},
   ): V1Pod => ({
-    metadata: { labels: { 'batch.kubernetes.io/job-name': jobName } },
+    metadata: {
+      labels: {
+        'batch.kubernetes.io/job-name': jobName,
+        'batch.kubernetes.io/controller-uid': jobUid,
+      },
+    },
     status: {
       containerStatuses: [
         {
@@ -79,15 +91,53 @@ describe('reportedSchemaVersion', () => {
   it('ignores failed attempts, other Jobs and other containers', () => {
     expect(reportedSchemaVersion(job, [pod(1, 'schemaVersion=Failed1')])).toBeUndefined();
     expect(
-      reportedSchemaVersion(job, [pod(0, 'schemaVersion=Other1', { jobName: 'another-job' })]),
+      reportedSchemaVersion(job, [
+        pod(0, 'schemaVersion=Other1', { jobName: 'another-job', jobUid: 'job-uid-9' }),
+      ]),
     ).toBeUndefined();
     expect(
       reportedSchemaVersion(job, [pod(0, 'schemaVersion=Side1', { container: 'sidecar' })]),
     ).toBeUndefined();
   });
 
+  it('ignores the pods of an earlier Job of the same name (matched by the Job’s uid)', () => {
+    // Revision A migrated once (Job uid 1), its Job was cleaned up, A came back and ran
+    // again (uid 2): the first run's pods, not yet collected, say an older version.
+    const earlier = pod(0, 'schemaVersion=Initial1764300000000\n', { jobUid: 'job-uid-1' });
+    const now = pod(0, 'schemaVersion=Indexes1764300000001\n');
+    expect(reportedSchemaVersion(job, [earlier, now])).toBe('Indexes1764300000001');
+    expect(reportedSchemaVersion(job, [earlier])).toBeUndefined();
+  });
+
   it('is undefined when the app wrote no message (a release that does not report it)', () => {
     expect(reportedSchemaVersion(job, [pod(0, undefined)])).toBeUndefined();
     expect(reportedSchemaVersion(job, [])).toBeUndefined();
+  });
+});
+
+describe('compareSchemaVersions', () => {
+  it('orders by the migration timestamp TypeORM requires at the end of each name', () => {
+    expect(compareSchemaVersions('Zebra1764300000000', 'Apple1764300000001')).toBeLessThan(0);
+    expect(compareSchemaVersions('B1764300000002', 'A1764300000001')).toBeGreaterThan(0);
+    expect(compareSchemaVersions('Same1764300000000', 'Same1764300000000')).toBe(0);
+  });
+});
+
+describe('nextSchemaVersion', () => {
+  const older = 'InitialSchema1764300000000';
+  const newer = 'SortIndexesSessionsResets1764300000001';
+
+  it('moves forward with a newer report', () => {
+    expect(nextSchemaVersion(older, newer)).toEqual({ version: newer });
+    expect(nextSchemaVersion(undefined, older)).toEqual({ version: older });
+    expect(nextSchemaVersion(newer, newer)).toEqual({ version: newer });
+  });
+
+  it('never goes back on A -> B -> A, and says the code is older than its schema', () => {
+    expect(nextSchemaVersion(newer, older)).toEqual({ version: newer, codeBehind: older });
+  });
+
+  it('forgets the version when the release reports none', () => {
+    expect(nextSchemaVersion(newer, null)).toEqual({});
   });
 });

@@ -3,6 +3,7 @@
 // applied migration>` to its termination message file, and the kubelet copies that into the
 // pod's `state.terminated.message` (see app/src/termination-message.ts).
 import type { V1Job, V1Pod } from '@kubernetes/client-node';
+import { isPodOf } from './jobs.js';
 
 /** A migration name as the app writes it (TypeORM class names: letters, digits, `_`, `-`, `.`). */
 const schemaVersionLine = /^schemaVersion=([A-Za-z0-9_.-]{1,256})$/;
@@ -24,7 +25,7 @@ export function parseSchemaVersion(message: string | undefined): string | undefi
 export function reportedSchemaVersion(job: V1Job, pods: V1Pod[]): string | undefined {
   const container = job.spec?.template.spec?.containers[0]?.name;
   for (const pod of pods) {
-    if (pod.metadata?.labels?.['batch.kubernetes.io/job-name'] !== job.metadata?.name) continue;
+    if (!isPodOf(job, pod)) continue;
     for (const status of pod.status?.containerStatuses ?? []) {
       const terminated = status.state?.terminated;
       if (status.name !== container || terminated?.exitCode !== 0) continue;
@@ -33,4 +34,37 @@ export function reportedSchemaVersion(job: V1Job, pods: V1Pod[]): string | undef
     }
   }
   return undefined;
+}
+
+/**
+ * The migration's timestamp: TypeORM requires every migration's name to end in the
+ * JavaScript timestamp of its creation, and applies them in that order.
+ */
+function timestampOf(version: string): number | undefined {
+  const match = /(\d{13})$/.exec(version);
+  return match ? Number(match[1]) : undefined;
+}
+
+/** Orders two schema versions: negative when `a` is older than `b`. */
+export function compareSchemaVersions(a: string, b: string): number {
+  const [ta, tb] = [timestampOf(a), timestampOf(b)];
+  if (ta !== undefined && tb !== undefined && ta !== tb) return ta - tb;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * The database's schema version after a revision's migrate Job `reported` one, given the
+ * version `recorded` so far. Migrations are never undone, so the version never goes back:
+ * a report older than the record (a rollback whose old Job is reused) keeps the record,
+ * and says the code is older than its schema. No report (a release that does not write
+ * one) forgets the record rather than keep a version the release may have passed.
+ */
+export function nextSchemaVersion(
+  recorded: string | undefined,
+  reported: string | null,
+): { version?: string; codeBehind?: string } {
+  if (reported === null) return {};
+  if (recorded !== undefined && compareSchemaVersions(reported, recorded) < 0)
+    return { version: recorded, codeBehind: reported };
+  return { version: reported };
 }

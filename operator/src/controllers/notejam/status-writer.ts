@@ -1,6 +1,7 @@
 /**
  * Writes an instance's status through the /status subresource, only when it changed (a
- * steady state writes nothing), and tells the story of each transition with Events.
+ * steady state writes nothing), and tells the story of each transition with Events: one
+ * Warning per new failure, with its own reason.
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
 import {
@@ -11,7 +12,14 @@ import {
 import type { EventRecorder } from '../../runtime/events.js';
 import type { KubeClient } from '../../runtime/kube-client.js';
 import type { ResourceType } from '../../runtime/resources.js';
+import { schemaNewerThanCode } from './lifecycle-status.js';
 import { conditionStatus, statusChanged } from './status.js';
+
+/** A failure the Degraded condition lists (status.ts' `degradedBy`). */
+export interface Failure {
+  reason: string;
+  message: string;
+}
 
 export interface StatusWriterDeps {
   client: KubeClient;
@@ -23,8 +31,15 @@ export interface StatusWriterDeps {
 export class StatusWriter {
   constructor(private readonly deps: StatusWriterDeps) {}
 
-  /** Writes `status` if it differs from the instance's, and records its transitions. */
-  async update(instance: NotejamInstance, status: NotejamInstanceStatus): Promise<void> {
+  /**
+   * Writes `status` if it differs from the instance's, and records its transitions;
+   * `failures` are those its Degraded condition lists.
+   */
+  async update(
+    instance: NotejamInstance,
+    status: NotejamInstanceStatus,
+    failures: readonly Failure[],
+  ): Promise<void> {
     if (!statusChanged(instance.status, status)) return;
     await this.deps.client.apply(
       this.deps.instanceType,
@@ -36,13 +51,14 @@ export class StatusWriter {
       } as KubernetesObject,
       { fieldManager: this.deps.fieldManager, force: true, subresource: 'status' },
     );
-    this.announceTransitions(instance, instance.status, status);
+    this.announceTransitions(instance, instance.status, status, failures);
   }
 
   private announceTransitions(
     instance: NotejamInstance,
     before: NotejamInstanceStatus | undefined,
     after: NotejamInstanceStatus,
+    failures: readonly Failure[],
   ) {
     const { events } = this.deps;
     const became = (type: string, status: 'True' | 'False') =>
@@ -60,14 +76,27 @@ export class StatusWriter {
       );
     if (became(conditionTypes.seeded, 'True') || seededAgain(before, after))
       events.record(instance, 'Normal', 'Seeded', 'Reconcile', message(conditionTypes.seeded));
-    // Every new failure (another Job or attempt: another message) is an Event.
-    const degradedBefore = before?.conditions?.find((c) => c.type === conditionTypes.degraded);
-    const degradedAfter = after.conditions?.find((c) => c.type === conditionTypes.degraded);
+    const migrations = (status: NotejamInstanceStatus | undefined) =>
+      status?.conditions?.find((c) => c.type === conditionTypes.migrationsApplied);
     if (
-      degradedAfter?.status === 'True' &&
-      (degradedBefore?.status !== 'True' || degradedBefore.message !== degradedAfter.message)
+      migrations(after)?.reason === schemaNewerThanCode &&
+      migrations(before)?.reason !== schemaNewerThanCode
     ) {
-      events.record(instance, 'Warning', degradedAfter.reason, 'Reconcile', degradedAfter.message);
+      events.record(
+        instance,
+        'Warning',
+        schemaNewerThanCode,
+        'RollOut',
+        message(conditionTypes.migrationsApplied),
+      );
+    }
+    // Every new failure (another Job or attempt, another refusal: another message) is an
+    // Event of its own reason; one still listed from before is not announced again.
+    const degradedBefore = before?.conditions?.find((c) => c.type === conditionTypes.degraded);
+    const known = degradedBefore?.status === 'True' ? degradedBefore.message : '';
+    for (const failure of failures) {
+      if (!known.includes(failure.message))
+        events.record(instance, 'Warning', failure.reason, 'Reconcile', failure.message);
     }
     if (
       became(conditionTypes.degraded, 'False') &&

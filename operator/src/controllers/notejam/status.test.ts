@@ -107,10 +107,8 @@ describe('computeStatus', () => {
       instance(),
       {
         deployment: deployment({ status: rolledOut }),
-        lifecycle: {
-          deployed: { image: 'registry.example/notejam:v2', revision: 'abcdef0123' },
-          conditions: [],
-        },
+        deployed: { image: 'registry.example/notejam:v2', revision: 'abcdef0123' },
+        lifecycle: { conditions: [] },
       },
       t0,
     );
@@ -152,20 +150,59 @@ describe('computeStatus', () => {
     expect(scaling.phase).toBe('RollingOut');
   });
 
+  const refused = {
+    reason: 'PersistentVolumeClaimInvalid',
+    message: 'applying PersistentVolumeClaim notejam-data: 422 Invalid: spec is immutable',
+    terminal: true,
+  };
+
   it('is Degraded while the old pods serve, Failed when nothing serves', () => {
     const serving = computeStatus(
       instance(),
-      { deployment: deployment({ status: rolledOut }), applyError: 'denied' },
+      { deployment: deployment({ status: rolledOut }), failures: [refused] },
       t0,
     );
     expect(serving.phase).toBe('Degraded');
     expect(condition(serving, 'Degraded')).toMatchObject({
       status: 'True',
-      reason: 'ApplyFailed',
-      message: 'denied',
+      reason: 'PersistentVolumeClaimInvalid',
+      message: refused.message,
     });
-    const nothing = computeStatus(instance(), { deployment: undefined, applyError: 'denied' }, t0);
+    const nothing = computeStatus(instance(), { deployment: undefined, failures: [refused] }, t0);
     expect(nothing.phase).toBe('Failed');
+  });
+
+  it('lists every failure, the lifecycle’s first, and describes the Deployment whatever failed', () => {
+    const status = computeStatus(
+      instance(undefined, 3),
+      {
+        deployment: deployment({ status: rolledOut }),
+        failures: [
+          refused,
+          {
+            reason: 'JobCleanupForbidden',
+            message: 'deleting the finished Job notejam-migrate-aaaaaaaaaa: 403 Forbidden: no',
+            terminal: false,
+          },
+        ],
+        lifecycle: {
+          conditions: [],
+          failure: { reason: 'MigrationFailed', message: 'Job notejam-migrate-b failed' },
+        },
+      },
+      t0,
+    );
+    expect(status.observedGeneration).toBe(3);
+    expect(condition(status, 'Degraded')).toMatchObject({
+      reason: 'MigrationFailed',
+      message:
+        'Job notejam-migrate-b failed\n' +
+        `${refused.message}\n` +
+        'deleting the finished Job notejam-migrate-aaaaaaaaaa: 403 Forbidden: no',
+    });
+    // The pods serve: Ready says so, not "waiting for the Deployment to be created".
+    expect(condition(status, 'Ready')).toMatchObject({ status: 'True', reason: 'Available' });
+    expect(status.phase).toBe('Degraded');
   });
 
   it('keeps what other parts of the operator recorded (lifecycle conditions, revision)', () => {
@@ -191,9 +228,9 @@ describe('computeStatus', () => {
     const previous = { revision: 'abc', schemaVersion: 'Old1' };
     const report = (schemaVersion?: string | null) => ({
       deployment: undefined,
+      deployed: { image: 'app:v2', revision: 'def' },
       lifecycle: {
         conditions: [],
-        deployed: { image: 'app:v2', revision: 'def' },
         ...(schemaVersion === undefined ? {} : { schemaVersion }),
       },
     });

@@ -13,12 +13,15 @@ import {
   type Phase,
 } from '../../api/v1alpha1/types.js';
 import { canonicalJson } from '../../runtime/canonical-json.js';
+import type { StepFailure } from './failures.js';
 
 export interface Observation {
-  /** The instance's Deployment as last seen; undefined before it exists. */
+  /** The instance's Deployment as the cache shows it; undefined before it exists. */
   deployment: V1Deployment | undefined;
-  /** Why applying the desired objects failed in this reconcile, if it did. */
-  applyError?: string;
+  /** What the Deployment runs after this reconcile (moved on rollOut), for status.revision. */
+  deployed?: { image: string; revision?: string };
+  /** The steps of this reconcile that failed (failures.ts), in the order they ran. */
+  failures?: readonly StepFailure[];
   /** `monitoring.serviceMonitor` is set but the ServiceMonitor CRD is not installed. */
   serviceMonitorUnavailable?: boolean;
   /** Where the deployment lifecycle stands (lifecycle.ts' decision, as performed). */
@@ -33,10 +36,11 @@ export interface LifecycleReport {
   phase?: Phase;
   /** The Job (and its pods) under way, for Progressing. */
   progress?: string;
-  /** A step failed and waits for its retry: Degraded with this reason and message. */
+  /**
+   * A step failed and waits for its retry, or the target cannot be had (its image does
+   * not exist): Degraded with this reason and message.
+   */
   failure?: { reason: string; message: string };
-  /** What the Deployment runs after this reconcile: moved on rollOut, kept otherwise. */
-  deployed?: { image: string; revision: string };
   /** The last seeding, when a seed Job completed. */
   seed?: NonNullable<NotejamInstanceStatus['seed']>;
   /**
@@ -58,28 +62,21 @@ export function computeStatus(
   const rollout = assessRollout(observed.deployment);
 
   const lifecycle = observed.lifecycle;
-  const degraded: ConditionInput = observed.applyError
+  const failures = degradedBy(observed, rollout);
+  const [first] = failures;
+  const degraded: ConditionInput = first
     ? {
         type: conditionTypes.degraded,
         status: 'True',
-        reason: 'ApplyFailed',
-        message: observed.applyError,
+        reason: first.reason,
+        message: failures.map((failure) => failure.message).join('\n'),
       }
-    : lifecycle?.failure
-      ? { type: conditionTypes.degraded, status: 'True', ...lifecycle.failure }
-      : rollout.deadlineExceeded
-        ? {
-            type: conditionTypes.degraded,
-            status: 'True',
-            reason: 'ProgressDeadlineExceeded',
-            message: rollout.message,
-          }
-        : {
-            type: conditionTypes.degraded,
-            status: 'False',
-            reason: 'AsExpected',
-            message: 'No failure',
-          };
+    : {
+        type: conditionTypes.degraded,
+        status: 'False',
+        reason: 'AsExpected',
+        message: 'No failure',
+      };
   const progressing: ConditionInput = lifecycle?.phase
     ? {
         type: conditionTypes.progressing,
@@ -142,9 +139,10 @@ export function computeStatus(
     phase,
     conditions,
   };
-  if (lifecycle?.deployed) {
-    status.deployedImage = lifecycle.deployed.image;
-    status.revision = lifecycle.deployed.revision;
+  if (observed.deployed) {
+    status.deployedImage = observed.deployed.image;
+    if (observed.deployed.revision === undefined) delete status.revision;
+    else status.revision = observed.deployed.revision;
   }
   if (lifecycle?.seed) status.seed = lifecycle.seed;
   if (lifecycle?.schemaVersion === null) delete status.schemaVersion;
@@ -154,6 +152,24 @@ export function computeStatus(
     status.readyReplicas = observed.deployment.status?.readyReplicas ?? 0;
   }
   return status;
+}
+
+/**
+ * What makes the instance Degraded, one entry per failure, the first naming the condition:
+ * the lifecycle's (why the spec is not deployed), the failed steps' in the order they ran,
+ * then a stalled rollout.
+ */
+export function degradedBy(
+  observed: Observation,
+  rollout: RolloutAssessment = assessRollout(observed.deployment),
+): Array<{ reason: string; message: string }> {
+  return [
+    ...(observed.lifecycle?.failure ? [observed.lifecycle.failure] : []),
+    ...(observed.failures ?? []).map(({ reason, message }) => ({ reason, message })),
+    ...(rollout.deadlineExceeded
+      ? [{ reason: 'ProgressDeadlineExceeded', message: rollout.message }]
+      : []),
+  ];
 }
 
 /** Whether writing `next` would change anything (a steady state must write nothing). */
