@@ -319,6 +319,9 @@ class LocalControlPlane implements ControlPlane {
       // No controller-manager mints ServiceAccount tokens into Pods, so the plugin would
       // refuse every Pod; the TokenRequest API works without it.
       '--disable-admission-plugins=ServiceAccount',
+      // As OpenShift runs it: setting blockOwnerDeletion on an owner reference takes
+      // `update` on the owner's finalizers subresource.
+      '--enable-admission-plugins=OwnerReferencesPermissionEnforcement',
       '--authorization-mode=RBAC',
       `--token-auth-file=${join(workDir, 'tokens.csv')}`,
       `--service-account-issuer=https://127.0.0.1:${apiPort}/`,

@@ -98,9 +98,10 @@ const cases: Record<string, () => Promise<[string, string]>> = {
     'database.sqlite.size can only grow',
   ],
   'database.sqlite.storageClassName is immutable': async () => [
+    // Unset (the cluster default) -> set: the transition a rule on the field itself misses.
     await refusedUpdate(
+      sqlite(),
       sqlite({ database: { type: 'sqlite', sqlite: { storageClassName: 'fast' } } }),
-      sqlite({ database: { type: 'sqlite', sqlite: { storageClassName: 'slow' } } }),
     ),
     'database.sqlite.storageClassName is immutable',
   ],
@@ -232,6 +233,31 @@ describe('NotejamInstance validation by the API server', () => {
       expect(message).toContain(expected);
     },
   );
+
+  it('keeps database.sqlite.storageClassName as created: not changed, removed or set later', async () => {
+    const withClass = (storageClassName?: string, size = '1Gi') =>
+      sqlite({
+        database: {
+          type: 'sqlite',
+          sqlite: { size, ...(storageClassName ? { storageClassName } : {}) },
+        },
+      });
+    const immutable = 'database.sqlite.storageClassName is immutable';
+    expect(await refusedUpdate(withClass('fast'), withClass('slow'))).toContain(immutable);
+    expect(await refusedUpdate(withClass('fast'), withClass())).toContain(immutable);
+    expect(await refusedUpdate(withClass(), withClass('fast'))).toContain(immutable);
+    expect(await refusedUpdate(sqlite(), withClass('fast'))).toContain(immutable);
+    // Other changes of the block stay possible.
+    const name = `update-${++counter}`;
+    await admin.apply(types.instance, instance(withClass('fast'), name), {
+      fieldManager,
+      force: true,
+    });
+    await admin.apply(types.instance, instance(withClass('fast', '2Gi'), name), {
+      fieldManager,
+      force: true,
+    });
+  });
 
   it('accepts the samples', async () => {
     for (const environment of ['dev', 'test', 'prod']) {

@@ -4,8 +4,15 @@
 // (or an older or broken release of it) against the MariaDB test server.
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { fileURLToPath } from 'node:url';
-import type { KubeConfig, KubernetesObject, V1Deployment, V1Job } from '@kubernetes/client-node';
+import type {
+  KubeConfig,
+  KubernetesObject,
+  V1Deployment,
+  V1Job,
+  V1Pod,
+} from '@kubernetes/client-node';
 import type { NotejamInstance } from '../../src/api/v1alpha1/types.js';
+import { deployment } from '../../src/controllers/notejam/deployment.js';
 import type { RunningOperator } from '../../src/operator.js';
 import type { KubeClient } from '../../src/runtime/kube-client.js';
 import { type ControlPlaneClient, sharedControlPlane } from '../envtest/control-plane.js';
@@ -38,6 +45,13 @@ const jobType = {
   kind: 'Job',
   namespaced: true,
 } as const;
+const podType = {
+  group: '',
+  version: 'v1',
+  plural: 'pods',
+  kind: 'Pod',
+  namespaced: true,
+} as const;
 const eventsType = types.event;
 const fixture = (file: string) => fileURLToPath(new URL(`fixtures/${file}`, import.meta.url));
 /** What a Job's pod runs instead of the image's `node dist/cli.js`. */
@@ -49,7 +63,7 @@ let admin: KubeClient;
 let identity: KubeConfig;
 let operator: RunningOperator;
 let registry: TestRegistry;
-const running: LifecycleJobs[] = [];
+const jobRunners: LifecycleJobs[] = [];
 
 const startOperator = () =>
   runOperator(
@@ -69,7 +83,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await operator?.stop();
-  for (const jobs of running) await jobs.stop();
+  for (const jobs of jobRunners) await jobs.stop();
   await registry?.stop();
   await admin?.close();
 });
@@ -86,7 +100,7 @@ async function jobsFor(
     ...(reuse ? { database: reuse.database } : {}),
     runner,
   });
-  running.push(jobs);
+  jobRunners.push(jobs);
   return jobs;
 }
 
@@ -94,13 +108,13 @@ function image(tag: string) {
   return `${registry.host}/notejam/app:${tag}`;
 }
 
-async function applyInstance(name: string, spec: Record<string, unknown>) {
+async function applyInstance(name: string, spec: Record<string, unknown>, inNamespace = namespace) {
   await admin.apply(
     types.instance,
     {
       apiVersion: 'notejam.io/v1alpha1',
       kind: 'NotejamInstance',
-      metadata: { name, namespace },
+      metadata: { name, namespace: inNamespace },
       spec: {
         environment: 'production',
         replicas: 2,
@@ -112,7 +126,8 @@ async function applyInstance(name: string, spec: Record<string, unknown>) {
   );
 }
 
-const getInstance = (name: string) => admin.get<NotejamInstance>(types.instance, namespace, name);
+const getInstance = (name: string, inNamespace = namespace) =>
+  admin.get<NotejamInstance>(types.instance, inNamespace, name);
 const condition = (instance: NotejamInstance, type: string) =>
   instance.status?.conditions?.find((c) => c.type === type);
 const deploymentOf = (name: string) =>
@@ -120,9 +135,9 @@ const deploymentOf = (name: string) =>
 const deployedImage = async (name: string) =>
   (await deploymentOf(name))?.spec?.template.spec?.containers[0]?.image;
 
-async function jobsOf(name: string, kind?: string): Promise<V1Job[]> {
+async function jobsOf(name: string, kind?: string, inNamespace = namespace): Promise<V1Job[]> {
   const list = await admin.list<V1Job>(jobType, {
-    namespace,
+    namespace: inNamespace,
     labelSelector: `app.kubernetes.io/instance=${name}${kind ? `,notejam.io/job-kind=${kind}` : ''}`,
   });
   return list.items;
@@ -136,6 +151,24 @@ async function reasonsOf(name: string): Promise<string[]> {
   return list.items
     .filter((event) => event.regarding?.uid === instance.metadata.uid)
     .map((event) => event.reason ?? '');
+}
+
+/** The instance once its status describes its generation and satisfies `check`. */
+function observed(
+  name: string,
+  what: string,
+  check: (instance: NotejamInstance) => boolean,
+): Promise<NotejamInstance> {
+  return waitFor(
+    `${name}: ${what}`,
+    async () => {
+      const instance = await getInstance(name);
+      return instance.status?.observedGeneration === instance.metadata.generation && check(instance)
+        ? instance
+        : undefined;
+    },
+    60_000,
+  );
 }
 
 /** Waits until the Deployment runs `expected`, then reports its pods up; returns the instance. */
@@ -346,13 +379,8 @@ describe('the deployment lifecycle', () => {
     expect(ready.status?.seed?.seededAt).toBeDefined();
     expect(condition(ready, 'Seeded')).toMatchObject({ status: 'True', reason: 'Seeded' });
 
-    // A new revision migrates but does not seed the same data set again.
-    await applyInstance('seeded', {
-      image: image('seeded'),
-      environment: 'test',
-      logLevel: 'debug',
-      lifecycle: { seed },
-    });
+    // A new revision (the tag pushed again) migrates but does not seed the same data set again.
+    await registry.pushImage('notejam/app', 'seeded');
     const next = await waitFor(
       'the new revision',
       async () => {
@@ -369,7 +397,6 @@ describe('the deployment lifecycle', () => {
     await applyInstance('seeded', {
       image: image('seeded'),
       environment: 'test',
-      logLevel: 'debug',
       lifecycle: { seed: { ...seed, users: 4 } },
     });
     const reseeded = await waitFor(
@@ -385,6 +412,189 @@ describe('the deployment lifecycle', () => {
     expect(await jobsOf('seeded', 'seed')).toHaveLength(2);
     await sleep(2000); // several reconciles later: still no further seed Job
     expect(await jobsOf('seeded', 'seed')).toHaveLength(2);
+  });
+
+  it('rolls the pods for a log level or resources change, and runs no database step', async () => {
+    await jobsFor('tuned');
+    const v1 = await registry.pushImage('notejam/app', 'tuned');
+    await applyInstance('tuned', { image: image('tuned') });
+    const before = await rolledOutTo('tuned', `${image('tuned')}@${v1}`);
+
+    await applyInstance('tuned', {
+      image: image('tuned'),
+      logLevel: 'debug',
+      resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '256Mi' } },
+    });
+    // The reconcile that moves the pods has already decided about Jobs for this spec.
+    await waitFor('the new log level in the pods', async () => {
+      const env = (await deploymentOf('tuned'))?.spec?.template.spec?.containers[0]?.env;
+      return env?.some((variable) => variable.name === 'LOG_LEVEL' && variable.value === 'debug');
+    });
+    const after = await observed('tuned', 'the new generation', () => true);
+    expect(after.status?.revision).toBe(before.status?.revision);
+    expect(await jobsOf('tuned', 'migrate')).toHaveLength(1);
+    expect(await deployedImage('tuned')).toBe(`${image('tuned')}@${v1}`);
+  });
+
+  it('creates no Job for a tag the registry does not have, and says so in status', async () => {
+    await jobsFor('typo');
+    const v1 = await registry.pushImage('notejam/app', 'typo-v1');
+    await applyInstance('typo', { image: image('typo-v1') });
+    await rolledOutTo('typo', `${image('typo-v1')}@${v1}`);
+
+    await applyInstance('typo', { image: image('typo-v2-mistyped') });
+    const held = await observed(
+      'typo',
+      'Degraded by ImageNotFound',
+      (instance) => condition(instance, 'Degraded')?.reason === 'ImageNotFound',
+    );
+    expect(condition(held, 'ImageResolved')).toMatchObject({
+      status: 'False',
+      reason: 'RegistryNotFound',
+    });
+    expect(condition(held, 'Degraded')?.message).toContain('typo-v2-mistyped not found');
+    expect(held.status?.phase).toBe('Degraded'); // v1 keeps serving
+    expect(await jobsOf('typo', 'migrate')).toHaveLength(1);
+    expect(await deployedImage('typo')).toBe(`${image('typo-v1')}@${v1}`);
+
+    // A new instance with a tag that does not exist: no Job either, and nothing serves.
+    await applyInstance('typo-new', { image: image('never-pushed') });
+    const fresh = await observed(
+      'typo-new',
+      'Degraded by ImageNotFound',
+      (instance) => condition(instance, 'Degraded')?.reason === 'ImageNotFound',
+    );
+    expect(fresh.status?.phase).toBe('Failed');
+    expect(await jobsOf('typo-new')).toHaveLength(0);
+  });
+
+  it('deletes a migrate Job that never started when a newer revision arrives, and deploys that one', async () => {
+    // The kubelet cannot pull stuck-v2 (say, only the operator can reach its registry).
+    await jobsFor('stuck', { pullable: (reference) => !reference.includes(':stuck-v2@') });
+    const v1 = await registry.pushImage('notejam/app', 'stuck-v1');
+    await applyInstance('stuck', { image: image('stuck-v1') });
+    await rolledOutTo('stuck', `${image('stuck-v1')}@${v1}`);
+
+    await registry.pushImage('notejam/app', 'stuck-v2');
+    await applyInstance('stuck', { image: image('stuck-v2') });
+    const stuck = await waitFor('the stuck-v2 migrate Job in ImagePullBackOff', async () => {
+      const job = (await jobsOf('stuck', 'migrate')).find((candidate) =>
+        candidate.spec?.template.spec?.containers[0]?.image?.includes(':stuck-v2@'),
+      );
+      if (!job) return undefined;
+      const pods = await admin.list<V1Pod>(podType, {
+        namespace,
+        labelSelector: `batch.kubernetes.io/controller-uid=${job.metadata?.uid}`,
+      });
+      const waiting = pods.items[0]?.status?.containerStatuses?.[0]?.state?.waiting?.reason;
+      return waiting === 'ImagePullBackOff' ? job : undefined;
+    });
+    expect((await getInstance('stuck')).status?.phase).toBe('Migrating');
+
+    // The fix: stuck-v2's Job goes (nothing of it ran), stuck-v3's runs, and v3 rolls out.
+    const v3 = await registry.pushImage('notejam/app', 'stuck-v3');
+    await applyInstance('stuck', { image: image('stuck-v3') });
+    await rolledOutTo('stuck', `${image('stuck-v3')}@${v3}`);
+    const uids = (await jobsOf('stuck', 'migrate')).map((job) => job.metadata?.uid);
+    expect(uids).not.toContain(stuck.metadata?.uid);
+    expect(await reasonsOf('stuck')).toContain('JobSuperseded');
+  });
+
+  it('never moves the schema version back on a rollback A -> B -> A, and flags the code as older than its schema', async () => {
+    const older = await jobsFor('rollback', { entrypoint: olderApp });
+    const a = await registry.pushImage('notejam/app', 'rollback-a');
+    await applyInstance('rollback', { image: image('rollback-a') });
+    const onA = await rolledOutTo('rollback', `${image('rollback-a')}@${a}`);
+    expect(onA.status?.schemaVersion).toBe('InitialSchema1764300000000');
+    await older.runner.stop();
+
+    await jobsFor('rollback', {}, older);
+    const b = await registry.pushImage('notejam/app', 'rollback-b');
+    await applyInstance('rollback', { image: image('rollback-b') });
+    const onB = await rolledOutTo('rollback', `${image('rollback-b')}@${b}`);
+    expect(onB.status?.schemaVersion).toBe('SortIndexesSessionsResets1764300000001');
+
+    // Back to A: its migrate Job, still kept, reported the older version; B's migrations stay.
+    await applyInstance('rollback', { image: image('rollback-a') });
+    const back = await rolledOutTo('rollback', `${image('rollback-a')}@${a}`);
+    expect(back.status?.schemaVersion).toBe('SortIndexesSessionsResets1764300000001');
+    expect(condition(back, 'MigrationsApplied')).toMatchObject({
+      status: 'True',
+      reason: 'SchemaNewerThanCode',
+    });
+    expect(await reasonsOf('rollback')).toContain('SchemaNewerThanCode');
+    expect(await jobsOf('rollback', 'migrate')).toHaveLength(2);
+  });
+
+  it('reads the deployed revision from the Deployment, not from a status written ahead of it', async () => {
+    let hold = false;
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await jobsFor('truth', { beforeRun: async () => (hold ? held : undefined) });
+    const v1 = await registry.pushImage('notejam/app', 'truth-v1');
+    await applyInstance('truth', { image: image('truth-v1') });
+    await rolledOutTo('truth', `${image('truth-v1')}@${v1}`);
+
+    hold = true;
+    const v2 = await registry.pushImage('notejam/app', 'truth-v2');
+    await applyInstance('truth', { image: image('truth-v2') });
+    const migrate = await waitFor('the v2 migration', async () =>
+      (await jobsOf('truth', 'migrate')).find((job) =>
+        job.spec?.template.spec?.containers[0]?.image?.endsWith(v2),
+      ),
+    );
+    // A status that says v2 is deployed while the Deployment still runs v1 (a writer that
+    // crashed between the two): the operator must not take it for the truth.
+    await admin.apply(
+      types.instance,
+      {
+        apiVersion: 'notejam.io/v1alpha1',
+        kind: 'NotejamInstance',
+        metadata: { name: 'truth', namespace },
+        status: { revision: migrate.metadata?.labels?.['notejam.io/revision'] },
+      } as KubernetesObject,
+      { fieldManager: 'crashed-writer', force: true, subresource: 'status' },
+    );
+    release();
+    await rolledOutTo('truth', `${image('truth-v2')}@${v2}`);
+  });
+
+  it('takes over the Deployment of an older operator version without running a database step', async () => {
+    const v1 = await registry.pushImage('notejam/app', 'legacy');
+    const legacyRevision = 'a1b2c3d4e5'; // that version hashed the whole pod template
+    await operator.stop();
+    try {
+      await applyInstance('legacy', { image: image('legacy') });
+      const owner = await getInstance('legacy');
+      const running = deployment(owner, {
+        image: `${image('legacy')}@${v1}`,
+        revision: legacyRevision,
+        serviceMonitorAvailable: false,
+      });
+      await admin.apply(types.deployment, running, {
+        fieldManager: 'notejam-operator',
+        force: true,
+      });
+    } finally {
+      operator = await startOperator();
+    }
+    const adopted = await observed(
+      'legacy',
+      'a revision',
+      (instance) => !!instance.status?.revision,
+    );
+    expect(adopted.status?.revision).not.toBe(legacyRevision);
+    expect(adopted.status?.deployedImage).toBe(`${image('legacy')}@${v1}`);
+    expect(await jobsOf('legacy')).toHaveLength(0);
+    // The pods roll once, to the new annotation; the image stays.
+    await waitFor(
+      'the annotation of the revision',
+      async () =>
+        (await deploymentOf('legacy'))?.spec?.template.metadata?.annotations?.[
+          'notejam.io/revision'
+        ] === adopted.status?.revision,
+    );
+    expect(await deployedImage('legacy')).toBe(`${image('legacy')}@${v1}`);
   });
 
   it('carries on after an operator restart in the middle of a migration, without a second migration Job', async () => {
@@ -406,5 +616,79 @@ describe('the deployment lifecycle', () => {
     release();
     await rolledOutTo('restart', `${image('restart')}@${v1}`);
     expect(await jobsOf('restart', 'migrate')).toHaveLength(1);
+  });
+});
+
+describe('the cluster-wide cap on lifecycle Jobs', () => {
+  const capped = 'lifecycle-cap';
+  let cappedOperator: RunningOperator;
+
+  beforeAll(async () => {
+    await ensureNamespace(admin, capped);
+    cappedOperator = await runOperator(
+      identity,
+      testConfig({ watchNamespace: capped, resyncPeriodMs: 1000, maxConcurrentLifecycleJobs: 1 }),
+    );
+  });
+  afterAll(async () => {
+    await cappedOperator?.stop();
+  });
+
+  it('runs at most MAX_CONCURRENT_LIFECYCLE_JOBS at once; the others wait their turn', async () => {
+    let running = 0;
+    let most = 0;
+    const releases: Array<() => void> = [];
+    const jobs = await runLifecycleJobs(plane, admin, capped, {
+      runner: {
+        beforeRun: () => {
+          most = Math.max(most, ++running);
+          return new Promise<void>((resolve) => releases.push(resolve));
+        },
+        onFinished: () => running--,
+      },
+    });
+    jobRunners.push(jobs);
+    const v1 = await registry.pushImage('notejam/app', 'capped');
+    const names = ['cap-a', 'cap-b', 'cap-c'];
+    for (const name of names) {
+      await applyInstance(
+        name,
+        {
+          image: image('capped'),
+          database: { type: 'mysql', mysql: { secretRef: { name: 'notejam-db' } } },
+        },
+        capped,
+      );
+    }
+    await waitFor('a first Job to start', () => releases.length === 1);
+    await waitFor('the two others to wait for a slot', async () => {
+      let waiting = 0;
+      for (const name of names) {
+        const message = condition(await getInstance(name, capped), 'Progressing')?.message ?? '';
+        if (message.includes('waits for a free slot: 1 of 1 lifecycle Jobs')) waiting++;
+      }
+      return waiting === 2;
+    });
+    expect(
+      (await admin.list<V1Job>(jobType, { namespace: capped })).items.filter(
+        (job) => !job.status?.conditions?.length,
+      ),
+    ).toHaveLength(1);
+
+    // Each finished Job lets the next one start.
+    for (let started = 1; started <= names.length; started++) {
+      await waitFor(`Job ${started} to start`, () => releases.length >= started);
+      releases[started - 1]?.();
+    }
+    for (const name of names) {
+      await waitFor(
+        `${name} to roll out`,
+        async () =>
+          (await admin.getIfExists<V1Deployment>(types.deployment, capped, name))?.spec?.template
+            .spec?.containers[0]?.image === `${image('capped')}@${v1}`,
+        60_000,
+      );
+    }
+    expect(most).toBe(1);
   });
 });

@@ -20,6 +20,7 @@ import {
 import { reportedSchemaVersion } from '../../src/controllers/notejam/schema-version.js';
 import { sessionSecret } from '../../src/controllers/notejam/session-secret.js';
 import { sharedControlPlane } from '../envtest/control-plane.js';
+import { waitFor } from '../integration/support.js';
 import { JobRunner } from './job-runner.js';
 import {
   createMysqlDatabase,
@@ -336,6 +337,41 @@ describe('JobRunner', () => {
     );
   });
 
+  it('leaves a Job whose image cannot be pulled in ImagePullBackOff, never started, until it is deleted', async () => {
+    const pulling = new JobRunner({
+      kubeConfig,
+      namespace,
+      labelSelector: 'job-runner-test=unpullable',
+      pullable: (image) => image !== 'notejam:mistyped',
+    });
+    await pulling.start();
+    try {
+      const body = job('unpullable', ['migrate'], {});
+      body.metadata!.labels = { 'job-runner-test': 'unpullable' };
+      body.spec!.template.spec!.containers[0]!.image = 'notejam:mistyped';
+      const created = await batch.createNamespacedJob({ namespace, body });
+      const pod = await waitFor('the pod in ImagePullBackOff', async () => {
+        const [found] = await podsOf(created);
+        return found?.status?.containerStatuses?.[0]?.state?.waiting ? found : undefined;
+      });
+      expect(pod.status?.phase).toBe('Pending');
+      expect(pod.status?.containerStatuses?.[0]?.state?.waiting?.reason).toBe('ImagePullBackOff');
+      const current = await batch.readNamespacedJob({ namespace, name: 'unpullable' });
+      expect(current.status).toMatchObject({ active: 1 });
+      expect(current.status?.ready ?? 0).toBe(0);
+      expect(jobOutcome(current)).toEqual({ state: 'running' });
+
+      // Deleted (a newer revision superseded it): the runner lets go of it.
+      await batch.deleteNamespacedJob({
+        namespace,
+        name: 'unpullable',
+        propagationPolicy: 'Background',
+      });
+    } finally {
+      await pulling.stop();
+    }
+  });
+
   it('holds a Job in beforeRun, and stops cleanly with a process still running', async () => {
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
@@ -362,9 +398,8 @@ describe('JobRunner', () => {
 
       release();
       for (let i = 0; ; i++) {
-        const status = (await batch.readNamespacedJob({ namespace, name: 'held' })).status;
-        if (status?.active === 1 && (await podsOf({ metadata: { name: 'held' } })).length === 1)
-          break;
+        const current = await batch.readNamespacedJob({ namespace, name: 'held' });
+        if (current.status?.active === 1 && (await podsOf(current)).length === 1) break;
         if (i > 100) throw new Error('the held Job never started');
         await new Promise((resolve) => setTimeout(resolve, 100));
       }

@@ -30,6 +30,7 @@ import {
   Watch,
   type KubeConfig,
   type V1Container,
+  type V1ContainerState,
   type V1EnvVar,
   type V1Job,
   type V1JobCondition,
@@ -73,6 +74,12 @@ export interface JobRunnerOptions {
   retryDelayMs?: number;
   /** Awaited before a Job's first attempt starts (a test can hold a Job running). */
   beforeRun?: (job: V1Job) => Promise<void>;
+  /**
+   * Whether the kubelet could pull an image; default every image. A Job whose image cannot
+   * be pulled gets its pod, which stays Pending in ImagePullBackOff (its container never
+   * starts) until the Job is deleted or its deadline passes.
+   */
+  pullable?: (image: string) => boolean;
   onFinished?: (run: JobRun) => void;
 }
 
@@ -81,9 +88,25 @@ type Outcome = { run: JobRun } | { error: Error };
 interface RunState {
   processes: Set<ChildProcess>;
   cancelled: boolean;
+  /** Aborted when the Job is deleted or the runner stops. */
+  cancel: AbortController;
   done: Promise<void>;
 }
 
+/** A terminal Job condition as the Job controller writes it. */
+const jobCondition = (
+  type: string,
+  reason: string,
+  message: string,
+  now: Date,
+): V1JobCondition => ({
+  type,
+  status: 'True',
+  reason,
+  message,
+  lastProbeTime: now,
+  lastTransitionTime: now,
+});
 const isTrue = (job: V1Job, type: string) =>
   (job.status?.conditions ?? []).some((c) => c.type === type && c.status === 'True');
 const isFinished = (job: V1Job) => isTrue(job, 'Complete') || isTrue(job, 'Failed');
@@ -138,6 +161,7 @@ export class JobRunner {
     this.watchAbort?.abort();
     for (const run of this.runs.values()) {
       run.cancelled = true;
+      run.cancel.abort();
       for (const child of run.processes) child.kill('SIGTERM');
     }
     await Promise.allSettled([...this.runs.values()].map((run) => run.done));
@@ -227,7 +251,12 @@ export class JobRunner {
     const { namespace, name, uid } = job.metadata ?? {};
     if (!namespace || !name || !uid || this.stopped || this.runs.has(uid)) return;
     if (isFinished(job) || job.spec?.suspend) return;
-    const state: RunState = { processes: new Set(), cancelled: false, done: Promise.resolve() };
+    const state: RunState = {
+      processes: new Set(),
+      cancelled: false,
+      cancel: new AbortController(),
+      done: Promise.resolve(),
+    };
     this.runs.set(uid, state);
     state.done = this.run(job, state).catch((error: unknown) => {
       // A Job deleted mid-run, or the runner stopped: nothing left to report to.
@@ -245,6 +274,7 @@ export class JobRunner {
     const state = this.runs.get(job.metadata?.uid ?? '');
     if (!state) return;
     state.cancelled = true;
+    state.cancel.abort();
     for (const child of state.processes) child.kill('SIGTERM');
   }
 
@@ -253,6 +283,10 @@ export class JobRunner {
     const name = job.metadata!.name!;
     const container = job.spec?.template.spec?.containers[0];
     if (!container) throw new Error(`Job ${namespace}/${name} has no container`);
+    if (this.options.pullable && !this.options.pullable(container.image ?? '')) {
+      await this.neverPulled(job, container, state);
+      return;
+    }
     await this.options.beforeRun?.(job);
 
     const startTime = job.status?.startTime ?? new Date();
@@ -294,14 +328,8 @@ export class JobRunner {
     }
 
     const now = new Date();
-    const condition = (type: string, reason: string, message = ''): V1JobCondition => ({
-      type,
-      status: 'True',
-      reason,
-      message,
-      lastProbeTime: now,
-      lastTransitionTime: now,
-    });
+    const condition = (type: string, reason: string, message = '') =>
+      jobCondition(type, reason, message, now);
     await this.updateJobStatus(namespace, name, (status) => {
       status.active = 0;
       status.ready = 0;
@@ -337,6 +365,63 @@ export class JobRunner {
       ...(failure ? { reason: failure.reason } : {}),
     };
     this.settle(result.uid, keyOf(namespace, name), { run: result });
+  }
+
+  /**
+   * A Job whose image the kubelet cannot pull: its pod is created and reported Pending in
+   * ImagePullBackOff, the Job active but never ready, until the Job is deleted (or its
+   * deadline fails it, as the Job controller would).
+   */
+  private async neverPulled(job: V1Job, container: V1Container, state: RunState): Promise<void> {
+    const namespace = job.metadata!.namespace!;
+    const name = job.metadata!.name!;
+    const startTime = job.status?.startTime ?? new Date();
+    await this.updateJobStatus(namespace, name, (status) => {
+      status.startTime = status.startTime ?? startTime;
+      status.active = 1;
+      status.ready = 0;
+      status.terminating = 0;
+    });
+    const pod = await this.createPod(job);
+    await this.reportPod(pod, container, 'Pending', {
+      waiting: {
+        reason: 'ImagePullBackOff',
+        message: `Back-off pulling image "${container.image}"`,
+      },
+    });
+    const deadline = job.spec?.activeDeadlineSeconds;
+    const expired = await new Promise<boolean>((resolve) => {
+      const timer =
+        deadline === undefined
+          ? undefined
+          : setTimeout(
+              () => resolve(true),
+              Math.max(0, new Date(startTime).getTime() + deadline * 1000 - Date.now()),
+            );
+      state.cancel.signal.addEventListener('abort', () => {
+        clearTimeout(timer);
+        resolve(false);
+      });
+    });
+    if (!expired) return;
+    const now = new Date();
+    const failed = (type: string) =>
+      jobCondition(type, 'DeadlineExceeded', 'Job was active longer than specified deadline', now);
+    await this.updateJobStatus(namespace, name, (status) => {
+      status.active = 0;
+      status.conditions = [...(status.conditions ?? []), failed('FailureTarget'), failed('Failed')];
+    });
+    this.settle(job.metadata!.uid!, keyOf(namespace, name), {
+      run: {
+        namespace,
+        name,
+        uid: job.metadata!.uid!,
+        succeeded: false,
+        exitCodes: [],
+        logTail: '',
+        reason: 'DeadlineExceeded',
+      },
+    });
   }
 
   /** One pod: created like the Job controller does, run, and its status set like a kubelet. */
@@ -397,39 +482,55 @@ export class JobRunner {
       const code = exitCode ?? 137;
       const fallbackToLogs = container.terminationMessagePolicy === 'FallbackToLogsOnError';
       const message = written || (code !== 0 && fallbackToLogs ? tail : '');
-      await this.core.replaceNamespacedPodStatus({
-        namespace,
-        name: pod.metadata!.name!,
-        body: {
-          ...pod,
-          status: {
-            phase: code === 0 ? 'Succeeded' : 'Failed',
-            startTime: startedAt,
-            containerStatuses: [
-              {
-                name: container.name,
-                image: container.image ?? '',
-                imageID: '',
-                ready: false,
-                started: false,
-                restartCount: 0,
-                state: {
-                  terminated: {
-                    exitCode: code,
-                    reason:
-                      code === 0 ? 'Completed' : deadlineExceeded ? 'DeadlineExceeded' : 'Error',
-                    startedAt,
-                    finishedAt: new Date(),
-                    ...(message ? { message } : {}),
-                  },
-                },
-              },
-            ],
+      await this.reportPod(
+        pod,
+        container,
+        code === 0 ? 'Succeeded' : 'Failed',
+        {
+          terminated: {
+            exitCode: code,
+            reason: code === 0 ? 'Completed' : deadlineExceeded ? 'DeadlineExceeded' : 'Error',
+            startedAt,
+            finishedAt: new Date(),
+            ...(message ? { message } : {}),
           },
         },
-      });
+        startedAt,
+      );
     }
     return { exitCode, tail, deadlineExceeded };
+  }
+
+  /** Sets the pod's status as the kubelet reports it: its phase and its one container's state. */
+  private async reportPod(
+    pod: V1Pod,
+    container: V1Container,
+    phase: string,
+    state: V1ContainerState,
+    startTime?: Date,
+  ): Promise<void> {
+    await this.core.replaceNamespacedPodStatus({
+      namespace: pod.metadata!.namespace!,
+      name: pod.metadata!.name!,
+      body: {
+        ...pod,
+        status: {
+          phase,
+          ...(startTime ? { startTime } : {}),
+          containerStatuses: [
+            {
+              name: container.name,
+              image: container.image ?? '',
+              imageID: '',
+              ready: false,
+              started: false,
+              restartCount: 0,
+              state,
+            },
+          ],
+        },
+      },
+    });
   }
 
   private async createPod(job: V1Job): Promise<V1Pod> {
