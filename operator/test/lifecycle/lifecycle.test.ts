@@ -356,6 +356,21 @@ describe('the deployment lifecycle', () => {
     expect(await jobsOf('dev', 'wipe')).toHaveLength(2);
     expect(await tableCount(jobs.database.name, 'users')).toBe(0);
     expect(await appliedMigrations(jobs.database.name)).toHaveLength(2);
+
+    // A Deployment deleted by hand comes back as it was, without a wipe.
+    await mysqlQuery(
+      "INSERT INTO users (email, password_hash, created_at) VALUES ('kept@example.com', 'x', NOW())",
+      jobs.database.name,
+    );
+    const before = await deploymentOf('dev');
+    await admin.delete(types.deployment, namespace, 'dev');
+    await waitFor('the Deployment to come back', async () => {
+      const current = await deploymentOf('dev');
+      return current && current.metadata?.uid !== before?.metadata?.uid;
+    });
+    expect(await deployedImage('dev')).toBe(`${image('dev')}@${second}`);
+    expect(await jobsOf('dev', 'wipe')).toHaveLength(2);
+    expect(await tableCount(jobs.database.name, 'users')).toBe(1);
   });
 
   it('seeds a test instance once per seed specification, and again only when the sizes change', async () => {

@@ -4,6 +4,7 @@
 import type { V1Job } from '@kubernetes/client-node';
 import { conditionTypes, type NotejamInstance } from '../../api/v1alpha1/types.js';
 import {
+  attemptOf,
   jobKindLabel,
   jobOutcome,
   jobRevisionLabel,
@@ -78,7 +79,10 @@ export function lifecycleReport(
   if (running) {
     const job = decision.job;
     report.phase = decision.phase;
-    report.progress = `Job ${jobName(job)} is running for revision ${revision}`;
+    report.progress =
+      decision.action === 'wait'
+        ? `Job ${jobName(job)} is running for revision ${revision}`
+        : `Creating Job ${jobName(job)} (attempt ${attemptOf(job)}) for revision ${revision}`;
   } else if (decision.action === 'supersede') {
     const old = decision.job.metadata?.labels?.[jobRevisionLabel];
     report.phase = 'Pending';

@@ -23,7 +23,7 @@ import { imageResolvedCondition, imageTarget, type ImageTarget } from './image-t
 import type { JobSlots } from './job-slots.js';
 import { LifecycleRunner } from './lifecycle-runner.js';
 import { ReconcileRun } from './reconcile-run.js';
-import { deployedRevision } from './revision.js';
+import { deployedRevision, recordedRevision } from './revision.js';
 import { computeStatus, degradedBy, type ConditionInput, type Observation } from './status.js';
 import { StatusWriter } from './status-writer.js';
 
@@ -143,7 +143,7 @@ export function notejamReconciler(deps: ReconcilerDeps): Reconciler {
       key: run.key,
       image: instance.spec.image,
       pullSecrets: secrets,
-      deployedImage: deployedRevision(instance, live)?.image,
+      deployedImage: (live ? deployedRevision(instance, live) : recordedRevision(instance))?.image,
     });
     run.requeueAfter(resolution.recheckAfterMs);
     return {

@@ -75,3 +75,15 @@ export function deployedRevision(
   }
   return { image: container.image, ...(annotated === undefined ? {} : { revision: annotated }) };
 }
+
+/**
+ * What the Deployment last ran when it is gone (deleted by hand): the status records it
+ * only after applying the Deployment succeeded, so it is a revision whose steps are done,
+ * and recreating the Deployment runs no database step again (no wipe).
+ */
+export function recordedRevision(instance: NotejamInstance): DeployedRevision | undefined {
+  const { deployedImage, revision: recorded } = instance.status ?? {};
+  return deployedImage
+    ? { image: deployedImage, ...(recorded === undefined ? {} : { revision: recorded }) }
+    : undefined;
+}
