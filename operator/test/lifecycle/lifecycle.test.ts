@@ -504,7 +504,11 @@ describe('the deployment lifecycle', () => {
       const waiting = pods.items[0]?.status?.containerStatuses?.[0]?.state?.waiting?.reason;
       return waiting === 'ImagePullBackOff' ? job : undefined;
     });
-    expect((await getInstance('stuck')).status?.phase).toBe('Migrating');
+    await observed(
+      'stuck',
+      'phase Migrating',
+      (instance) => instance.status?.phase === 'Migrating',
+    );
 
     // The fix: stuck-v2's Job goes (nothing of it ran), stuck-v3's runs, and v3 rolls out.
     const v3 = await registry.pushImage('notejam/app', 'stuck-v3');
