@@ -37,7 +37,7 @@ import {
 } from './lifecycle.js';
 import { lifecycleReport, stepNames, type LifecycleExtras } from './lifecycle-status.js';
 import type { ReconcileRun } from './reconcile-run.js';
-import { type DeployedRevision, deployedRevision, recordedRevision, revision } from './revision.js';
+import { type DeployedRevision, deployedRevision, revision } from './revision.js';
 import { nextSchemaVersion, reportedSchemaVersion } from './schema-version.js';
 import type { ConditionInput, LifecycleReport } from './status.js';
 
@@ -84,7 +84,7 @@ export class LifecycleRunner {
       image.state === 'found'
         ? { image: image.image, revision: revision(instance, image.image) }
         : undefined;
-    const deployed = live ? deployedRevision(instance, live, target) : recordedRevision(instance);
+    const deployed = deployedRevision(instance, live, target);
     const jobs = this.ownJobs(run);
     const decision = decideLifecycle({
       instance,

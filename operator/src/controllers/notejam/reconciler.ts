@@ -16,14 +16,14 @@ import type { EventRecorder } from '../../runtime/events.js';
 import type { Informer } from '../../runtime/informer.js';
 import { type KubeClient, isNotFound } from '../../runtime/kube-client.js';
 import { type ResourceType, objectKey } from '../../runtime/resources.js';
-import type { ImageResolver } from '../../registry/resolver.js';
+import type { ImageResolution, ImageResolver } from '../../registry/resolver.js';
 import { ChildrenApplier, type OwnedKind } from './children-applier.js';
 import { desiredChildren } from './children.js';
 import { imageResolvedCondition, imageTarget, type ImageTarget } from './image-target.js';
 import type { JobSlots } from './job-slots.js';
 import { LifecycleRunner } from './lifecycle-runner.js';
 import { ReconcileRun } from './reconcile-run.js';
-import { deployedRevision, recordedRevision } from './revision.js';
+import { deployedRevision } from './revision.js';
 import { computeStatus, degradedBy, type ConditionInput, type Observation } from './status.js';
 import { StatusWriter } from './status-writer.js';
 
@@ -139,12 +139,16 @@ export function notejamReconciler(deps: ReconcilerDeps): Reconciler {
     const { instance } = run;
     const secrets = await pullSecrets(run);
     if (!secrets) return { target: { state: 'unknown' } };
-    const resolution = await deps.resolver.resolve({
-      key: run.key,
-      image: instance.spec.image,
-      pullSecrets: secrets,
-      deployedImage: (live ? deployedRevision(instance, live) : recordedRevision(instance))?.image,
+    let resolution: ImageResolution | undefined;
+    await run.attempt('ImageResolution', `resolving ${instance.spec.image}`, async () => {
+      resolution = await deps.resolver.resolve({
+        key: run.key,
+        image: instance.spec.image,
+        pullSecrets: secrets,
+        deployedImage: deployedRevision(instance, live)?.image,
+      });
     });
+    if (!resolution) return { target: { state: 'unknown' } };
     run.requeueAfter(resolution.recheckAfterMs);
     return {
       target: imageTarget(resolution),

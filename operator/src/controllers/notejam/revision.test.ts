@@ -3,7 +3,7 @@ import { mysqlInstance, notejamInstance, testImage } from '../../../test/fixture
 import { stableHash } from '../../runtime/canonical-json.js';
 import { deployment } from './deployment.js';
 import { podTemplate } from './pod-template.js';
-import { deployedRevision, recordedRevision, revision } from './revision.js';
+import { deployedRevision, revision } from './revision.js';
 
 describe('revision', () => {
   const base = mysqlInstance();
@@ -63,6 +63,15 @@ describe('deployedRevision', () => {
     expect(deployedRevision(instance, undefined, target)).toBeUndefined();
   });
 
+  it('is what the status recorded when the Deployment is gone (deleted by hand)', () => {
+    const recorded = mysqlInstance();
+    recorded.status = { deployedImage: testImage, revision: 'aaaaaaaaaa' };
+    expect(deployedRevision(recorded, undefined, target)).toEqual({
+      image: testImage,
+      revision: 'aaaaaaaaaa',
+    });
+  });
+
   it('puts back the target’s image when someone changed it by hand', () => {
     const changed = live(testImage, target.revision);
     changed.spec!.template.spec!.containers[0]!.image = 'ghcr.io/notejam/notejam:hotfix';
@@ -91,14 +100,5 @@ describe('deployedRevision', () => {
     expect(deployedRevision(instance, live('ghcr.io/notejam/notejam:v0.1'), target)).toEqual({
       image: testImage,
     });
-  });
-});
-
-describe('recordedRevision', () => {
-  it('is what the status recorded after the Deployment was applied (for a Deployment deleted by hand)', () => {
-    const instance = mysqlInstance();
-    expect(recordedRevision(instance)).toBeUndefined();
-    instance.status = { deployedImage: testImage, revision: 'aaaaaaaaaa' };
-    expect(recordedRevision(instance)).toEqual({ image: testImage, revision: 'aaaaaaaaaa' });
   });
 });

@@ -52,14 +52,22 @@ function databaseEnvironment(container: V1Container | undefined): string {
  * back). An operator version whose revision hashed the whole pod template annotated
  * another value; such a Deployment runs `target` when it runs the target's image against
  * the same database: the steps for it succeeded before it moved, so an operator upgrade
- * runs no database step.
+ * runs no database step. Without a Deployment (deleted by hand), what the status
+ * recorded: it is written only after applying the Deployment succeeded, so that revision's
+ * steps are done and recreating it runs none (no wipe).
  */
 export function deployedRevision(
   instance: NotejamInstance,
   live: V1Deployment | undefined,
   target?: { image: string; revision: string },
 ): DeployedRevision | undefined {
-  const template = live?.spec?.template;
+  if (!live) {
+    const { deployedImage, revision: recorded } = instance.status ?? {};
+    return deployedImage
+      ? { image: deployedImage, ...(recorded === undefined ? {} : { revision: recorded }) }
+      : undefined;
+  }
+  const template = live.spec?.template;
   const container = appContainer(template?.spec?.containers);
   if (!container?.image) return undefined;
   const annotated = template?.metadata?.annotations?.[revisionAnnotation];
@@ -74,16 +82,4 @@ export function deployedRevision(
     return { ...target };
   }
   return { image: container.image, ...(annotated === undefined ? {} : { revision: annotated }) };
-}
-
-/**
- * What the Deployment last ran when it is gone (deleted by hand): the status records it
- * only after applying the Deployment succeeded, so it is a revision whose steps are done,
- * and recreating the Deployment runs no database step again (no wipe).
- */
-export function recordedRevision(instance: NotejamInstance): DeployedRevision | undefined {
-  const { deployedImage, revision: recorded } = instance.status ?? {};
-  return deployedImage
-    ? { image: deployedImage, ...(recorded === undefined ? {} : { revision: recorded }) }
-    : undefined;
 }
