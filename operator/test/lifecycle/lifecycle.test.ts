@@ -654,16 +654,22 @@ describe('the cluster-wide cap on lifecycle Jobs', () => {
   });
 
   it('runs at most MAX_CONCURRENT_LIFECYCLE_JOBS at once; the others wait their turn', async () => {
-    let running = 0;
+    // Each Job is held until released; `held` counts those started and not yet released,
+    // `most` the largest such count a starting Job ever saw.
+    let held = 0;
     let most = 0;
     const releases: Array<() => void> = [];
     const jobs = await runLifecycleJobs(plane, admin, capped, {
       runner: {
         beforeRun: () => {
-          most = Math.max(most, ++running);
-          return new Promise<void>((resolve) => releases.push(resolve));
+          most = Math.max(most, ++held);
+          return new Promise<void>((resolve) =>
+            releases.push(() => {
+              held--;
+              resolve();
+            }),
+          );
         },
-        onFinished: () => running--,
       },
     });
     jobRunners.push(jobs);
