@@ -280,7 +280,11 @@ describe('with permissions taken away', () => {
       await runner.finished(namespace, name);
     }
 
-    const degraded = await degradedBy(namespace, 'private', 'PullSecretForbidden');
+    const degraded = await waitFor('both failures in Degraded', async () => {
+      const current = await degradedBy(namespace, 'private', 'PullSecretForbidden');
+      const message = condition(current, 'Degraded')?.message ?? '';
+      return message.includes('deleting the finished Job') ? current : undefined;
+    });
     const message = condition(degraded, 'Degraded')?.message ?? '';
     expect(message).toMatch(/^reading the pull Secret regcred: 403 Forbidden: /m);
     expect(message).toMatch(/^deleting the finished Job private-migrate-0+\d: 403 Forbidden: /m);
