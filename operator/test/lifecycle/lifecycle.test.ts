@@ -587,9 +587,9 @@ describe('the deployment lifecycle', () => {
       const owner = await getInstance('legacy');
       const running = deployment(owner, {
         image: `${image('legacy')}@${v1}`,
-        revision: legacyRevision,
         serviceMonitorAvailable: false,
       });
+      running.spec!.template.metadata!.annotations = { 'notejam.io/revision': legacyRevision };
       await admin.apply(types.deployment, running, {
         fieldManager: 'notejam-operator',
         force: true,
