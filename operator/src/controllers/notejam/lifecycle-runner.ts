@@ -209,8 +209,19 @@ export class LifecycleRunner {
       }
       case 'rollOut': {
         const deploy = target && { image: target.image, revision: target.revision };
-        // Only the seed of the deployed revision ran: nothing moves.
-        if (!target || deployed?.revision === target.revision) return { ...keep, deploy };
+        if (!target) return { ...keep, deploy };
+        if (deployed?.revision === target.revision) {
+          // Only the seed of the deployed revision ran: nothing moves. The status records
+          // the schema version the revision reached, unless the write that moved the
+          // Deployment was lost or this reconcile reads a status older than that write (a
+          // stale cache would otherwise write the older version back): read it again then.
+          if (run.instance.status?.revision === target.revision) return { ...keep, deploy };
+          return {
+            ...keep,
+            deploy,
+            extras: { ...extras, ...(await this.schemaOf(run, decision.completed)) },
+          };
+        }
         run.log.info('rolling out', { revision: target.revision, image: target.image });
         this.deps.events.record(
           run.instance,
@@ -241,7 +252,8 @@ export class LifecycleRunner {
    * wipe, which migrates too) left in its pod's termination message, never older than the
    * version recorded (a rollback reuses an old Job's report: its code is then older than
    * the schema, and the status says so). Nothing without such a Job (SQLite: the pods
-   * migrate their own database). Read once per revision, on its rollOut.
+   * migrate their own database). Read on its rollOut, and again until the status records
+   * that revision.
    */
   private async schemaOf(
     run: ReconcileRun,
