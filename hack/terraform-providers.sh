@@ -90,6 +90,12 @@ build_provider() {
   mv "$tmp/bin/terraform-provider-$name" "$out_dir/terraform-provider-$name"
 }
 
+# Concurrent callers (several clones on one machine) wait for one build under a lock
+# instead of compiling the same provider side by side.
+mkdir -p "$cache"
+exec 9>"$cache/.build.lock"
+flock 9
+
 overrides=""
 for entry in "${providers[@]}"; do
   IFS='|' read -r name source module version pinned_sum stand_ins <<<"$entry"

@@ -54,6 +54,7 @@ describe('configuration', () => {
       username: 'app',
       password: 'pw',
       poolSize: 10,
+      tls: { mode: 'off' },
     });
     const fromUrl = loadConfig({
       DB_TYPE: 'mysql',
@@ -68,6 +69,7 @@ describe('configuration', () => {
       username: 'u@x',
       password: 'p/w',
       poolSize: 10,
+      tls: { mode: 'off' },
     });
     expect(loadConfig({ ...MYSQL, DB_PASSWORD: '' }).database).toMatchObject({ password: '' });
   });

@@ -1,5 +1,6 @@
 // The app's only reader of the environment. Everything is validated once at start; a bad
 // value stops the process with a message that names the variable.
+import { X509Certificate } from 'node:crypto';
 import * as path from 'node:path';
 
 export type NodeEnv = 'development' | 'test' | 'production';
@@ -10,6 +11,15 @@ export interface SqliteConfig {
   path: string;
 }
 
+/**
+ * TLS to MySQL. `require`: encrypted, and the server's certificate must chain to `ca` (or,
+ * without it, to the CAs Node.js trusts); its host name is not compared, because Cloud
+ * SQL's per-instance server certificates do not name the private IP the app dials (the
+ * instance's own CA signs nothing else). `verify-identity`: the certificate must also name
+ * the host (a server certificate issued for its DNS name or address).
+ */
+export type MysqlTls = { mode: 'off' } | { mode: 'require' | 'verify-identity'; ca?: string };
+
 export interface MysqlConfig {
   type: 'mysql';
   host: string;
@@ -18,6 +28,7 @@ export interface MysqlConfig {
   username: string;
   password: string;
   poolSize: number;
+  tls: MysqlTls;
 }
 
 export type DatabaseConfig = SqliteConfig | MysqlConfig;
@@ -94,7 +105,37 @@ function required(env: Env, name: string, why: string): string {
   return value;
 }
 
-function mysqlFromUrl(raw: string, poolSize: number): MysqlConfig {
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g;
+
+function mysqlTls(env: Env): MysqlTls {
+  const mode = oneOf(env, 'DB_TLS', ['off', 'require', 'verify-identity'] as const, 'off');
+  const ca = read(env, 'DB_TLS_CA');
+  if (mode === 'off') {
+    if (ca !== undefined) {
+      throw new ConfigError('DB_TLS_CA', 'is set but DB_TLS is off (set DB_TLS=require)');
+    }
+    return { mode };
+  }
+  if (ca === undefined) return { mode };
+  const certificates = ca.match(PEM_CERTIFICATE) ?? [];
+  if (certificates.length === 0) {
+    throw new ConfigError(
+      'DB_TLS_CA',
+      'must hold the PEM text of the CA certificate(s) (-----BEGIN CERTIFICATE----- ...)',
+    );
+  }
+  certificates.forEach((pem, index) => {
+    try {
+      new X509Certificate(pem);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new ConfigError('DB_TLS_CA', `certificate ${index + 1} cannot be read: ${reason}`);
+    }
+  });
+  return { mode, ca: certificates.join('\n') };
+}
+
+function mysqlFromUrl(raw: string, poolSize: number, tls: MysqlTls): MysqlConfig {
   let url: URL;
   try {
     url = new URL(raw);
@@ -121,6 +162,7 @@ function mysqlFromUrl(raw: string, poolSize: number): MysqlConfig {
     username: decodeURIComponent(url.username),
     password: decodeURIComponent(url.password),
     poolSize,
+    tls,
   };
 }
 
@@ -133,6 +175,7 @@ function database(env: Env, nodeEnv: NodeEnv): DatabaseConfig {
     return { type, path: path.resolve(file) };
   }
   const poolSize = integer(env, 'DB_POOL_SIZE', 10, 1, 200);
+  const tls = mysqlTls(env);
   const url = read(env, 'DATABASE_URL');
   if (url !== undefined) {
     const alsoSet = MYSQL_VARIABLES.find((name) => read(env, name) !== undefined);
@@ -142,7 +185,7 @@ function database(env: Env, nodeEnv: NodeEnv): DatabaseConfig {
         `and ${alsoSet} are both set; use one way to name the database`,
       );
     }
-    return mysqlFromUrl(url, poolSize);
+    return mysqlFromUrl(url, poolSize, tls);
   }
   const why = 'when DB_TYPE=mysql (or set DATABASE_URL)';
   const password = env.DB_PASSWORD;
@@ -155,6 +198,7 @@ function database(env: Env, nodeEnv: NodeEnv): DatabaseConfig {
     username: required(env, 'DB_USER', why),
     password,
     poolSize,
+    tls,
   };
 }
 

@@ -1,9 +1,19 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DataSource } from 'typeorm';
-import type { DatabaseConfig } from '../config/config';
+import type { DatabaseConfig, MysqlTls } from '../config/config';
 import { ENTITIES } from './entities';
 import { MIGRATIONS } from './migrations';
+
+/** mysql2's `ssl` option for DB_TLS: undefined means a plain connection. */
+export function mysqlSslOptions(tls: MysqlTls) {
+  if (tls.mode === 'off') return undefined;
+  return {
+    ...(tls.ca === undefined ? {} : { ca: tls.ca }),
+    rejectUnauthorized: true,
+    verifyIdentity: tls.mode === 'verify-identity',
+  };
+}
 
 /** A TypeORM data source for the configured database; the schema comes from migrations only. */
 export function createDataSource(config: DatabaseConfig): DataSource {
@@ -40,6 +50,7 @@ export function createDataSource(config: DatabaseConfig): DataSource {
     charset: 'utf8mb4_unicode_ci',
     timezone: 'Z',
     connectTimeout: 10_000,
+    ssl: mysqlSslOptions(config.tls),
     poolSize: config.poolSize,
     extra: { connectionLimit: config.poolSize, enableKeepAlive: true },
   });
@@ -49,7 +60,7 @@ export function createDataSource(config: DatabaseConfig): DataSource {
 export function describeDatabase(config: DatabaseConfig): string {
   return config.type === 'sqlite'
     ? `SQLite database ${config.path}`
-    : `MySQL database "${config.database}" at ${config.host}:${config.port} as user "${config.username}"`;
+    : `MySQL database "${config.database}" at ${config.host}:${config.port} as user "${config.username}"${config.tls.mode === 'off' ? '' : ` over TLS (${config.tls.mode})`}`;
 }
 
 export class DatabaseUnavailableError extends Error {
@@ -57,6 +68,16 @@ export class DatabaseUnavailableError extends Error {
     super(message);
     this.name = 'DatabaseUnavailableError';
   }
+}
+
+/**
+ * mysql2 reports every failed TLS handshake with this code and Node's reason as the message
+ * (e.g. "self-signed certificate in certificate chain"); say what to check.
+ */
+function tlsAdvice(error: unknown): string {
+  return (error as { code?: unknown } | null)?.code === 'HANDSHAKE_SSL_ERROR'
+    ? " (TLS handshake failed: DB_TLS_CA must hold the CA that signed the server's certificate, for Cloud SQL the instance's server CA; with verify-identity the certificate must also name DB_HOST)"
+    : '';
 }
 
 /** Opens the data source, turning driver failures into one readable sentence. */
@@ -67,7 +88,9 @@ export async function connect(config: DatabaseConfig): Promise<DataSource> {
     await dataSource.initialize();
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw new DatabaseUnavailableError(`cannot open the ${describeDatabase(config)}: ${reason}`);
+    throw new DatabaseUnavailableError(
+      `cannot open the ${describeDatabase(config)}: ${reason}${tlsAdvice(error)}`,
+    );
   }
   return dataSource;
 }

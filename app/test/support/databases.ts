@@ -65,6 +65,7 @@ async function createMysqlDatabase(): Promise<TestDatabase> {
     username: decodeURIComponent(server.username),
     password: decodeURIComponent(server.password),
     poolSize: 5,
+    tls: { mode: 'off' },
   };
   return {
     config,
