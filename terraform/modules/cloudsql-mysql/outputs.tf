@@ -24,11 +24,34 @@ output "database_name" {
 }
 
 output "connection_secret" {
-  description = "Secret Manager secret holding the connection as JSON (host, port, database, username, password) and its current version number."
+  description = "Secret Manager secret holding the connection as JSON (host, port, database, username, tls, ca; no password) and its current version number."
   value = {
     id      = google_secret_manager_secret.connection.id
     name    = google_secret_manager_secret.connection.secret_id
     version = google_secret_manager_secret_version.connection.version
+  }
+}
+
+output "password_secret" {
+  description = "Secret Manager secret holding one version per credentials generation (that user's password), and the version of the generation the connection names."
+  value = {
+    id      = google_secret_manager_secret.password.id
+    name    = google_secret_manager_secret.password.secret_id
+    version = google_secret_manager_secret_version.password[local.active_generation].version
+  }
+}
+
+output "users" {
+  description = "The application's MySQL users, by generation; the last is the one in use."
+  value       = [for generation in var.credentials_generations : "${var.username}-${generation}"]
+}
+
+output "cross_region_replica" {
+  description = "The promotable replica in another region (name, region, connection name), or null."
+  value = var.cross_region_replica == null ? null : {
+    name            = google_sql_database_instance.replica[0].name
+    region          = google_sql_database_instance.replica[0].region
+    connection_name = google_sql_database_instance.replica[0].connection_name
   }
 }
 

@@ -127,16 +127,6 @@ variable "private_network_id" {
   type        = string
 }
 
-variable "ssl_mode" {
-  description = "TLS enforcement. Traffic stays on the VPC's private services peering; ENCRYPTED_ONLY additionally requires clients to speak TLS to the instance."
-  type        = string
-  default     = "ALLOW_UNENCRYPTED_AND_ENCRYPTED"
-  validation {
-    condition     = contains(["ALLOW_UNENCRYPTED_AND_ENCRYPTED", "ENCRYPTED_ONLY", "TRUSTED_CLIENT_CERTIFICATE_REQUIRED"], var.ssl_mode)
-    error_message = "ssl_mode must be ALLOW_UNENCRYPTED_AND_ENCRYPTED, ENCRYPTED_ONLY or TRUSTED_CLIENT_CERTIFICATE_REQUIRED."
-  }
-}
-
 variable "database_name" {
   description = "Name of the application database."
   type        = string
@@ -149,14 +139,43 @@ variable "username" {
   default     = "notejam"
 }
 
-variable "credentials_rotation" {
-  description = "Increase to rotate the application user's password: the user and a new secret version get a new one in the same apply."
-  type        = number
-  default     = 1
+variable "credentials_generations" {
+  description = "Generations of the application's MySQL user that exist, oldest first (each is the user <username>-<generation> with its own generated password); the connection secret names the last. Rotate in two steps that never break a connection: append the next number (apply, apply the cluster root, roll the pods onto the new user while the old one still works), then drop the old one (its user goes, its password version is disabled)."
+  type        = list(number)
+  default     = [1]
   validation {
-    condition     = var.credentials_rotation >= 1 && floor(var.credentials_rotation) == var.credentials_rotation
-    error_message = "credentials_rotation must be a positive whole number."
+    condition = (
+      length(var.credentials_generations) >= 1 && length(var.credentials_generations) <= 2 &&
+      alltrue([for generation in var.credentials_generations : generation >= 1 && floor(generation) == generation]) &&
+      alltrue([for index in range(1, length(var.credentials_generations)) : var.credentials_generations[index] > var.credentials_generations[index - 1]])
+    )
+    error_message = "credentials_generations must list one or two increasing positive whole numbers: the current generation, or the old and the new one during a rotation."
   }
+}
+
+variable "cross_region_replica" {
+  description = "A read replica in another region that can be promoted to primary when this region is lost; its name should be the one the platform rebuilt in that region gives its instance. null: none."
+  type = object({
+    name   = string
+    region = string
+  })
+  default = null
+  validation {
+    condition     = var.cross_region_replica == null || (var.cross_region_replica.region != var.region && var.cross_region_replica.name != var.name)
+    error_message = "cross_region_replica must be in another region than the primary, under another name."
+  }
+}
+
+variable "replica_lag_alert_seconds" {
+  description = "Alert when the cross-region replica is further behind than this for 10 minutes: it bounds what a region move loses."
+  type        = number
+  default     = 300
+}
+
+variable "alert_notification_channels" {
+  description = "Cloud Monitoring notification channel ids told when the cross-region replica lags or stops."
+  type        = list(string)
+  default     = []
 }
 
 variable "labels" {

@@ -1,14 +1,18 @@
 # Everything the cluster needs before Argo CD takes over: the database credentials as
-# Secrets in the environments' namespaces, Argo CD itself, and the Argo CD objects from
-# config/argocd (the AppProject and the operator, dev, test and prod Applications).
+# Secrets in the environments' namespaces, Argo CD itself, the Argo CD objects from
+# config/argocd (the AppProject and the operator, dev, test and prod Applications), the
+# cluster's entry point (a Gateway on the platform's global address) and the Secret with
+# Alertmanager's webhook URLs. What differs between regions is here, what is the same in
+# every region is in git.
 
 # --- Database credentials -------------------------------------------------------------
 # The root reads them from Secret Manager as ephemeral values; they reach the Kubernetes
 # Secret through a write-only argument, so they are stored neither in state nor in git.
 
 locals {
-  # The keys a NotejamInstance's spec.database.mysql.secretRef expects.
-  database_secret_keys = ["host", "port", "database", "username", "password"]
+  # The keys a NotejamInstance's spec.database.mysql.secretRef expects (tls and ca become
+  # the app's DB_TLS and DB_TLS_CA).
+  database_secret_keys = ["host", "port", "database", "username", "password", "tls", "ca"]
 }
 
 resource "kubernetes_namespace_v1" "environment" {
@@ -120,4 +124,116 @@ resource "helm_release" "argocd_objects" {
 
   # The Application and AppProject kinds exist once Argo CD's chart has installed its CRDs.
   depends_on = [helm_release.argocd]
+}
+
+# --- Entry point: a Gateway on the platform's global address ------------------------------
+# One global external Application Load Balancer per cluster, on the address the platform
+# root reserved for this region; roots/traffic points the host names at the serving
+# region's address. Health checks ask /readyz, so a pod without its database takes no
+# traffic.
+
+locals {
+  web_namespace = "notejam-web"
+  gateway = {
+    apiVersion = "gateway.networking.k8s.io/v1"
+    kind       = "Gateway"
+    metadata = merge(
+      { name = "notejam", namespace = local.web_namespace },
+      var.web.certificate_map == null ? {} : { annotations = { "networking.gke.io/certmap" = var.web.certificate_map } },
+    )
+    spec = {
+      gatewayClassName = "gke-l7-global-external-managed"
+      addresses        = [{ type = "NamedAddress", value = var.web.address_name }]
+      listeners = [{
+        name     = var.web.certificate_map == null ? "http" : "https"
+        protocol = var.web.certificate_map == null ? "HTTP" : "HTTPS"
+        port     = var.web.certificate_map == null ? 80 : 443
+        allowedRoutes = {
+          namespaces = {
+            from     = "Selector"
+            selector = { matchExpressions = [{ key = "kubernetes.io/metadata.name", operator = "In", values = [for environment in keys(var.web.hosts) : "notejam-${environment}"] }] }
+          }
+        }
+      }]
+    }
+  }
+  routes = [
+    for environment, host in var.web.hosts : {
+      apiVersion = "gateway.networking.k8s.io/v1"
+      kind       = "HTTPRoute"
+      metadata   = { name = "notejam", namespace = "notejam-${environment}" }
+      spec = {
+        parentRefs = [{ name = "notejam", namespace = local.web_namespace }]
+        hostnames  = [host]
+        # The Service the operator creates for the instance named notejam (samples/).
+        rules = [{ backendRefs = [{ name = "notejam", port = 80 }] }]
+      }
+    }
+  ]
+  health_checks = [
+    for environment in keys(var.web.hosts) : {
+      apiVersion = "networking.gke.io/v1"
+      kind       = "HealthCheckPolicy"
+      metadata   = { name = "notejam", namespace = "notejam-${environment}" }
+      spec = {
+        default = {
+          config = {
+            type            = "HTTP"
+            httpHealthCheck = { requestPath = "/readyz" }
+          }
+        }
+        targetRef = { group = "", kind = "Service", name = "notejam" }
+      }
+    }
+  ]
+}
+
+resource "helm_release" "web" {
+  name             = "notejam-web"
+  namespace        = local.web_namespace
+  create_namespace = true
+  chart            = "${path.module}/charts/manifests"
+  atomic           = true
+
+  values = [yamlencode({
+    manifests = concat([local.gateway], local.routes, local.health_checks)
+  })]
+
+  # The routes live in the environments' namespaces.
+  depends_on = [kubernetes_namespace_v1.environment]
+}
+
+# --- Alertmanager's receivers --------------------------------------------------------------
+# config/argocd/monitoring.yaml routes alerts to webhooks whose URLs Alertmanager reads
+# from this Secret (mounted through alertmanagerSpec.secrets): the URLs stay out of git
+# and, written through a write-only argument, out of state.
+
+locals {
+  alertmanager_receivers_secret = "alertmanager-notejam-receivers"
+}
+
+resource "kubernetes_namespace_v1" "monitoring" {
+  metadata {
+    name = "monitoring"
+  }
+  lifecycle {
+    ignore_changes = [metadata[0].labels, metadata[0].annotations]
+  }
+}
+
+resource "kubernetes_secret_v1" "alertmanager_receivers" {
+  metadata {
+    name      = local.alertmanager_receivers_secret
+    namespace = kubernetes_namespace_v1.monitoring.metadata[0].name
+    labels = {
+      "app.kubernetes.io/part-of"    = "notejam"
+      "app.kubernetes.io/managed-by" = "terraform"
+    }
+  }
+  type = "Opaque"
+  data_wo = {
+    "critical-webhook-url" = var.alertmanager_webhooks.critical
+    "warning-webhook-url"  = var.alertmanager_webhooks.warning
+  }
+  data_wo_revision = var.alertmanager_webhooks_revision
 }

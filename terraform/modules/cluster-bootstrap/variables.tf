@@ -19,6 +19,8 @@ variable "database_credentials" {
     database = string
     username = string
     password = string
+    tls      = string
+    ca       = string
   }))
   ephemeral = true
 }
@@ -48,4 +50,36 @@ variable "argocd_high_availability" {
   description = "Run Argo CD's components with several replicas spread over the zones, and Redis in HA mode."
   type        = bool
   default     = true
+}
+
+variable "web" {
+  description = "The cluster's entry point: the name of the global address the platform root reserved for it, the host name of each environment it serves (test, prod), and optionally the Certificate Manager map that makes it HTTPS."
+  type = object({
+    address_name    = string
+    hosts           = map(string)
+    certificate_map = optional(string)
+  })
+  validation {
+    condition     = length(var.web.hosts) > 0 && alltrue([for environment in keys(var.web.hosts) : contains(["test", "prod"], environment)])
+    error_message = "web.hosts must name the host of test and/or prod (the environments whose namespaces this module creates)."
+  }
+}
+
+variable "alertmanager_webhooks" {
+  description = "Webhook URLs Alertmanager posts to: critical (pages) and warning (tickets). Ephemeral: never stored in state."
+  type = object({
+    critical = string
+    warning  = string
+  })
+  ephemeral = true
+  validation {
+    condition     = alltrue([for url in [var.alertmanager_webhooks.critical, var.alertmanager_webhooks.warning] : can(regex("^https://[^\\s]+$", url))])
+    error_message = "alertmanager_webhooks must be https:// URLs."
+  }
+}
+
+variable "alertmanager_webhooks_revision" {
+  description = "Increase to write changed alertmanager_webhooks into the Secret."
+  type        = number
+  default     = 1
 }

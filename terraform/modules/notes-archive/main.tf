@@ -1,13 +1,27 @@
 # Three-year recoverability of the notes. Cloud SQL keeps automated backups for at most
 # 365 of them and loses them with the project, so every day each database is also exported
 # as a portable SQL dump into a bucket whose LOCKED retention policy forbids anyone
-# (project owners included) to delete or overwrite an export for retention_days. The bucket
-# is dual-region: each object is stored in both data_regions (turbo replication, 15-minute
-# RPO), so a lost region still leaves every export readable. Lifecycle rules move ageing
-# exports to colder storage and delete them once the guarantee has run out.
+# (project owners included) to delete or overwrite an export for retention_days. Every
+# export is kept in two regions: in a dual-region bucket (each object in both data_regions,
+# turbo replication, 15-minute RPO) where a configurable dual-region covers them, otherwise
+# in a regional bucket plus a copy bucket in the other region, filled by the export
+# workflow right after each export. Lifecycle rules move ageing exports to colder storage
+# and delete them once the guarantee has run out.
 
 locals {
   retention_seconds = var.retention_days * 86400
+  dual_region       = contains(["US", "EU", "ASIA"], var.bucket_location)
+  copy_region       = local.dual_region ? null : one([for region in var.data_regions : region if region != var.bucket_location])
+  copy_bucket_name  = "${var.bucket_name}-copy"
+
+  # Colder classes as exports age, then deletion one day past the retention period (so the
+  # rule never races the policy); the same for both buckets.
+  lifecycle_rules = [
+    { age = var.storage_class_transitions.nearline, from = ["STANDARD"], action = "SetStorageClass", storage_class = "NEARLINE" },
+    { age = var.storage_class_transitions.coldline, from = ["NEARLINE"], action = "SetStorageClass", storage_class = "COLDLINE" },
+    { age = var.storage_class_transitions.archive, from = ["COLDLINE"], action = "SetStorageClass", storage_class = "ARCHIVE" },
+    { age = var.retention_days + 1, from = null, action = "Delete", storage_class = null },
+  ]
 }
 
 resource "google_storage_bucket" "archive" {
@@ -17,12 +31,15 @@ resource "google_storage_bucket" "archive" {
   storage_class               = "STANDARD"
   uniform_bucket_level_access = true
   public_access_prevention    = "enforced"
-  rpo                         = "ASYNC_TURBO"
+  rpo                         = local.dual_region ? "ASYNC_TURBO" : null
   force_destroy               = false
   labels                      = var.labels
 
-  custom_placement_config {
-    data_locations = [for region in var.data_regions : upper(region)]
+  dynamic "custom_placement_config" {
+    for_each = local.dual_region ? [var.data_regions] : []
+    content {
+      data_locations = [for region in custom_placement_config.value : upper(region)]
+    }
   }
 
   retention_policy {
@@ -30,45 +47,63 @@ resource "google_storage_bucket" "archive" {
     is_locked        = var.lock_retention_policy
   }
 
-  lifecycle_rule {
-    condition {
-      age                   = var.storage_class_transitions.nearline
-      matches_storage_class = ["STANDARD"]
-    }
-    action {
-      type          = "SetStorageClass"
-      storage_class = "NEARLINE"
-    }
-  }
-  lifecycle_rule {
-    condition {
-      age                   = var.storage_class_transitions.coldline
-      matches_storage_class = ["NEARLINE"]
-    }
-    action {
-      type          = "SetStorageClass"
-      storage_class = "COLDLINE"
+  dynamic "lifecycle_rule" {
+    for_each = local.lifecycle_rules
+    content {
+      condition {
+        age                   = lifecycle_rule.value.age
+        matches_storage_class = lifecycle_rule.value.from
+      }
+      action {
+        type          = lifecycle_rule.value.action
+        storage_class = lifecycle_rule.value.storage_class
+      }
     }
   }
-  lifecycle_rule {
-    condition {
-      age                   = var.storage_class_transitions.archive
-      matches_storage_class = ["COLDLINE"]
-    }
-    action {
-      type          = "SetStorageClass"
-      storage_class = "ARCHIVE"
+}
+
+# The second copy where no dual-region bucket can hold both regions: same guarantees.
+resource "google_storage_bucket" "copy" {
+  count                       = local.dual_region ? 0 : 1
+  project                     = var.project_id
+  name                        = local.copy_bucket_name
+  location                    = local.copy_region
+  storage_class               = "STANDARD"
+  uniform_bucket_level_access = true
+  public_access_prevention    = "enforced"
+  force_destroy               = false
+  labels                      = var.labels
+
+  retention_policy {
+    retention_period = local.retention_seconds
+    is_locked        = var.lock_retention_policy
+  }
+
+  dynamic "lifecycle_rule" {
+    for_each = local.lifecycle_rules
+    content {
+      condition {
+        age                   = lifecycle_rule.value.age
+        matches_storage_class = lifecycle_rule.value.from
+      }
+      action {
+        type          = lifecycle_rule.value.action
+        storage_class = lifecycle_rule.value.storage_class
+      }
     }
   }
-  # One day past the retention period, so the rule never races the policy.
-  lifecycle_rule {
-    condition {
-      age = var.retention_days + 1
-    }
-    action {
-      type = "Delete"
-    }
+}
+
+# The workflow copies each new export: it reads the archive and may create objects in the
+# copy bucket, nothing else.
+resource "google_storage_bucket_iam_member" "copy" {
+  for_each = local.dual_region ? {} : {
+    read_archive = { bucket = google_storage_bucket.archive.name, role = "roles/storage.objectViewer" }
+    write_copy   = { bucket = google_storage_bucket.copy[0].name, role = "roles/storage.objectCreator" }
   }
+  bucket = each.value.bucket
+  role   = each.value.role
+  member = google_service_account.export.member
 }
 
 # Each instance's service account may create export objects, nothing else: it can neither
@@ -124,6 +159,7 @@ resource "google_workflows_workflow" "export" {
     environment = each.key
     instance    = each.value.instance_name
     database    = each.value.database_name
+    copy_bucket = local.dual_region ? "" : google_storage_bucket.copy[0].name
   })
   deletion_protection = false
 }

@@ -24,8 +24,13 @@ output "retention_locked" {
 }
 
 output "data_regions" {
-  description = "Regions holding a copy of every export."
-  value       = google_storage_bucket.archive.custom_placement_config[0].data_locations
+  description = "Regions holding a copy of every export (upper case, as Cloud Storage names them)."
+  value       = local.dual_region ? google_storage_bucket.archive.custom_placement_config[0].data_locations : [upper(var.bucket_location), upper(local.copy_region)]
+}
+
+output "copy_bucket_name" {
+  description = "The bucket in the other region that receives a copy of every export (regional archives only), or null."
+  value       = local.dual_region ? null : google_storage_bucket.copy[0].name
 }
 
 output "exported_databases" {

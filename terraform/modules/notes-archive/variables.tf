@@ -17,17 +17,18 @@ variable "bucket_name" {
   description = "Globally unique name of the archive bucket."
   type        = string
   validation {
-    condition     = can(regex("^[a-z0-9][-_a-z0-9]{1,61}[a-z0-9]$", var.bucket_name))
-    error_message = "bucket_name must be 3-63 lowercase letters, digits, hyphens or underscores, starting and ending with a letter or digit."
+    # 58, not 63: the copy bucket of a regional archive appends "-copy".
+    condition     = can(regex("^[a-z0-9][-_a-z0-9]{1,56}[a-z0-9]$", var.bucket_name))
+    error_message = "bucket_name must be 3-58 lowercase letters, digits, hyphens or underscores, starting and ending with a letter or digit."
   }
 }
 
 variable "bucket_location" {
-  description = "Multi-region that contains both data_regions (US, EU or ASIA): a configurable dual-region bucket is addressed by it."
+  description = "Where the archive lives. A multi-region (US, EU or ASIA) containing both data_regions: one dual-region bucket over them, each object in both (turbo replication, 15-minute RPO). Or one of data_regions: a bucket there plus a second bucket, <bucket_name>-copy, in the other data region, to which the export workflow copies every export right after writing it; for regions no configurable dual-region covers (other continents, or regions outside those multi-regions)."
   type        = string
   validation {
-    condition     = contains(["US", "EU", "ASIA"], var.bucket_location)
-    error_message = "bucket_location must be US, EU or ASIA."
+    condition     = contains(["US", "EU", "ASIA"], var.bucket_location) || can(regex("^[a-z]+-[a-z]+[0-9]+$", var.bucket_location))
+    error_message = "bucket_location must be US, EU or ASIA (a dual-region bucket) or a region name such as me-central1 (a bucket there and a copy in the other data region)."
   }
 }
 
@@ -35,8 +36,12 @@ variable "data_regions" {
   description = "The two regions that each hold a full copy of every export: the platform's region and its failover region."
   type        = list(string)
   validation {
-    condition     = length(distinct(var.data_regions)) == 2
+    condition     = length(var.data_regions) == 2 && length(distinct(var.data_regions)) == 2
     error_message = "data_regions must name exactly two different regions."
+  }
+  validation {
+    condition     = contains(["US", "EU", "ASIA"], var.bucket_location) || contains(var.data_regions, var.bucket_location)
+    error_message = "A regional bucket_location must be one of data_regions (the copy goes to the other)."
   }
 }
 

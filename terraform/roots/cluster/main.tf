@@ -14,8 +14,8 @@ locals {
   platform = data.terraform_remote_state.platform.outputs
 }
 
-# The connections as the platform root stored them; ephemeral, so they never reach this
-# root's state.
+# The connections and the current users' passwords as the platform root stored them;
+# ephemeral, so they never reach this root's state.
 ephemeral "google_secret_manager_secret_version" "database" {
   for_each = local.platform.databases
   project  = local.platform.project_id
@@ -23,14 +23,30 @@ ephemeral "google_secret_manager_secret_version" "database" {
   version  = each.value.secret_version
 }
 
+ephemeral "google_secret_manager_secret_version" "database_password" {
+  for_each = local.platform.databases
+  project  = local.platform.project_id
+  secret   = each.value.password_secret_name
+  version  = each.value.password_secret_version
+}
+
 module "bootstrap" {
   source                   = "../../modules/cluster-bootstrap"
   database_secret_versions = { for environment, database in local.platform.databases : environment => database.secret_version }
   database_credentials = {
     for environment, secret in ephemeral.google_secret_manager_secret_version.database :
-    environment => jsondecode(secret.secret_data)
+    environment => merge(jsondecode(secret.secret_data), {
+      password = ephemeral.google_secret_manager_secret_version.database_password[environment].secret_data
+    })
   }
   argocd_config_dir       = "${path.root}/../../../config/argocd"
   argocd_chart_repository = var.argocd_chart_repository
   argocd_chart_version    = var.argocd_chart_version
+  web = {
+    address_name    = local.platform.web.address_name
+    hosts           = var.web_hosts
+    certificate_map = var.certificate_map
+  }
+  alertmanager_webhooks          = var.alertmanager_webhooks
+  alertmanager_webhooks_revision = var.alertmanager_webhooks_revision
 }

@@ -1,11 +1,12 @@
 # The Notejam platform in one region: a regional GKE cluster whose nodes span three zones,
-# MySQL for test (zonal) and prod (highly available), and the notes archive that keeps a
-# daily export of prod for three years in two regions.
+# MySQL for test (zonal) and prod (highly available, with a promotable replica in
+# var.failover_region), the global address of the cluster's entry point, and the notes
+# archive that keeps a daily export of prod for three years in two regions.
 #
 # A GKE cluster (like a Cloud SQL instance) lives in one region. Zone failures are absorbed
 # inside the region (three zones, regional control plane, REGIONAL Cloud SQL); a region
-# failure is handled by rebuilding this root in var.failover_region from the exports and
-# backups kept outside the region (docs/runbooks/region-evacuation.md).
+# failure is handled by applying this root for var.failover_region, which adopts the
+# promoted replica as its prod database (docs/runbooks/region-evacuation.md).
 
 locals {
   labels = merge(var.labels, {
@@ -34,10 +35,43 @@ locals {
 
   # Instance names carry the region: Cloud SQL reserves a deleted instance's name for a
   # while, and a rebuilt platform in another region must not collide with the old one.
+  # Prod's cross-region replica is named as the platform of its region names its primary,
+  # so that platform adopts it after a promotion.
   instance_names = {
-    prod = "${var.name}-prod-${var.region}"
-    test = "${var.name}-test-${var.region}"
+    prod         = "${var.name}-prod-${var.region}"
+    test         = "${var.name}-test-${var.region}"
+    prod_replica = "${var.name}-prod-${var.failover_region}"
   }
+
+  alert_notification_channels = concat(
+    var.alert_notification_channels,
+    [for channel in google_monitoring_notification_channel.email : channel.id],
+  )
+}
+
+# Who hears about failing exports and a lagging replica (Alertmanager, in the cluster, has
+# its own receivers: roots/cluster).
+resource "google_monitoring_notification_channel" "email" {
+  for_each     = toset(var.alert_emails)
+  project      = var.project_id
+  display_name = "Notejam platform ${var.region}: ${each.value}"
+  type         = "email"
+  labels = {
+    email_address = each.value
+  }
+
+  depends_on = [google_project_service.this]
+}
+
+# The cluster's entry point (a Gateway, roots/cluster) listens on this global address; DNS
+# (roots/traffic) points the host names at the address of the region that serves.
+resource "google_compute_global_address" "web" {
+  project      = var.project_id
+  name         = "${local.stack}-web"
+  address_type = "EXTERNAL"
+  ip_version   = "IPV4"
+
+  depends_on = [google_project_service.this]
 }
 
 resource "google_project_service" "this" {
@@ -89,8 +123,13 @@ module "mysql_prod" {
   deletion_protection            = true
   retained_backups               = var.databases.prod_retained_backups
   transaction_log_retention_days = var.databases.prod_transaction_log_days
-  credentials_rotation           = var.databases.prod_credentials_rotation
+  credentials_generations        = var.databases.prod_credentials_generations
   private_network_id             = module.network.private_services_network_id
+  cross_region_replica = var.databases.prod_cross_region_replica ? {
+    name   = local.instance_names.prod_replica
+    region = var.failover_region
+  } : null
+  alert_notification_channels = local.alert_notification_channels
   # Production is updated a week after test (which is on the canary track).
   maintenance_window = {
     day          = var.databases.prod_maintenance_day
@@ -114,8 +153,8 @@ module "mysql_test" {
   # Test data is generated (seeded) and can be recreated; still backed up daily.
   deletion_protection  = false
   retained_backups     = var.databases.test_retained_backups
-  credentials_rotation = var.databases.test_credentials_rotation
-  private_network_id   = module.network.private_services_network_id
+  credentials_generations = var.databases.test_credentials_generations
+  private_network_id      = module.network.private_services_network_id
   maintenance_window = {
     day          = var.databases.test_maintenance_day
     hour         = var.databases.test_maintenance_hour_utc
@@ -135,7 +174,7 @@ module "notes_archive" {
   bucket_location             = var.archive_bucket_location
   data_regions                = [var.region, var.failover_region]
   lock_retention_policy       = var.lock_archive_retention
-  alert_notification_channels = var.alert_notification_channels
+  alert_notification_channels = local.alert_notification_channels
   databases = {
     prod = {
       instance_name         = module.mysql_prod.instance_name

@@ -20,23 +20,19 @@ output "cluster" {
 }
 
 output "databases" {
-  description = "Per environment: instance, connection name, availability, deletion protection and the Secret Manager secret (name and version) with the connection; no credentials."
+  description = "Per environment: instance, connection name, availability, deletion protection, the cross-region replica, the MySQL users, and the Secret Manager secrets (name and version) of the connection and of the current user's password; no credentials."
   value = {
-    prod = {
-      instance_name       = module.mysql_prod.instance_name
-      connection_name     = module.mysql_prod.connection_name
-      secret_name         = module.mysql_prod.connection_secret.name
-      secret_version      = module.mysql_prod.connection_secret.version
-      high_availability   = module.mysql_prod.availability_type == "REGIONAL"
-      deletion_protection = module.mysql_prod.deletion_protection
-    }
-    test = {
-      instance_name       = module.mysql_test.instance_name
-      connection_name     = module.mysql_test.connection_name
-      secret_name         = module.mysql_test.connection_secret.name
-      secret_version      = module.mysql_test.connection_secret.version
-      high_availability   = module.mysql_test.availability_type == "REGIONAL"
-      deletion_protection = module.mysql_test.deletion_protection
+    for environment, database in { prod = module.mysql_prod, test = module.mysql_test } : environment => {
+      instance_name           = database.instance_name
+      connection_name         = database.connection_name
+      secret_name             = database.connection_secret.name
+      secret_version          = database.connection_secret.version
+      password_secret_name    = database.password_secret.name
+      password_secret_version = database.password_secret.version
+      users                   = database.users
+      high_availability       = database.availability_type == "REGIONAL"
+      deletion_protection     = database.deletion_protection
+      cross_region_replica    = database.cross_region_replica
     }
   }
 }
@@ -48,7 +44,21 @@ output "notes_archive" {
     retention_days     = module.notes_archive.retention_days
     retention_locked   = module.notes_archive.retention_locked
     data_regions       = module.notes_archive.data_regions
+    copy_bucket        = module.notes_archive.copy_bucket_name
     exported_databases = module.notes_archive.exported_databases
     workflows          = module.notes_archive.workflows
   }
+}
+
+output "web" {
+  description = "The global address the cluster's Gateway listens on (name for the Gateway, address for DNS)."
+  value = {
+    address_name = google_compute_global_address.web.name
+    address      = google_compute_global_address.web.address
+  }
+}
+
+output "alert_notification_channels" {
+  description = "Cloud Monitoring notification channels the platform's alerts go to."
+  value       = local.alert_notification_channels
 }

@@ -26,8 +26,12 @@ variable "failover_region" {
 }
 
 variable "archive_bucket_location" {
-  description = "Multi-region (US, EU or ASIA) containing region and failover_region: the notes archive is a dual-region bucket over those two."
+  description = "Where the notes archive lives: a multi-region (US, EU or ASIA) containing region and failover_region gives one dual-region bucket over those two; region itself gives a bucket there plus a copy bucket in failover_region (any pair of regions)."
   type        = string
+  validation {
+    condition     = contains(["US", "EU", "ASIA", var.region], var.archive_bucket_location)
+    error_message = "archive_bucket_location must be US, EU or ASIA (containing both regions) or the platform's region."
+  }
 }
 
 variable "archive_bucket_name" {
@@ -68,8 +72,11 @@ variable "databases" {
   type = object({
     prod_tier                 = optional(string, "db-custom-2-7680")
     test_tier                 = optional(string, "db-custom-1-3840")
-    prod_credentials_rotation = optional(number, 1)
-    test_credentials_rotation = optional(number, 1)
+    # Two-step rotation (docs/runbooks/restore-notes.md, "Rotating a database password").
+    prod_credentials_generations = optional(list(number), [1])
+    test_credentials_generations = optional(list(number), [1])
+    # A promotable replica of prod in failover_region: a region move loses seconds of notes.
+    prod_cross_region_replica = optional(bool, true)
     prod_retained_backups     = optional(number, 35)
     test_retained_backups     = optional(number, 7)
     prod_transaction_log_days = optional(number, 7)
@@ -81,10 +88,24 @@ variable "databases" {
   default = {}
 }
 
-variable "alert_notification_channels" {
-  description = "Cloud Monitoring notification channel ids alerted when a notes export fails."
+variable "alert_emails" {
+  description = "E-mail addresses told when a notes export fails or prod's cross-region replica lags (an e-mail notification channel each)."
   type        = list(string)
   default     = []
+  validation {
+    condition     = alltrue([for address in var.alert_emails : can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", address))])
+    error_message = "alert_emails must be e-mail addresses."
+  }
+}
+
+variable "alert_notification_channels" {
+  description = "Existing Cloud Monitoring notification channel ids (chat, pager, ...) told as well."
+  type        = list(string)
+  default     = []
+  validation {
+    condition     = length(var.alert_notification_channels) + length(var.alert_emails) > 0
+    error_message = "Give at least one of alert_emails or alert_notification_channels: a failing export or a lagging replica must reach someone."
+  }
 }
 
 variable "labels" {

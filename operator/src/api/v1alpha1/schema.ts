@@ -116,7 +116,7 @@ const database = object(
       {
         secretRef: required(
           localObjectReference(
-            'Secret with the connection settings under the keys `host`, `port`, `database`, `username` and `password`. Passed to the pods as environment variables by reference, never copied.',
+            'Secret with the connection settings under the keys `host`, `port`, `database`, `username` and `password`, and optionally `tls` (`require` or `verify-identity`) and `ca` (the server CA, PEM) for TLS. Passed to the pods as environment variables by reference, never copied.',
           ),
         ),
       },

@@ -87,6 +87,12 @@ describe('deployment', () => {
     expect(env.DB_NAME!.valueFrom).toEqual(fromSecret('database'));
     expect(env.DB_USER!.valueFrom).toEqual(fromSecret('username'));
     expect(env.DB_PASSWORD!.valueFrom).toEqual(fromSecret('password'));
+    // TLS settings when the Secret has them (Terraform writes them for Cloud SQL).
+    const optional = (key: string) => ({
+      secretKeyRef: { name: 'notejam-db', key, optional: true },
+    });
+    expect(env.DB_TLS!.valueFrom).toEqual(optional('tls'));
+    expect(env.DB_TLS_CA!.valueFrom).toEqual(optional('ca'));
     expect(env.SESSION_SECRET!.valueFrom).toEqual({
       secretKeyRef: { name: 'notejam-session', key: 'session-secret' },
     });

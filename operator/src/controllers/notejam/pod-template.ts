@@ -35,6 +35,15 @@ export const mysqlSecretKeys = {
   DB_PASSWORD: 'password',
 } as const;
 /**
+ * Keys the MySQL Secret may have: TLS to the server (`tls`: off, require or
+ * verify-identity; `ca`: the server's CA certificate as PEM). Terraform writes both for
+ * Cloud SQL, which accepts TLS only; a Secret without them keeps plain connections.
+ */
+export const optionalMysqlSecretKeys = {
+  DB_TLS: 'tls',
+  DB_TLS_CA: 'ca',
+} as const;
+/**
  * How long a terminating pod keeps serving before it gets SIGTERM (a preStop sleep): the
  * Service's endpoints drop it at once, but every kube-proxy (and ingress) applies that a
  * little later, and until then new connections still arrive. Stopping to accept at once
@@ -66,6 +75,9 @@ function environment(instance: NotejamInstance): V1EnvVar[] {
     const secret = spec.database.mysql.secretRef.name;
     for (const [name, key] of Object.entries(mysqlSecretKeys)) {
       env.push({ name, valueFrom: { secretKeyRef: { name: secret, key } } });
+    }
+    for (const [name, key] of Object.entries(optionalMysqlSecretKeys)) {
+      env.push({ name, valueFrom: { secretKeyRef: { name: secret, key, optional: true } } });
     }
   }
   env.push({

@@ -4,8 +4,17 @@ mock_provider "helm" {}
 variables {
   database_secret_versions = { test = "2", prod = "5" }
   database_credentials = {
-    test = { host = "10.100.0.6", port = "3306", database = "notejam", username = "notejam", password = "test-password" }
-    prod = { host = "10.100.0.5", port = "3306", database = "notejam", username = "notejam", password = "prod-password" }
+    test = { host = "10.100.0.6", port = "3306", database = "notejam", username = "notejam-1", password = "test-password", tls = "require", ca = "-----BEGIN CERTIFICATE-----\ntest\n-----END CERTIFICATE-----" }
+    prod = { host = "10.100.0.5", port = "3306", database = "notejam", username = "notejam-2", password = "prod-password", tls = "require", ca = "-----BEGIN CERTIFICATE-----\nprod\n-----END CERTIFICATE-----" }
+  }
+  web = {
+    address_name    = "notejam-europe-west1-web"
+    hosts           = { prod = "notejam.example.com", test = "test.notejam.example.com" }
+    certificate_map = "notejam"
+  }
+  alertmanager_webhooks = {
+    critical = "https://pager.example.com/hooks/abc"
+    warning  = "https://tickets.example.com/hooks/def"
   }
   # The real Argo CD objects of this repository.
   argocd_config_dir       = "../../../config/argocd"
@@ -28,6 +37,95 @@ run "database_secrets_for_test_and_prod" {
     condition     = kubernetes_secret_v1.database["prod"].type == "Opaque" && kubernetes_secret_v1.database["prod"].metadata[0].labels["app.kubernetes.io/managed-by"] == "terraform"
     error_message = "The Secrets are plain Opaque Secrets labelled as managed by Terraform."
   }
+  assert {
+    condition     = kubernetes_secret_v1.database["prod"].data_wo == null && kubernetes_secret_v1.database["prod"].data == null
+    error_message = "The credentials reach the Secret through the write-only argument only."
+  }
+}
+
+run "an_entry_point_on_the_regions_global_address" {
+  command = apply
+
+  assert {
+    condition = (
+      local.gateway.spec.gatewayClassName == "gke-l7-global-external-managed" &&
+      local.gateway.spec.addresses == [{ type = "NamedAddress", value = "notejam-europe-west1-web" }] &&
+      local.gateway.metadata.annotations["networking.gke.io/certmap"] == "notejam" &&
+      local.gateway.spec.listeners[0].protocol == "HTTPS"
+    )
+    error_message = "The Gateway must be a global external load balancer on the platform's address, HTTPS with the certificate map."
+  }
+  assert {
+    condition = toset([
+      for route in yamldecode(helm_release.web.values[0]).manifests : "${route.metadata.namespace} ${route.spec.hostnames[0]} ${route.spec.rules[0].backendRefs[0].name}:${route.spec.rules[0].backendRefs[0].port}"
+      if route.kind == "HTTPRoute"
+      ]) == toset([
+      "notejam-prod notejam.example.com notejam:80",
+      "notejam-test test.notejam.example.com notejam:80",
+    ])
+    error_message = "Each environment's host must reach its notejam Service."
+  }
+  assert {
+    condition = alltrue([
+      for policy in yamldecode(helm_release.web.values[0]).manifests : policy.spec.default.config.httpHealthCheck.requestPath == "/readyz"
+      if policy.kind == "HealthCheckPolicy"
+    ]) && length([for policy in yamldecode(helm_release.web.values[0]).manifests : policy if policy.kind == "HealthCheckPolicy"]) == 2
+    error_message = "The load balancer must take a pod out when /readyz fails (no database)."
+  }
+}
+
+run "alertmanager_reads_its_webhooks_from_the_secret_written_here" {
+  command = apply
+
+  assert {
+    condition     = output.alertmanager_receivers_secret == "monitoring/alertmanager-notejam-receivers" && kubernetes_secret_v1.alertmanager_receivers.data_wo == null
+    error_message = "The webhook URLs go to their Secret in monitoring, through the write-only argument."
+  }
+  # The one fact shared with git: the values in config/argocd/monitoring.yaml mount this
+  # Secret and read exactly these keys.
+  assert {
+    condition = contains(
+      [for document in split("\n---\n", file("../../../config/argocd/monitoring.yaml")) : yamldecode(document) if strcontains(document, "name: kube-prometheus-stack\n")][0].spec.source.helm.valuesObject.alertmanager.alertmanagerSpec.secrets,
+      "alertmanager-notejam-receivers",
+    )
+    error_message = "monitoring.yaml must mount the receivers Secret into Alertmanager."
+  }
+  assert {
+    condition = toset(flatten([
+      for receiver in [for document in split("\n---\n", file("../../../config/argocd/monitoring.yaml")) : yamldecode(document) if strcontains(document, "name: kube-prometheus-stack\n")][0].spec.source.helm.valuesObject.alertmanager.config.receivers :
+      [for webhook in try(receiver.webhook_configs, []) : webhook.url_file]
+      ])) == toset([
+      "/etc/alertmanager/secrets/alertmanager-notejam-receivers/critical-webhook-url",
+      "/etc/alertmanager/secrets/alertmanager-notejam-receivers/warning-webhook-url",
+    ])
+    error_message = "Alertmanager's webhook receivers must read the keys this module writes."
+  }
+}
+
+run "plain_http_without_a_certificate_map" {
+  command = plan
+  variables {
+    web = {
+      address_name = "notejam-europe-west1-web"
+      hosts        = { prod = "notejam.example.com" }
+    }
+  }
+
+  assert {
+    condition     = local.gateway.spec.listeners[0].protocol == "HTTP" && local.gateway.spec.listeners[0].port == 80 && !contains(keys(local.gateway.metadata), "annotations")
+    error_message = "Without a certificate map the Gateway serves plain HTTP."
+  }
+}
+
+run "refuses_a_webhook_that_is_not_https" {
+  command = plan
+  variables {
+    alertmanager_webhooks = {
+      critical = "http://pager.example.com/hook"
+      warning  = "https://tickets.example.com/hook"
+    }
+  }
+  expect_failures = [var.alertmanager_webhooks]
 }
 
 run "applies_every_argocd_object_of_config_argocd" {

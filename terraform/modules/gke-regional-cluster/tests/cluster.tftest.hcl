@@ -93,6 +93,17 @@ run "secure_defaults" {
     condition     = google_container_node_pool.apps.node_config[0].shielded_instance_config[0].enable_secure_boot
     error_message = "Nodes must boot with Secure Boot."
   }
+  assert {
+    condition = (
+      google_container_cluster.this.security_posture_config[0].mode == "BASIC" &&
+      google_container_cluster.this.security_posture_config[0].vulnerability_mode == "VULNERABILITY_DISABLED"
+    )
+    error_message = "Configuration auditing stays on; the retired vulnerability scanning modes (VULNERABILITY_BASIC, VULNERABILITY_ENTERPRISE) must not be asked for."
+  }
+  assert {
+    condition     = google_container_cluster.this.gateway_api_config[0].channel == "CHANNEL_STANDARD"
+    error_message = "The Gateway API must be on: the cluster's entry point is a Gateway."
+  }
 }
 
 run "explicit_zones_are_used_as_given" {

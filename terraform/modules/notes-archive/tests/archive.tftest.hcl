@@ -133,3 +133,68 @@ run "refuses_transitions_out_of_order" {
   }
   expect_failures = [var.storage_class_transitions]
 }
+
+run "any_region_a_regional_bucket_and_a_copy_in_the_other_region" {
+  command = plan
+  variables {
+    name            = "notejam-me-central1"
+    region          = "me-central1"
+    bucket_location = "me-central1"
+    data_regions    = ["me-central1", "europe-west4"]
+  }
+
+  assert {
+    condition = (
+      upper(google_storage_bucket.archive.location) == "ME-CENTRAL1" &&
+      length(google_storage_bucket.archive.custom_placement_config) == 0 &&
+      upper(google_storage_bucket.copy[0].location) == "EUROPE-WEST4" &&
+      google_storage_bucket.copy[0].name == "notejam-notes-archive-copy"
+    )
+    error_message = "A region no dual-region covers gets a bucket there and a copy bucket in the other data region."
+  }
+  assert {
+    condition = (
+      tonumber(google_storage_bucket.copy[0].retention_policy[0].retention_period) == 1095 * 86400 &&
+      google_storage_bucket.copy[0].retention_policy[0].is_locked &&
+      !google_storage_bucket.copy[0].force_destroy &&
+      google_storage_bucket.copy[0].public_access_prevention == "enforced" &&
+      [for rule in google_storage_bucket.copy[0].lifecycle_rule : one(rule.condition).age] == [30, 90, 365, 1096]
+    )
+    error_message = "The copy is kept under the same locked three-year retention and lifecycle as the archive."
+  }
+  assert {
+    condition = alltrue([
+      for fragment in [
+        "call: googleapis.sqladmin.v1.instances.export",
+        "call: googleapis.storage.v1.objects.copy",
+        "sourceBucket: notejam-notes-archive",
+        "destinationBucket: notejam-notes-archive-copy",
+      ] : strcontains(google_workflows_workflow.export["prod"].source_contents, fragment)
+    ])
+    error_message = "The workflow must copy every export to the other region right after writing it."
+  }
+  assert {
+    condition = (
+      google_storage_bucket_iam_member.copy["read_archive"].role == "roles/storage.objectViewer" &&
+      google_storage_bucket_iam_member.copy["write_copy"].role == "roles/storage.objectCreator"
+    )
+    error_message = "The workflow may read exports and create copies, nothing more."
+  }
+}
+
+run "a_dual_region_archive_needs_no_copy" {
+  command = plan
+
+  assert {
+    condition     = length(google_storage_bucket.copy) == 0 && !strcontains(google_workflows_workflow.export["prod"].source_contents, "objects.copy")
+    error_message = "A dual-region bucket already keeps both copies."
+  }
+}
+
+run "refuses_a_regional_archive_outside_the_data_regions" {
+  command = plan
+  variables {
+    bucket_location = "us-central1"
+  }
+  expect_failures = [var.data_regions]
+}
