@@ -127,9 +127,9 @@ resource "google_sql_database_instance" "replica" {
 locals {
   # "1" => 1, ...: each generation of the application's user, oldest first; the last one is
   # what the connection secret names.
-  generations       = { for generation in var.credentials_generations : tostring(generation) => generation }
-  active_generation = tostring(var.credentials_generations[length(var.credentials_generations) - 1])
-  user_names        = { for key, generation in local.generations : key => "${var.username}-${generation}" }
+  generations        = { for generation in var.credentials_generations : tostring(generation) => generation }
+  active_generation  = tostring(var.credentials_generations[length(var.credentials_generations) - 1])
+  user_names         = { for key, generation in local.generations : key => "${var.username}-${generation}" }
   secret_replication = toset(var.secret_replica_regions)
 }
 

@@ -151,8 +151,8 @@ module "mysql_test" {
   tier                   = var.databases.test_tier
   high_availability      = false
   # Test data is generated (seeded) and can be recreated; still backed up daily.
-  deletion_protection  = false
-  retained_backups     = var.databases.test_retained_backups
+  deletion_protection     = false
+  retained_backups        = var.databases.test_retained_backups
   credentials_generations = var.databases.test_credentials_generations
   private_network_id      = module.network.private_services_network_id
   maintenance_window = {

@@ -23,16 +23,16 @@ output "databases" {
   description = "Per environment: instance, connection name, availability, deletion protection, the cross-region replica, the MySQL users, and the Secret Manager secrets (name and version) of the connection and of the current user's password; no credentials."
   value = {
     for environment, database in { prod = module.mysql_prod, test = module.mysql_test } : environment => {
-      instance_name           = database.instance_name
-      connection_name         = database.connection_name
-      secret_name             = database.connection_secret.name
-      secret_version          = database.connection_secret.version
-      password_secret_name    = database.password_secret.name
-      password_secret_version = database.password_secret.version
-      users                   = database.users
-      high_availability       = database.availability_type == "REGIONAL"
-      deletion_protection     = database.deletion_protection
-      cross_region_replica    = database.cross_region_replica
+      instance_name                     = database.instance_name
+      connection_name                   = database.connection_name
+      secret_name                       = database.connection_secret.name
+      secret_version                    = database.connection_secret.version
+      password_secret_name              = database.password_secret.name
+      password_secret_version           = database.password_secret.version
+      users                             = database.users
+      high_availability                 = database.availability_type == "REGIONAL"
+      deletion_protection               = database.deletion_protection
+      cross_region_replica              = database.cross_region_replica
     }
   }
 }

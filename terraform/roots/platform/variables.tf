@@ -70,8 +70,8 @@ variable "cluster" {
 variable "databases" {
   description = "Sizing and rotation of the two MySQL instances."
   type = object({
-    prod_tier                 = optional(string, "db-custom-2-7680")
-    test_tier                 = optional(string, "db-custom-1-3840")
+    prod_tier = optional(string, "db-custom-2-7680")
+    test_tier = optional(string, "db-custom-1-3840")
     # Two-step rotation (docs/runbooks/restore-notes.md, "Rotating a database password").
     prod_credentials_generations = optional(list(number), [1])
     test_credentials_generations = optional(list(number), [1])

@@ -113,7 +113,6 @@ run "one_region_three_zones_prod_and_test_databases_three_year_archive" {
   assert {
     condition = (
       google_monitoring_notification_channel.email["oncall@example.com"].type == "email" &&
-      module.notes_archive.workflows != {} &&
       output.alert_notification_channels == ["projects/notejam-platform/notificationChannels/7"]
     )
     error_message = "Export failures and replica lag must reach the given e-mail address."
