@@ -1,0 +1,66 @@
+// The runbooks' Kubernetes steps against the real API server of the test control plane:
+// the restore shell Pod of docs/runbooks/restore-notes.md, as written there, must be
+// admitted in a namespace that enforces the restricted Pod Security level, as
+// notejam-prod does (samples/prod/namespace.yaml); the `kubectl run ... mysql` shell it
+// replaced must not be.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { randomBytes } from 'node:crypto';
+import { parse } from 'yaml';
+import { sharedControlPlane } from '../envtest/control-plane.js';
+import { readRepoFile } from './support.js';
+
+const namespace = `runbook-restricted-${randomBytes(3).toString('hex')}`;
+let core: CoreV1Api;
+
+/** The Pod manifest between the runbook's markers, with its image filled in as `sed` does. */
+function restoreShellPod(): V1Pod {
+  const runbook = readRepoFile('docs/runbooks/restore-notes.md');
+  const manifest = /# restore-shell-pod: begin\n([\s\S]*?)# restore-shell-pod: end/.exec(
+    runbook,
+  )?.[1];
+  if (!manifest) throw new Error('restore-notes.md has no restore-shell-pod manifest');
+  const pod = parse(manifest.replaceAll('IMAGE', 'ghcr.io/notejam/notejam:v0.1')) as V1Pod;
+  return { ...pod, metadata: { ...pod.metadata, namespace } };
+}
+
+async function admit(pod: V1Pod): Promise<unknown> {
+  try {
+    await core.createNamespacedPod({ namespace, body: pod, dryRun: 'All' });
+    return undefined;
+  } catch (error) {
+    return error;
+  }
+}
+
+beforeAll(async () => {
+  const kc: KubeConfig = (await sharedControlPlane()).admin();
+  core = kc.makeApiClient(CoreV1Api);
+  await core.createNamespace({
+    body: {
+      metadata: { name: namespace, labels: { 'pod-security.kubernetes.io/enforce': 'restricted' } },
+    },
+  });
+}, 180_000);
+
+afterAll(async () => {
+  await core?.deleteNamespace({ name: namespace });
+});
+
+describe('restore-notes.md', () => {
+  it('runs its restore shell as a Pod the restricted Pod Security level admits', async () => {
+    const pod = restoreShellPod();
+    expect(pod.spec?.containers[0]?.image).toBe('ghcr.io/notejam/notejam:v0.1');
+    expect(await admit(pod)).toBeUndefined();
+  });
+
+  it('would be refused the plain `kubectl run --image=mysql:8.4` shell it replaced', async () => {
+    const refused = await admit({
+      metadata: { name: 'restore-shell', namespace },
+      spec: { restartPolicy: 'Never', containers: [{ name: 'restore-shell', image: 'mysql:8.4' }] },
+    });
+    expect(String((refused as { body?: unknown })?.body ?? refused)).toMatch(
+      /violates PodSecurity "restricted:latest"/,
+    );
+  });
+});
