@@ -1,16 +1,13 @@
 // DB_TLS and DB_TLS_CA: validated at start, and used against the test MariaDB, which
 // hack/mariadb.sh runs with TLS and a throwaway CA (TEST_MYSQL_CA).
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { createConnection, type Connection } from 'mysql2/promise';
 import { ConfigError, loadConfig, type MysqlConfig } from '../src/config/config';
 import { connect, DatabaseUnavailableError, mysqlSslOptions } from '../src/database/data-source';
 import { createTestDatabase, TEST_MYSQL_URL, type TestDatabase } from './support/databases';
+import { TEST_MYSQL_CA, unrelatedCa } from './support/tls';
 
-const TEST_MYSQL_CA = process.env.TEST_MYSQL_CA ?? '/run/notejam-mariadb/tls/ca.pem';
 const SECRET = 'a-session-secret-of-at-least-32-characters';
 
 function configError(env: Record<string, string>): ConfigError {
@@ -21,37 +18,6 @@ function configError(env: Record<string, string>): ConfigError {
     throw error;
   }
   throw new Error(`expected a ConfigError for ${JSON.stringify(env)}`);
-}
-
-/** A self-signed CA that signed nothing the test server presents. */
-function unrelatedCa(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'notejam-wrong-ca-'));
-  try {
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:P-256',
-        '-nodes',
-        '-days',
-        '1',
-        '-subj',
-        '/CN=Not the test MariaDB CA',
-        '-keyout',
-        path.join(dir, 'key.pem'),
-        '-out',
-        path.join(dir, 'ca.pem'),
-      ],
-      { stdio: 'ignore' },
-    );
-    return fs.readFileSync(path.join(dir, 'ca.pem'), 'utf8');
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
 }
 
 describe('DB_TLS configuration', () => {

@@ -5,8 +5,8 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createTestDatabase, type TestDatabase } from './support/databases';
+import { TEST_MYSQL_CA, unrelatedCa } from './support/tls';
 
-const TEST_MYSQL_CA = process.env.TEST_MYSQL_CA ?? '/run/notejam-mariadb/tls/ca.pem';
 const runbook = fs.readFileSync(
   path.join(__dirname, '../../docs/runbooks/restore-notes.md'),
   'utf8',
@@ -53,10 +53,21 @@ describe('the restore runbook query helper', () => {
     expect(result.stdout).toMatch(/encrypted[\s\S]*│\s+1\s+│/);
   });
 
-  it('says why and exits 1 when the connection fails', () => {
-    const wrongCa = fs.readFileSync(TEST_MYSQL_CA, 'utf8').replace(/[A-Za-z]{8}/, 'AAAAAAAA');
-    const result = query('SELECT 1', wrongCa);
-    expect(result.status).not.toBe(0);
-    expect(result.stderr.length).toBeGreaterThan(0);
+  it('says why in one line and exits 1 when the server certificate does not check out', () => {
+    const result = query('SELECT 1', unrelatedCa());
+    expect(result.status).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(
+      /^cannot open the MySQL database .* over TLS \(require\): .*TLS handshake failed/,
+    );
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('says why in one line and exits 1 on a bad setting', () => {
+    const result = query('SELECT 1', 'not a certificate');
+    expect(result.status).toBe(1);
+    expect(result.stderr.trim()).toBe(
+      'DB_TLS_CA must hold the PEM text of the CA certificate(s) (-----BEGIN CERTIFICATE----- ...)',
+    );
   });
 });

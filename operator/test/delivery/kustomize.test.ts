@@ -193,3 +193,66 @@ describe('config/argocd', () => {
     expect(everything.map((entry) => entry.kind)).not.toContain('*');
   });
 });
+
+describe('config/argocd: kube-prometheus-stack on GKE', () => {
+  interface Route {
+    receiver?: string;
+    matchers?: string[];
+    routes?: Route[];
+  }
+  interface AlertmanagerValues {
+    alertmanagerSpec: { secrets?: string[] };
+    config: {
+      route: Route;
+      receivers: Array<{ name: string; webhook_configs?: Array<{ url_file?: string }> }>;
+    };
+  }
+  const stack = kustomize('config/argocd').find(
+    (object) => object.kind === 'Application' && object.metadata?.name === 'kube-prometheus-stack',
+  ) as (Application & { spec: { source: { helm: { valuesObject: Values } } } }) | undefined;
+  type Values = Record<string, { enabled?: boolean; rules?: Record<string, boolean> }> & {
+    alertmanager: AlertmanagerValues;
+  };
+  const values = stack?.spec.source.helm.valuesObject;
+
+  it('neither scrapes nor alerts on the control plane GKE keeps out of reach', () => {
+    // GKE runs the scheduler, controller-manager and etcd itself; Dataplane V2 has no
+    // kube-proxy: their "target down" alerts would fire forever.
+    for (const component of ['kubeScheduler', 'kubeControllerManager', 'kubeEtcd', 'kubeProxy']) {
+      expect([component, values?.[component]?.enabled]).toEqual([component, false]);
+    }
+    expect(values?.defaultRules?.rules).toMatchObject({
+      etcd: false,
+      kubeSchedulerAlerting: false,
+      kubeSchedulerRecording: false,
+      kubeControllerManager: false,
+      kubeProxy: false,
+    });
+  });
+
+  it('routes critical alerts to a pager and warnings to tickets, both webhooks read from the mounted Secret', () => {
+    const alertmanager = values?.alertmanager;
+    const [secret] = alertmanager?.alertmanagerSpec.secrets ?? [];
+    expect(secret).toBeDefined();
+    const receivers = new Map(
+      (alertmanager?.config.receivers ?? []).map((receiver) => [receiver.name, receiver]),
+    );
+    const receiverOf = (severity: string) =>
+      alertmanager?.config.route.routes?.find((route) =>
+        route.matchers?.includes(`severity = "${severity}"`),
+      )?.receiver;
+    for (const [severity, key] of [
+      ['critical', 'critical-webhook-url'],
+      ['warning', 'warning-webhook-url'],
+    ] as const) {
+      const receiver = receivers.get(receiverOf(severity) ?? '');
+      expect(receiver?.webhook_configs).toEqual([
+        expect.objectContaining({ url_file: `/etc/alertmanager/secrets/${secret}/${key}` }),
+      ]);
+    }
+    // Every route names a receiver that exists; anything unmatched still reaches a person.
+    const routes = [alertmanager!.config.route, ...(alertmanager!.config.route.routes ?? [])];
+    for (const route of routes) expect(receivers.has(route.receiver ?? '')).toBe(true);
+    expect(receivers.get(alertmanager!.config.route.receiver!)?.webhook_configs).toHaveLength(1);
+  });
+});

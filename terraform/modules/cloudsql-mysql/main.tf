@@ -170,8 +170,10 @@ resource "google_secret_manager_secret_version" "password" {
 }
 
 # Written after its password is stored, so an apply that fails in between leaves a stored
-# password without a user (harmless: nothing reads it until the connection names that
-# user), never a user whose password nobody knows.
+# password without a user (harmless: the connection names a user only once it exists),
+# never a user whose password nobody knows. Such a half-made generation is abandoned, not
+# re-applied: a new run would generate another password for the user than the one stored.
+# Take the next number instead (restore-notes.md, "Rotating a database password").
 resource "google_sql_user" "app" {
   for_each            = local.generations
   project             = var.project_id
@@ -217,7 +219,9 @@ locals {
     host     = google_sql_database_instance.this.private_ip_address
     port     = "3306"
     database = google_sql_database.app.name
-    username = local.user_names[local.active_generation]
+    # From the user itself, so the connection never names a user that does not exist yet
+    # (an apply that fails before creating it leaves the previous connection in place).
+    username = google_sql_user.app[local.active_generation].name
     tls      = "require"
     ca       = join("\n", [for certificate in data.google_sql_ca_certs.this.certs : trimspace(certificate.cert)])
   }
