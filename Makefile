@@ -82,6 +82,10 @@ oci-registry: ## build once (or reuse) the OCI distribution registry the operato
 terraform-providers: ## build once the Terraform providers terraform/ uses
 	@hack/terraform-providers.sh >/dev/null
 
+.PHONY: terraform-lock
+terraform-lock: ## rewrite the roots' provider lock files from the locally built providers
+	hack/terraform-lock.sh
+
 .PHONY: terraform-check
 terraform-check: ## terraform fmt -check, validate every module and root, terraform test (mock providers)
 	hack/terraform-check.sh

@@ -4,6 +4,10 @@
 # clone, and writes a Terraform CLI configuration whose `dev_overrides` point at them.
 # Prints the path of that CLI configuration; callers export it as TF_CLI_CONFIG_FILE.
 #
+#   hack/terraform-providers.sh                   # build what is missing, print the config
+#   hack/terraform-providers.sh --fs-mirror DIR   # also lay the builds out in DIR as a
+#                                                 # filesystem mirror (hack/terraform-lock.sh)
+#
 # Each provider is built once per pinned version and reused afterwards. The google
 # provider is a very large build (see docs/adr/0002-cloud-gke-cloud-sql.md for measured
 # time and memory); it runs niced so it shares the machine politely.
@@ -15,10 +19,21 @@ set -euo pipefail
 
 cache=${NOTEJAM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/notejam}/terraform-providers
 skip=",${TERRAFORM_PROVIDERS_SKIP:-},"
+mirror=""
+case "${1:-}" in
+  "") ;;
+  --fs-mirror) mirror=${2:?--fs-mirror needs a directory} ;;
+  *)
+    echo "usage: $0 [--fs-mirror DIR]" >&2
+    exit 2
+    ;;
+esac
 
-# name | source address in required_providers | Go module | version | go.sum hash to enforce
-# (only for modules the public checksum database does not list; the others are verified
-# against it by the go command as usual) | modules to stand in for with an empty go.mod.
+# name | source address in required_providers | Go module | version | the release the
+# version is or follows (what the filesystem mirror, and so the lock files, call it) |
+# go.sum hash to enforce (only for modules the public checksum database does not list; the
+# others are verified against it by the go command as usual) | modules to stand in for
+# with an empty go.mod.
 #   google      8.0.x: main right after the 8.0.0 release (the release tags are not valid
 #               Go module versions for this module path, so a commit is pinned).
 #   kubernetes  3.2.x: main after 3.2.1, for the same reason.
@@ -29,11 +44,11 @@ skip=",${TERRAFORM_PROVIDERS_SKIP:-},"
 #   random      3.9.x: main after 3.9.0.
 #   github      6.6.0
 providers=(
-  "google|hashicorp/google|github.com/hashicorp/terraform-provider-google|v1.20.1-0.20260828184646-f3721fb45fa3|"
-  "kubernetes|hashicorp/kubernetes|github.com/hashicorp/terraform-provider-kubernetes|v1.13.4-0.20260821094251-3a33fb6cc605|"
-  "helm|hashicorp/helm|github.com/hashicorp/terraform-provider-helm|v1.3.2||vbom.ml/util"
-  "random|hashicorp/random|github.com/hashicorp/terraform-provider-random|v1.3.2-0.20260824155315-e1092b0cfc07|"
-  "github|integrations/github|github.com/integrations/terraform-provider-github/v6|v6.6.0|h1:nUCD7TVtF65VlA5BjYSZYYrX6QsY+dYU00s5Da2Mck0="
+  "google|hashicorp/google|github.com/hashicorp/terraform-provider-google|v1.20.1-0.20260828184646-f3721fb45fa3|8.0.0|"
+  "kubernetes|hashicorp/kubernetes|github.com/hashicorp/terraform-provider-kubernetes|v1.13.4-0.20260821094251-3a33fb6cc605|3.2.1|"
+  "helm|hashicorp/helm|github.com/hashicorp/terraform-provider-helm|v1.3.2|1.3.2||vbom.ml/util"
+  "random|hashicorp/random|github.com/hashicorp/terraform-provider-random|v1.3.2-0.20260824155315-e1092b0cfc07|3.9.0|"
+  "github|integrations/github|github.com/integrations/terraform-provider-github/v6|v6.6.0|6.6.0|h1:nUCD7TVtF65VlA5BjYSZYYrX6QsY+dYU00s5Da2Mck0="
 )
 
 log() { echo "terraform-providers: $*" >&2; }
@@ -98,7 +113,7 @@ flock 9
 
 overrides=""
 for entry in "${providers[@]}"; do
-  IFS='|' read -r name source module version pinned_sum stand_ins <<<"$entry"
+  IFS='|' read -r name source module version release pinned_sum stand_ins <<<"$entry"
   if [[ $skip == *",$name,"* ]]; then
     log "skipping $name (TERRAFORM_PROVIDERS_SKIP)"
     continue
@@ -111,6 +126,13 @@ for entry in "${providers[@]}"; do
     log "built $name in $(($(date +%s) - start)) s"
   fi
   overrides+="    \"$source\" = \"$out_dir\""$'\n'
+  if [ -n "$mirror" ]; then
+    # The "unpacked" layout of a filesystem mirror: <host>/<source>/<version>/<os>_<arch>/.
+    platform="$(go env GOOS)_$(go env GOARCH)"
+    target="$mirror/registry.terraform.io/$source/$release/$platform"
+    mkdir -p "$target"
+    cp "$out_dir/terraform-provider-$name" "$target/terraform-provider-${name}_v$release"
+  fi
 done
 
 config="$cache/terraformrc"

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
-import { ConfigError, loadConfig } from '../src/config/config';
+import { ConfigError, loadConfig, type MysqlConfig } from '../src/config/config';
+import { unrelatedCa } from './support/tls';
 
 const SECRET = 'a-session-secret-of-at-least-32-characters';
 const MYSQL = {
@@ -140,5 +141,42 @@ describe('configuration', () => {
     expect(loadConfig({ PUBLIC_URL: 'https://notes.example.com/' }).publicUrl).toBe(
       'https://notes.example.com',
     );
+  });
+});
+
+describe('DB_TLS configuration', () => {
+  const ca = unrelatedCa();
+
+  it('is off unless asked for, and takes the CA as PEM text (from DB_* or DATABASE_URL)', () => {
+    expect((loadConfig(MYSQL).database as MysqlConfig).tls).toEqual({ mode: 'off' });
+    expect(
+      (loadConfig({ ...MYSQL, DB_TLS: 'require', DB_TLS_CA: ca }).database as MysqlConfig).tls,
+    ).toEqual({ mode: 'require', ca: ca.trim() });
+    const fromUrl = loadConfig({
+      DB_TYPE: 'mysql',
+      DATABASE_URL: 'mysql://app:pw@db:3306/notejam',
+      DB_TLS: 'verify-identity',
+      SESSION_SECRET: SECRET,
+    });
+    expect((fromUrl.database as MysqlConfig).tls).toEqual({ mode: 'verify-identity' });
+  });
+
+  it.each([
+    [{ DB_TLS: 'true' }, 'DB_TLS', /must be one of off, require, verify-identity/],
+    [{ DB_TLS_CA: 'x' }, 'DB_TLS_CA', /is set but DB_TLS is off/],
+    [{ DB_TLS: 'require', DB_TLS_CA: '/etc/ssl/ca.pem' }, 'DB_TLS_CA', /PEM text/],
+    [
+      {
+        DB_TLS: 'require',
+        DB_TLS_CA:
+          '-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----',
+      },
+      'DB_TLS_CA',
+      /certificate 1 cannot be read/,
+    ],
+  ])('refuses %j naming %s', (env, variable, message) => {
+    const error = failure({ ...MYSQL, ...env });
+    expect(error.variable).toBe(variable);
+    expect(error.message).toMatch(message);
   });
 });

@@ -1,69 +1,14 @@
-// DB_TLS and DB_TLS_CA: validated at start, and used against the test MariaDB, which
-// hack/mariadb.sh runs with TLS and a throwaway CA (TEST_MYSQL_CA).
+// DB_TLS and DB_TLS_CA against the test MariaDB, which hack/mariadb.sh runs with TLS and a
+// throwaway CA (TEST_MYSQL_CA); their validation is in config.test.ts.
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import { createConnection, type Connection } from 'mysql2/promise';
-import { ConfigError, loadConfig, type MysqlConfig } from '../src/config/config';
+import { loadConfig, type MysqlConfig } from '../src/config/config';
 import { connect, DatabaseUnavailableError, mysqlSslOptions } from '../src/database/data-source';
 import { createTestDatabase, TEST_MYSQL_URL, type TestDatabase } from './support/databases';
 import { TEST_MYSQL_CA, unrelatedCa } from './support/tls';
 
 const SECRET = 'a-session-secret-of-at-least-32-characters';
-
-function configError(env: Record<string, string>): ConfigError {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error;
-    throw error;
-  }
-  throw new Error(`expected a ConfigError for ${JSON.stringify(env)}`);
-}
-
-describe('DB_TLS configuration', () => {
-  const mysql = {
-    DB_TYPE: 'mysql',
-    DB_HOST: 'db',
-    DB_NAME: 'notejam',
-    DB_USER: 'app',
-    DB_PASSWORD: 'pw',
-    SESSION_SECRET: SECRET,
-  };
-  const ca = unrelatedCa();
-
-  it('is off unless asked for, and takes the CA as PEM text (from DB_* or DATABASE_URL)', () => {
-    expect((loadConfig(mysql).database as MysqlConfig).tls).toEqual({ mode: 'off' });
-    expect(
-      (loadConfig({ ...mysql, DB_TLS: 'require', DB_TLS_CA: ca }).database as MysqlConfig).tls,
-    ).toEqual({ mode: 'require', ca: ca.trim() });
-    const fromUrl = loadConfig({
-      DB_TYPE: 'mysql',
-      DATABASE_URL: 'mysql://app:pw@db:3306/notejam',
-      DB_TLS: 'verify-identity',
-      SESSION_SECRET: SECRET,
-    });
-    expect((fromUrl.database as MysqlConfig).tls).toEqual({ mode: 'verify-identity' });
-  });
-
-  it.each([
-    [{ DB_TLS: 'true' }, 'DB_TLS', /must be one of off, require, verify-identity/],
-    [{ DB_TLS_CA: 'x' }, 'DB_TLS_CA', /is set but DB_TLS is off/],
-    [{ DB_TLS: 'require', DB_TLS_CA: '/etc/ssl/ca.pem' }, 'DB_TLS_CA', /PEM text/],
-    [
-      {
-        DB_TLS: 'require',
-        DB_TLS_CA:
-          '-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----',
-      },
-      'DB_TLS_CA',
-      /certificate 1 cannot be read/,
-    ],
-  ])('refuses %j naming %s', (env, variable, message) => {
-    const error = configError({ ...mysql, ...env });
-    expect(error.variable).toBe(variable);
-    expect(error.message).toMatch(message);
-  });
-});
 
 describe('DB_TLS against MariaDB with TLS on', () => {
   const server = new URL(TEST_MYSQL_URL);

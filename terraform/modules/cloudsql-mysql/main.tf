@@ -142,9 +142,12 @@ ephemeral "random_password" "app" {
   special = false
 }
 
-resource "google_secret_manager_secret" "password" {
+# The connection (nothing secret: what every client needs but the password) and the app's
+# passwords (one version per credentials generation), replicated alike.
+resource "google_secret_manager_secret" "this" {
+  for_each  = { connection = "${var.name}-connection", password = "${var.name}-app-password" }
   project   = var.project_id
-  secret_id = "${var.name}-app-password"
+  secret_id = each.value
   labels    = merge(var.labels, { environment = var.environment })
 
   replication {
@@ -159,9 +162,15 @@ resource "google_secret_manager_secret" "password" {
   }
 }
 
+# Where the connection secret was before the password got a secret of its own.
+moved {
+  from = google_secret_manager_secret.connection
+  to   = google_secret_manager_secret.this["connection"]
+}
+
 resource "google_secret_manager_secret_version" "password" {
   for_each               = local.generations
-  secret                 = google_secret_manager_secret.password.id
+  secret                 = google_secret_manager_secret.this["password"].id
   secret_data_wo         = ephemeral.random_password.app[each.key].result
   secret_data_wo_version = each.key
   # A removed generation's version is disabled, not destroyed: it can be looked up, and
@@ -195,23 +204,6 @@ data "google_sql_ca_certs" "this" {
   depends_on = [google_sql_database_instance.this]
 }
 
-resource "google_secret_manager_secret" "connection" {
-  project   = var.project_id
-  secret_id = "${var.name}-connection"
-  labels    = merge(var.labels, { environment = var.environment })
-
-  replication {
-    user_managed {
-      dynamic "replicas" {
-        for_each = local.secret_replication
-        content {
-          location = replicas.value
-        }
-      }
-    }
-  }
-}
-
 locals {
   # The keys of the notejam-db Secret the NotejamInstance reads, but the password (it comes
   # from the password secret). tls and ca become DB_TLS and DB_TLS_CA.
@@ -230,7 +222,7 @@ locals {
 # A new version is written when the connection changes: a new generation, a replacement
 # instance with a new address, a CA rotation.
 resource "google_secret_manager_secret_version" "connection" {
-  secret      = google_secret_manager_secret.connection.id
+  secret      = google_secret_manager_secret.this["connection"].id
   secret_data = jsonencode(local.connection)
   # Superseded versions are disabled, not destroyed, so a change can be rolled back.
   deletion_policy = "DISABLE"

@@ -26,8 +26,8 @@ output "database_name" {
 output "connection_secret" {
   description = "Secret Manager secret holding the connection as JSON (host, port, database, username, tls, ca; no password) and its current version number."
   value = {
-    id      = google_secret_manager_secret.connection.id
-    name    = google_secret_manager_secret.connection.secret_id
+    id      = google_secret_manager_secret.this["connection"].id
+    name    = google_secret_manager_secret.this["connection"].secret_id
     version = google_secret_manager_secret_version.connection.version
   }
 }
@@ -35,8 +35,8 @@ output "connection_secret" {
 output "password_secret" {
   description = "Secret Manager secret holding one version per credentials generation (that user's password), and the version of the generation the connection names."
   value = {
-    id      = google_secret_manager_secret.password.id
-    name    = google_secret_manager_secret.password.secret_id
+    id      = google_secret_manager_secret.this["password"].id
+    name    = google_secret_manager_secret.this["password"].secret_id
     version = google_secret_manager_secret_version.password[local.active_generation].version
   }
 }

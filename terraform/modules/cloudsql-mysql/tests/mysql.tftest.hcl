@@ -80,11 +80,11 @@ run "prod_is_highly_available_and_protected" {
     error_message = "Maintenance must follow the given window and track."
   }
   assert {
-    condition     = google_secret_manager_secret.connection.secret_id == "notejam-prod-europe-west1-connection"
+    condition     = google_secret_manager_secret.this["connection"].secret_id == "notejam-prod-europe-west1-connection"
     error_message = "The connection secret is named after the instance (whose name carries the region)."
   }
   assert {
-    condition     = toset([for replica in google_secret_manager_secret.connection.replication[0].user_managed[0].replicas : replica.location]) == toset(["europe-west1", "europe-west4"])
+    condition     = toset([for replica in google_secret_manager_secret.this["connection"].replication[0].user_managed[0].replicas : replica.location]) == toset(["europe-west1", "europe-west4"])
     error_message = "The connection secret must be replicated to the failover region."
   }
   assert {
@@ -144,7 +144,7 @@ run "no_password_in_state" {
     error_message = "Each generation is its own user, named after it."
   }
   assert {
-    condition     = google_secret_manager_secret.password.secret_id == "notejam-prod-europe-west1-app-password" && toset([for replica in google_secret_manager_secret.password.replication[0].user_managed[0].replicas : replica.location]) == toset(["europe-west1", "europe-west4"])
+    condition     = google_secret_manager_secret.this["password"].secret_id == "notejam-prod-europe-west1-app-password" && toset([for replica in google_secret_manager_secret.this["password"].replication[0].user_managed[0].replicas : replica.location]) == toset(["europe-west1", "europe-west4"])
     error_message = "The passwords are kept in their own secret, replicated to the failover region."
   }
 }
@@ -302,7 +302,7 @@ run "test_is_zonal_and_smaller" {
     error_message = "test uses the smaller tier."
   }
   assert {
-    condition     = google_secret_manager_secret.connection.secret_id == "notejam-test-europe-west1-connection"
+    condition     = google_secret_manager_secret.this["connection"].secret_id == "notejam-test-europe-west1-connection"
     error_message = "The connection secret is named after the instance (whose name carries the region)."
   }
 }

@@ -41,6 +41,11 @@ run "database_secrets_for_test_and_prod" {
     condition     = kubernetes_secret_v1.database["prod"].data_wo == null && kubernetes_secret_v1.database["prod"].data == null
     error_message = "The credentials reach the Secret through the write-only argument only."
   }
+  # What the write-only argument carries cannot be read back; which keys it takes can.
+  assert {
+    condition     = local.database_secret_keys == ["host", "port", "database", "username", "password", "tls", "ca"]
+    error_message = "The Secret must carry TLS (tls, ca) next to the connection and password: Cloud SQL accepts TLS only."
+  }
 }
 
 run "an_entry_point_on_the_regions_global_address" {
