@@ -166,12 +166,19 @@ run "any_region_a_regional_bucket_and_a_copy_in_the_other_region" {
     condition = alltrue([
       for fragment in [
         "call: googleapis.sqladmin.v1.instances.export",
-        "call: googleapis.storage.v1.objects.copy",
+        "call: googleapis.storage.v1.objects.rewrite",
+        "rewriteToken: $${copy.rewriteToken}",
         "sourceBucket: notejam-notes-archive",
         "destinationBucket: notejam-notes-archive-copy",
       ] : strcontains(google_workflows_workflow.export["prod"].source_contents, fragment)
     ])
     error_message = "The workflow must copy every export to the other region right after writing it."
+  }
+  assert {
+    condition = [for step in yamldecode(google_workflows_workflow.export["prod"].source_contents).main.steps : one(keys(step))] == [
+      "name_the_export", "export", "copy_to_the_other_region", "copy_until_done", "continue_the_copy", "done",
+    ]
+    error_message = "The workflow is valid YAML whose steps export, then copy until the rewrite is done."
   }
   assert {
     condition = (
@@ -186,7 +193,7 @@ run "a_dual_region_archive_needs_no_copy" {
   command = plan
 
   assert {
-    condition     = length(google_storage_bucket.copy) == 0 && !strcontains(google_workflows_workflow.export["prod"].source_contents, "objects.copy")
+    condition     = length(google_storage_bucket.copy) == 0 && !strcontains(google_workflows_workflow.export["prod"].source_contents, "objects.rewrite")
     error_message = "A dual-region bucket already keeps both copies."
   }
 }
