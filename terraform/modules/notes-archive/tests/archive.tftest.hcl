@@ -102,7 +102,8 @@ run "exports_prod_daily_with_least_privilege" {
         "call: googleapis.sqladmin.v1.instances.export",
         "instance: notejam-prod-europe-west1",
         "databases: [\"notejam\"]",
-        "\"gs://notejam-notes-archive/prod/notejam-prod-europe-west1/\"",
+        "\"prod/notejam-prod-europe-west1/\" + text.replace_all(started",
+        "uri: $${\"gs://notejam-notes-archive/\" + object}",
         "offload: true",
       ] : strcontains(google_workflows_workflow.export["prod"].source_contents, fragment)
     ])
