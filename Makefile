@@ -98,11 +98,13 @@ test: install mariadb chromium envtest-assets oci-registry delivery-tools monito
 	$(MAKE) local-cluster-e2e
 
 # --- Monitoring: dashboards and alert rules (config/monitoring, tested in monitoring/) -------
-# promtool (Prometheus' rule checker and unit-test runner) is built once from the Go module
-# proxy into ~/.cache/notejam/tools by hack/monitoring-tools.sh.
+# promtool (Prometheus' rule checker and unit-test runner) and amtool (Alertmanager's
+# configuration checker) are built once from the Go module proxy into ~/.cache/notejam/tools
+# by hack/monitoring-tools.sh.
 .PHONY: monitoring-tools
-monitoring-tools: ## build once (or reuse) promtool for the alert rule unit tests
+monitoring-tools: ## build once (or reuse) promtool and amtool for the alerting tests
 	@hack/monitoring-tools.sh promtool >/dev/null
+	@hack/monitoring-tools.sh amtool >/dev/null
 
 .PHONY: monitoring-test
 monitoring-test: install monitoring-tools envtest-assets ## promtool rule tests, dashboards, metrics consistency with the app and operator

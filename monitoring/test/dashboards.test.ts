@@ -12,13 +12,13 @@ import {
 } from '../src/manifests.ts';
 import { metricNames, withGrafanaVariablesResolved } from '../src/promql.ts';
 import { renderDashboards } from '../src/render.ts';
-import { promtoolPath, run } from './support.ts';
+import { monitoringToolPath, run } from './support.ts';
 
 const dashboards = loadDashboards();
 let promtool: string;
 
 beforeAll(() => {
-  promtool = promtoolPath();
+  promtool = monitoringToolPath('promtool');
 }, 20 * 60_000);
 
 describe('dashboards', () => {

@@ -18,14 +18,14 @@ import {
   ruleTestsDir,
   type PrometheusRule,
 } from '../src/manifests.ts';
-import { promtoolPath, run } from './support.ts';
+import { monitoringToolPath, run } from './support.ts';
 
 const rules = loadPrometheusRules();
 let promtool: string;
 let workDir: string;
 
 beforeAll(() => {
-  promtool = promtoolPath();
+  promtool = monitoringToolPath('promtool');
   // promtool reads plain rule files: the groups of each PrometheusRule, next to the tests
   // that name them as `<file>.rules.yaml`.
   workDir = mkdtempSync(join(tmpdir(), 'notejam-rules-'));

@@ -19,6 +19,6 @@ it('hack/monitoring-tools.sh refuses an unknown tool with its usage', () => {
   const script = join(repoRoot, 'hack/monitoring-tools.sh');
   expect(run(script, ['grafana'], repoRoot)).toEqual({
     status: 2,
-    output: `usage: ${script} promtool\n`,
+    output: `usage: ${script} promtool|amtool\n`,
   });
 });

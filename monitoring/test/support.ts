@@ -4,11 +4,12 @@ import { join } from 'node:path';
 import { repoRoot } from '../src/manifests.ts';
 
 /**
- * promtool, built once into the cache by hack/monitoring-tools.sh (`make monitoring-tools`
- * runs it before the tests; here it only prints the cached path, or builds when missing).
+ * promtool or amtool, built once into the cache by hack/monitoring-tools.sh (`make
+ * monitoring-tools` runs it before the tests; here it only prints the cached path, or builds
+ * when missing).
  */
-export function promtoolPath(): string {
-  return execFileSync(join(repoRoot, 'hack/monitoring-tools.sh'), ['promtool'], {
+export function monitoringToolPath(tool: 'promtool' | 'amtool'): string {
+  return execFileSync(join(repoRoot, 'hack/monitoring-tools.sh'), [tool], {
     encoding: 'utf8',
   }).trim();
 }

@@ -8,19 +8,14 @@ import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node'
 import { randomBytes } from 'node:crypto';
 import { parse } from 'yaml';
 import { sharedControlPlane } from '../envtest/control-plane.js';
-import { readRepoFile } from './support.js';
+import { restoreShellPodManifest } from '../runbooks.js';
 
 const namespace = `runbook-restricted-${randomBytes(3).toString('hex')}`;
 let core: CoreV1Api;
 
-/** The Pod manifest between the runbook's markers, with its image filled in as `sed` does. */
+/** The restore shell Pod as the runbook writes it, in this suite's namespace. */
 function restoreShellPod(): V1Pod {
-  const runbook = readRepoFile('docs/runbooks/restore-notes.md');
-  const manifest = /# restore-shell-pod: begin\n([\s\S]*?)# restore-shell-pod: end/.exec(
-    runbook,
-  )?.[1];
-  if (!manifest) throw new Error('restore-notes.md has no restore-shell-pod manifest');
-  const pod = parse(manifest.replaceAll('IMAGE', 'ghcr.io/notejam/notejam:v0.1')) as V1Pod;
+  const pod = parse(restoreShellPodManifest('ghcr.io/notejam/notejam:v0.1')) as V1Pod;
   return { ...pod, metadata: { ...pod.metadata, namespace } };
 }
 
