@@ -210,6 +210,8 @@ resource "helm_release" "web" {
 
 locals {
   alertmanager_receivers_secret = "alertmanager-notejam-receivers"
+  # The key holding each webhook's URL: monitoring.yaml's receivers read these files.
+  alertmanager_webhook_keys = { critical = "critical-webhook-url", warning = "warning-webhook-url" }
 }
 
 resource "kubernetes_namespace_v1" "monitoring" {
@@ -230,10 +232,7 @@ resource "kubernetes_secret_v1" "alertmanager_receivers" {
       "app.kubernetes.io/managed-by" = "terraform"
     }
   }
-  type = "Opaque"
-  data_wo = {
-    "critical-webhook-url" = var.alertmanager_webhooks.critical
-    "warning-webhook-url"  = var.alertmanager_webhooks.warning
-  }
+  type             = "Opaque"
+  data_wo          = { for severity, key in local.alertmanager_webhook_keys : key => var.alertmanager_webhooks[severity] }
   data_wo_revision = var.alertmanager_webhooks_revision
 }
