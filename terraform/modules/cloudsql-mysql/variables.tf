@@ -161,7 +161,8 @@ variable "cross_region_replica" {
   })
   default = null
   validation {
-    condition     = var.cross_region_replica == null || (var.cross_region_replica.region != var.region && var.cross_region_replica.name != var.name)
+    # A conditional, not ||: Terraform 1.11 evaluates both sides of || (null.region fails).
+    condition     = var.cross_region_replica == null ? true : var.cross_region_replica.region != var.region && var.cross_region_replica.name != var.name
     error_message = "cross_region_replica must be in another region than the primary, under another name."
   }
 }
