@@ -60,33 +60,21 @@ describe('the restore shell of restore-notes.md', () => {
       ]);
     });
 
+    /** `kubectl -n notejam-prod exec restore-shell -- <command>`, as the runbook runs it. */
+    const inShell = (...command: string[]) =>
+      kubectl(['-n', namespace, 'exec', 'restore-shell', '--', ...command]);
     const status = await step('prod: migrate --status in the restore shell', [namespace], () =>
-      kubectl([
-        '-n',
-        namespace,
-        'exec',
-        'restore-shell',
-        '--',
-        'node',
-        'dist/cli.js',
-        'migrate',
-        '--status',
-      ]),
+      inShell('node', 'dist/cli.js', 'migrate', '--status'),
     );
     expect(status).toMatch(/^applied {2}\S+\n(?:applied {2}\S+\n)*schema is up to date\n$/);
 
     const table = await step('prod: the query helper in the restore shell', [namespace], () =>
-      kubectl([
-        '-n',
-        namespace,
-        'exec',
-        'restore-shell',
-        '--',
+      inShell(
         'node',
         '-e',
         restoreQueryScript(),
         "SELECT COUNT(*) AS users FROM users WHERE email LIKE '%@%'",
-      ]),
+      ),
     );
     // console.table: a header row naming the column, one row with the count.
     expect(table).toMatch(/│\s+\(index\)\s+│\s+users\s+│/);
