@@ -12,7 +12,11 @@ locals {
   retention_seconds = var.retention_days * 86400
   dual_region       = contains(["US", "EU", "ASIA"], var.bucket_location)
   copy_region       = local.dual_region ? null : one([for region in var.data_regions : region if region != var.bucket_location])
-  copy_bucket_name  = "${var.bucket_name}-copy"
+  # A dual-region archive keeps each object in both data regions itself (turbo replication).
+  buckets = merge(
+    { archive = { name = var.bucket_name, location = var.bucket_location, data_regions = local.dual_region ? var.data_regions : null } },
+    local.dual_region ? {} : { copy = { name = "${var.bucket_name}-copy", location = local.copy_region, data_regions = null } },
+  )
 
   # Colder classes as exports age, then deletion one day past the retention period (so the
   # rule never races the policy); the same for both buckets.
@@ -24,19 +28,22 @@ locals {
   ]
 }
 
-resource "google_storage_bucket" "archive" {
+# The archive, and where no dual-region bucket can hold both regions the copy bucket in the
+# other region: the same guarantees for both.
+resource "google_storage_bucket" "exports" {
+  for_each                    = local.buckets
   project                     = var.project_id
-  name                        = var.bucket_name
-  location                    = var.bucket_location
+  name                        = each.value.name
+  location                    = each.value.location
   storage_class               = "STANDARD"
   uniform_bucket_level_access = true
   public_access_prevention    = "enforced"
-  rpo                         = local.dual_region ? "ASYNC_TURBO" : null
+  rpo                         = each.value.data_regions == null ? null : "ASYNC_TURBO"
   force_destroy               = false
   labels                      = var.labels
 
   dynamic "custom_placement_config" {
-    for_each = local.dual_region ? [var.data_regions] : []
+    for_each = each.value.data_regions == null ? [] : [each.value.data_regions]
     content {
       data_locations = [for region in custom_placement_config.value : upper(region)]
     }
@@ -62,44 +69,18 @@ resource "google_storage_bucket" "archive" {
   }
 }
 
-# The second copy where no dual-region bucket can hold both regions: same guarantees.
-resource "google_storage_bucket" "copy" {
-  count                       = local.dual_region ? 0 : 1
-  project                     = var.project_id
-  name                        = local.copy_bucket_name
-  location                    = local.copy_region
-  storage_class               = "STANDARD"
-  uniform_bucket_level_access = true
-  public_access_prevention    = "enforced"
-  force_destroy               = false
-  labels                      = var.labels
-
-  retention_policy {
-    retention_period = local.retention_seconds
-    is_locked        = var.lock_retention_policy
-  }
-
-  dynamic "lifecycle_rule" {
-    for_each = local.lifecycle_rules
-    content {
-      condition {
-        age                   = lifecycle_rule.value.age
-        matches_storage_class = lifecycle_rule.value.from
-      }
-      action {
-        type          = lifecycle_rule.value.action
-        storage_class = lifecycle_rule.value.storage_class
-      }
-    }
-  }
+# Platforms applied before the copy bucket existed had the archive as a resource of its own.
+moved {
+  from = google_storage_bucket.archive
+  to   = google_storage_bucket.exports["archive"]
 }
 
 # The workflow copies each new export: it reads the archive and may create objects in the
 # copy bucket, nothing else.
 resource "google_storage_bucket_iam_member" "copy" {
   for_each = local.dual_region ? {} : {
-    read_archive = { bucket = google_storage_bucket.archive.name, role = "roles/storage.objectViewer" }
-    write_copy   = { bucket = google_storage_bucket.copy[0].name, role = "roles/storage.objectCreator" }
+    read_archive = { bucket = google_storage_bucket.exports["archive"].name, role = "roles/storage.objectViewer" }
+    write_copy   = { bucket = google_storage_bucket.exports["copy"].name, role = "roles/storage.objectCreator" }
   }
   bucket = each.value.bucket
   role   = each.value.role
@@ -110,7 +91,7 @@ resource "google_storage_bucket_iam_member" "copy" {
 # read, replace nor delete them.
 resource "google_storage_bucket_iam_member" "exporters" {
   for_each = var.databases
-  bucket   = google_storage_bucket.archive.name
+  bucket   = google_storage_bucket.exports["archive"].name
   role     = "roles/storage.objectCreator"
   member   = "serviceAccount:${each.value.service_account_email}"
 }
@@ -155,11 +136,11 @@ resource "google_workflows_workflow" "export" {
   labels          = var.labels
   source_contents = templatefile("${path.module}/export-workflow.yaml.tftpl", {
     project     = var.project_id
-    bucket      = google_storage_bucket.archive.name
+    bucket      = google_storage_bucket.exports["archive"].name
     environment = each.key
     instance    = each.value.instance_name
     database    = each.value.database_name
-    copy_bucket = local.dual_region ? "" : google_storage_bucket.copy[0].name
+    copy_bucket = local.dual_region ? "" : google_storage_bucket.exports["copy"].name
   })
   deletion_protection = false
 }

@@ -20,19 +20,19 @@ run "keeps_every_export_three_years_under_a_locked_policy" {
   command = plan
 
   assert {
-    condition     = tonumber(google_storage_bucket.archive.retention_policy[0].retention_period) == 1095 * 86400
+    condition     = tonumber(google_storage_bucket.exports["archive"].retention_policy[0].retention_period) == 1095 * 86400
     error_message = "Exports must be retained for 1095 days."
   }
   assert {
-    condition     = google_storage_bucket.archive.retention_policy[0].is_locked
+    condition     = google_storage_bucket.exports["archive"].retention_policy[0].is_locked
     error_message = "The retention policy must be locked so no one can shorten it or delete exports."
   }
   assert {
-    condition     = !google_storage_bucket.archive.force_destroy
+    condition     = !google_storage_bucket.exports["archive"].force_destroy
     error_message = "The archive must never be force-destroyed."
   }
   assert {
-    condition     = google_storage_bucket.archive.public_access_prevention == "enforced" && google_storage_bucket.archive.uniform_bucket_level_access
+    condition     = google_storage_bucket.exports["archive"].public_access_prevention == "enforced" && google_storage_bucket.exports["archive"].uniform_bucket_level_access
     error_message = "The archive must be private with uniform access control."
   }
 }
@@ -41,15 +41,15 @@ run "stores_each_export_in_two_regions" {
   command = plan
 
   assert {
-    condition     = google_storage_bucket.archive.location == "EU"
+    condition     = google_storage_bucket.exports["archive"].location == "EU"
     error_message = "A configurable dual-region bucket is addressed by its multi-region."
   }
   assert {
-    condition     = toset(google_storage_bucket.archive.custom_placement_config[0].data_locations) == toset(["EUROPE-WEST1", "EUROPE-WEST4"])
+    condition     = toset(google_storage_bucket.exports["archive"].custom_placement_config[0].data_locations) == toset(["EUROPE-WEST1", "EUROPE-WEST4"])
     error_message = "Every export must be stored in both the platform's and the failover region."
   }
   assert {
-    condition     = google_storage_bucket.archive.rpo == "ASYNC_TURBO"
+    condition     = google_storage_bucket.exports["archive"].rpo == "ASYNC_TURBO"
     error_message = "Turbo replication bounds the second copy's lag to 15 minutes."
   }
 }
@@ -59,19 +59,19 @@ run "moves_ageing_exports_to_colder_storage_and_deletes_them_after_the_guarantee
 
   assert {
     condition = [
-      for rule in google_storage_bucket.archive.lifecycle_rule : one(rule.action).storage_class if one(rule.action).type == "SetStorageClass"
+      for rule in google_storage_bucket.exports["archive"].lifecycle_rule : one(rule.action).storage_class if one(rule.action).type == "SetStorageClass"
     ] == ["NEARLINE", "COLDLINE", "ARCHIVE"]
     error_message = "Exports must move to Nearline, Coldline and Archive storage in that order."
   }
   assert {
     condition = [
-      for rule in google_storage_bucket.archive.lifecycle_rule : one(rule.condition).age if one(rule.action).type == "SetStorageClass"
+      for rule in google_storage_bucket.exports["archive"].lifecycle_rule : one(rule.condition).age if one(rule.action).type == "SetStorageClass"
     ] == [30, 90, 365]
     error_message = "Storage class transitions must happen at 30, 90 and 365 days."
   }
   assert {
     condition = [
-      for rule in google_storage_bucket.archive.lifecycle_rule : one(rule.condition).age if one(rule.action).type == "Delete"
+      for rule in google_storage_bucket.exports["archive"].lifecycle_rule : one(rule.condition).age if one(rule.action).type == "Delete"
     ] == [1096]
     error_message = "Exports must be deleted only after the 1095-day retention has run out."
   }
@@ -146,20 +146,20 @@ run "any_region_a_regional_bucket_and_a_copy_in_the_other_region" {
 
   assert {
     condition = (
-      upper(google_storage_bucket.archive.location) == "ME-CENTRAL1" &&
-      length(google_storage_bucket.archive.custom_placement_config) == 0 &&
-      upper(google_storage_bucket.copy[0].location) == "EUROPE-WEST4" &&
-      google_storage_bucket.copy[0].name == "notejam-notes-archive-copy"
+      upper(google_storage_bucket.exports["archive"].location) == "ME-CENTRAL1" &&
+      length(google_storage_bucket.exports["archive"].custom_placement_config) == 0 &&
+      upper(google_storage_bucket.exports["copy"].location) == "EUROPE-WEST4" &&
+      google_storage_bucket.exports["copy"].name == "notejam-notes-archive-copy"
     )
     error_message = "A region no dual-region covers gets a bucket there and a copy bucket in the other data region."
   }
   assert {
     condition = (
-      tonumber(google_storage_bucket.copy[0].retention_policy[0].retention_period) == 1095 * 86400 &&
-      google_storage_bucket.copy[0].retention_policy[0].is_locked &&
-      !google_storage_bucket.copy[0].force_destroy &&
-      google_storage_bucket.copy[0].public_access_prevention == "enforced" &&
-      [for rule in google_storage_bucket.copy[0].lifecycle_rule : one(rule.condition).age] == [30, 90, 365, 1096]
+      tonumber(google_storage_bucket.exports["copy"].retention_policy[0].retention_period) == 1095 * 86400 &&
+      google_storage_bucket.exports["copy"].retention_policy[0].is_locked &&
+      !google_storage_bucket.exports["copy"].force_destroy &&
+      google_storage_bucket.exports["copy"].public_access_prevention == "enforced" &&
+      [for rule in google_storage_bucket.exports["copy"].lifecycle_rule : one(rule.condition).age] == [30, 90, 365, 1096]
     )
     error_message = "The copy is kept under the same locked three-year retention and lifecycle as the archive."
   }
@@ -194,7 +194,7 @@ run "a_dual_region_archive_needs_no_copy" {
   command = plan
 
   assert {
-    condition     = length(google_storage_bucket.copy) == 0 && !strcontains(google_workflows_workflow.export["prod"].source_contents, "objects.rewrite")
+    condition     = keys(google_storage_bucket.exports) == ["archive"] && !strcontains(google_workflows_workflow.export["prod"].source_contents, "objects.rewrite")
     error_message = "A dual-region bucket already keeps both copies."
   }
 }
