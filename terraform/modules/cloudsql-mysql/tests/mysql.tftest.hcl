@@ -24,7 +24,14 @@ mock_provider "google" {
 # Terraform 1.11 cannot mock ephemeral resources: the random provider is the real one (it
 # generates passwords locally, no network).
 
+# Prod's instance unless a run says otherwise.
 variables {
+  name                   = "notejam-prod-europe-west1"
+  environment            = "prod"
+  tier                   = "db-custom-2-7680"
+  high_availability      = true
+  deletion_protection    = true
+  retained_backups       = 35
   project_id             = "notejam-platform"
   region                 = "europe-west1"
   secret_replica_regions = ["europe-west1", "europe-west4"]
@@ -34,14 +41,6 @@ variables {
 
 run "prod_is_highly_available_and_protected" {
   command = apply
-  variables {
-    name                = "notejam-prod-europe-west1"
-    environment         = "prod"
-    tier                = "db-custom-2-7680"
-    high_availability   = true
-    deletion_protection = true
-    retained_backups    = 35
-  }
 
   assert {
     condition     = google_sql_database_instance.this.settings[0].availability_type == "REGIONAL"
@@ -110,14 +109,6 @@ run "prod_is_highly_available_and_protected" {
 
 run "no_password_in_state" {
   command = apply
-  variables {
-    name                = "notejam-prod-europe-west1"
-    environment         = "prod"
-    tier                = "db-custom-2-7680"
-    high_availability   = true
-    deletion_protection = true
-    retained_backups    = 35
-  }
 
   assert {
     condition = (
@@ -152,12 +143,6 @@ run "no_password_in_state" {
 run "rotation_step_one_adds_the_new_user_and_keeps_the_old" {
   command = apply
   variables {
-    name                    = "notejam-prod-europe-west1"
-    environment             = "prod"
-    tier                    = "db-custom-2-7680"
-    high_availability       = true
-    deletion_protection     = true
-    retained_backups        = 35
     credentials_generations = [1, 2]
   }
 
@@ -178,12 +163,6 @@ run "rotation_step_one_adds_the_new_user_and_keeps_the_old" {
 run "rotation_step_two_removes_the_old_user" {
   command = apply
   variables {
-    name                    = "notejam-prod-europe-west1"
-    environment             = "prod"
-    tier                    = "db-custom-2-7680"
-    high_availability       = true
-    deletion_protection     = true
-    retained_backups        = 35
     credentials_generations = [2]
   }
 
@@ -200,12 +179,6 @@ run "rotation_step_two_removes_the_old_user" {
 run "a_cross_region_replica_named_like_the_failover_primary" {
   command = apply
   variables {
-    name                = "notejam-prod-europe-west1"
-    environment         = "prod"
-    tier                = "db-custom-2-7680"
-    high_availability   = true
-    deletion_protection = true
-    retained_backups    = 35
     cross_region_replica = {
       name   = "notejam-prod-europe-west4"
       region = "europe-west4"
@@ -253,12 +226,6 @@ run "a_cross_region_replica_named_like_the_failover_primary" {
 run "refuses_a_replica_in_the_same_region" {
   command = plan
   variables {
-    name                = "notejam-prod-europe-west1"
-    environment         = "prod"
-    tier                = "db-custom-2-7680"
-    high_availability   = true
-    deletion_protection = true
-    retained_backups    = 35
     cross_region_replica = {
       name   = "notejam-prod-replica"
       region = "europe-west1"
