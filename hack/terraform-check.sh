@@ -24,7 +24,27 @@ data_root=${NOTEJAM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/notejam}/terraform-da
 echo "terraform fmt -check -recursive terraform/"
 terraform fmt -check -recursive -diff
 
+# The committed lock files are not read here (dev_overrides bypass them), so check that they
+# still name the releases the providers table builds: `make terraform-lock` after a bump.
+echo "provider lock files of terraform/roots name the releases of hack/terraform-providers.sh"
+releases=$("$root/hack/terraform-providers.sh" --releases)
 failed=0
+for dir in roots/*/; do
+  lock="$dir.terraform.lock.hcl"
+  if [ ! -f "$lock" ]; then
+    echo "FAILED: $lock is missing (make terraform-lock)"
+    failed=$((failed + 1))
+    continue
+  fi
+  while read -r source version; do
+    expected=$(awk -v source="$source" '$1 == source { print $2 }' <<<"$releases")
+    if [ "$version" != "$expected" ]; then
+      echo "FAILED: $lock locks $source $version, hack/terraform-providers.sh builds ${expected:-no such provider} (make terraform-lock)"
+      failed=$((failed + 1))
+    fi
+  done < <(sed -n -e 's|^provider "registry.terraform.io/\(.*\)" {$|\1|p' -e 's|^  version *= "\(.*\)"$|\1|p' "$lock" | paste -d ' ' - -)
+done
+
 tests_passed=0
 tests_failed=0
 dirs=(modules/*/ roots/*/)

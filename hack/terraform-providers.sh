@@ -7,6 +7,8 @@
 #   hack/terraform-providers.sh                   # build what is missing, print the config
 #   hack/terraform-providers.sh --fs-mirror DIR   # also lay the builds out in DIR as a
 #                                                 # filesystem mirror (hack/terraform-lock.sh)
+#   hack/terraform-providers.sh --releases        # print "<source> <release>" per provider,
+#                                                 # build nothing (hack/terraform-check.sh)
 #
 # Each provider is built once per pinned version and reused afterwards. The google
 # provider is a very large build (see docs/adr/0002-cloud-gke-cloud-sql.md for measured
@@ -20,11 +22,13 @@ set -euo pipefail
 cache=${NOTEJAM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/notejam}/terraform-providers
 skip=",${TERRAFORM_PROVIDERS_SKIP:-},"
 mirror=""
+releases_only=false
 case "${1:-}" in
   "") ;;
   --fs-mirror) mirror=${2:?--fs-mirror needs a directory} ;;
+  --releases) releases_only=true ;;
   *)
-    echo "usage: $0 [--fs-mirror DIR]" >&2
+    echo "usage: $0 [--fs-mirror DIR | --releases]" >&2
     exit 2
     ;;
 esac
@@ -52,6 +56,14 @@ providers=(
 )
 
 log() { echo "terraform-providers: $*" >&2; }
+
+if $releases_only; then
+  for entry in "${providers[@]}"; do
+    IFS='|' read -r _ source _ _ release _ <<<"$entry"
+    echo "$source $release"
+  done
+  exit 0
+fi
 
 # Downloads module@version into the Go module cache and prints its directory, enforcing
 # the pinned hash when one is given.
