@@ -10,7 +10,7 @@ import {
   conditionTypes,
 } from '../../api/v1alpha1/types.js';
 import type { EventRecorder } from '../../runtime/events.js';
-import type { KubeClient } from '../../runtime/kube-client.js';
+import { type KubeClient, isConflict } from '../../runtime/kube-client.js';
 import type { ResourceType } from '../../runtime/resources.js';
 import { schemaNewerThanCode } from './lifecycle-status.js';
 import { conditionStatus, statusChanged } from './status.js';
@@ -33,7 +33,8 @@ export class StatusWriter {
 
   /**
    * Writes `status` if it differs from the instance's, and records its transitions;
-   * `failures` are those its Degraded condition lists.
+   * `failures` are those its Degraded condition lists. Nothing is written when the
+   * instance changed since it was read.
    */
   async update(
     instance: NotejamInstance,
@@ -41,16 +42,29 @@ export class StatusWriter {
     failures: readonly Failure[],
   ): Promise<void> {
     if (!statusChanged(instance.status, status)) return;
-    await this.deps.client.apply(
-      this.deps.instanceType,
-      {
-        apiVersion: instance.apiVersion,
-        kind: instance.kind,
-        metadata: { name: instance.metadata.name, namespace: instance.metadata.namespace },
-        status,
-      } as KubernetesObject,
-      { fieldManager: this.deps.fieldManager, force: true, subresource: 'status' },
-    );
+    try {
+      await this.deps.client.apply(
+        this.deps.instanceType,
+        {
+          apiVersion: instance.apiVersion,
+          kind: instance.kind,
+          metadata: {
+            name: instance.metadata.name,
+            namespace: instance.metadata.namespace,
+            // A precondition: a status computed from a cached copy older than the last
+            // write (this operator's own included) would put older values back (a schema
+            // version, a condition). Refused instead; the newer copy's watch event brings
+            // the instance back, to be reconciled from it.
+            resourceVersion: instance.metadata.resourceVersion,
+          },
+          status,
+        } as KubernetesObject,
+        { fieldManager: this.deps.fieldManager, force: true, subresource: 'status' },
+      );
+    } catch (err) {
+      if (isConflict(err)) return;
+      throw err;
+    }
     this.announceTransitions(instance, instance.status, status, failures);
   }
 
