@@ -1,12 +1,12 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { AuthModule } from './auth/auth.module';
-import type { DatabaseSessionStore } from './auth/session-store';
+import type { DatabaseSessionStore } from './sessions/session-store';
 import type { AppConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
-import { HealthModule } from './health/health.module';
-import type { Lifecycle } from './health/lifecycle';
+import { ManagementModule } from './management/management.module';
+import type { Lifecycle } from './management/lifecycle';
 import type { Metrics } from './metrics/metrics';
 import { NotesModule } from './notes/notes.module';
 import { PadsModule } from './pads/pads.module';
@@ -32,7 +32,7 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(context.config),
         DatabaseModule.forRoot(context.dataSource, context.sessionStore),
-        HealthModule.forRoot(context.metrics, context.lifecycle),
+        ManagementModule.forRoot(context.metrics, context.lifecycle),
         WebModule.forRoot(context.views),
         AuthModule,
         UsersModule,

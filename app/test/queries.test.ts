@@ -2,7 +2,7 @@
 // notes (no N+1), and no session write when the session was extended a moment ago.
 // Speed itself is measured by bench/app (docs/benchmarks.md), never here.
 import type { DataSource, Logger } from 'typeorm';
-import { TOUCH_GRANULARITY_MS } from '../src/auth/session-store';
+import { TOUCH_GRANULARITY_MS } from '../src/sessions/session-store';
 import { Note, Pad, Session, User } from '../src/database/entities';
 import { startTestApp, type TestApp } from './support/app';
 import { Browser } from './support/browser';

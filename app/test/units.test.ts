@@ -1,7 +1,7 @@
 import { RateLimiter, tooManyAttemptsMessage } from '../src/auth/rate-limiter';
 import { formatLastChange } from '../src/web/dates';
 import { safeNextPath } from '../src/web/local-path';
-import { parseNoteOrder } from '../src/web/note-order';
+import { parseNoteOrder } from '../src/notes/note-order';
 
 describe('formatLastChange', () => {
   const now = new Date(2026, 5, 15, 14, 30);

@@ -6,11 +6,11 @@ import { flash } from '../web/flash';
 import { emailForm, resetForm, signInForm, signUpForm } from '../web/forms';
 import { safeNextPath } from '../web/local-path';
 import { Pages } from '../web/pages';
-import { Mailer } from './mailer';
+import { Mailer } from './mailer.service';
 import { PasswordResetsService } from './password-resets.service';
-import { MIN_PASSWORD_LENGTH } from './passwords';
+import { MIN_PASSWORD_LENGTH } from '../common/passwords';
 import { RateLimiter, tooManyAttemptsMessage } from './rate-limiter';
-import { regenerateSession } from './sessions';
+import { regenerateSession } from '../sessions/regenerate-session';
 
 /** Injection token of the limiter shared by sign-in, sign-up and reset requests. */
 export const AUTH_RATE_LIMITER = Symbol('AUTH_RATE_LIMITER');

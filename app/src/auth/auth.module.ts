@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { UsersModule } from '../users/users.module';
 import { AUTH_RATE_LIMITER, AuthController } from './auth.controller';
-import { Mailer } from './mailer';
+import { Mailer } from './mailer.service';
 import { PasswordResetsService } from './password-resets.service';
 import { RateLimiter } from './rate-limiter';
 

@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, IsNull, MoreThan, type Repository } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { PasswordReset, User } from '../database/entities';
-import { hashPassword } from './passwords';
+import { hashPassword } from '../common/passwords';
 
 const RESET_LIFETIME_MS = 60 * 60 * 1000;
 

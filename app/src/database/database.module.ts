@@ -1,6 +1,6 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { DatabaseSessionStore } from '../auth/session-store';
+import { DatabaseSessionStore } from '../sessions/session-store';
 
 /** The data source (opened before Nest starts, see cli.ts) and the session store on it. */
 @Global()

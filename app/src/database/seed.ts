@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { hashPassword } from '../auth/passwords';
+import { hashPassword } from '../common/passwords';
 import { Note, Pad, User } from './entities';
 
 export interface SeedOptions {

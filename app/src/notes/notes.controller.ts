@@ -1,14 +1,14 @@
 import { Controller, Get, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { CurrentUser, SignedInGuard } from '../auth/signed-in.guard';
+import { CurrentUser, SignedInGuard } from '../web/signed-in.guard';
 import type { Note, Pad, User } from '../database/entities';
 import { Metrics } from '../metrics/metrics';
 import { PadsService } from '../pads/pads.service';
 import { formatLastChange, lastChangeFormatter } from '../web/dates';
 import { flash } from '../web/flash';
 import { noteForm, type FieldErrors } from '../web/forms';
-import { ParseIdPipe } from '../web/ids';
-import { parseNoteOrder, type NoteOrder } from '../web/note-order';
+import { ParseIdPipe } from '../web/parse-id.pipe';
+import { parseNoteOrder, type NoteOrder } from './note-order';
 import { Pages } from '../web/pages';
 import { NotesService, type NoteFields, type NoteListItem } from './notes.service';
 

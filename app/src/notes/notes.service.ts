@@ -2,7 +2,7 @@ import { Injectable, NotFoundException } from '@nestjs/common';
 import { DataSource, type Repository } from 'typeorm';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 import { Note } from '../database/entities';
-import { NOTE_ORDERS, type NoteOrder } from '../web/note-order';
+import { NOTE_ORDERS, type NoteOrder } from './note-order';
 
 /** A row of a note list. */
 export interface NoteListItem {

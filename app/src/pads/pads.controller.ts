@@ -1,10 +1,10 @@
 import { Controller, Get, Param, Post, Req, Res, UseGuards } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { CurrentUser, SignedInGuard } from '../auth/signed-in.guard';
+import { CurrentUser, SignedInGuard } from '../web/signed-in.guard';
 import type { User } from '../database/entities';
 import { flash } from '../web/flash';
 import { padForm } from '../web/forms';
-import { ParseIdPipe } from '../web/ids';
+import { ParseIdPipe } from '../web/parse-id.pipe';
 import { Pages } from '../web/pages';
 import { PadsService } from './pads.service';
 

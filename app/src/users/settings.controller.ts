@@ -1,8 +1,8 @@
 import { Controller, Get, Post, Req, Res, UseGuards } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { MIN_PASSWORD_LENGTH } from '../auth/passwords';
-import { DatabaseSessionStore } from '../auth/session-store';
-import { CurrentUser, SignedInGuard } from '../auth/signed-in.guard';
+import { MIN_PASSWORD_LENGTH } from '../common/passwords';
+import { DatabaseSessionStore } from '../sessions/session-store';
+import { CurrentUser, SignedInGuard } from '../web/signed-in.guard';
 import type { User } from '../database/entities';
 import { flash } from '../web/flash';
 import { settingsForm, type FieldErrors } from '../web/forms';

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type Repository } from 'typeorm';
-import { hashPassword, verifyDecoy, verifyPassword } from '../auth/passwords';
+import { hashPassword, verifyDecoy, verifyPassword } from '../common/passwords';
 import { User } from '../database/entities';
 
 export class EmailTakenError extends Error {}

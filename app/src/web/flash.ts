@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import type { FlashKind, FlashMessage } from '../auth/session-data';
+import type { FlashKind, FlashMessage } from '../sessions/session-data';
 
 export function flash(req: Request, kind: FlashKind, text: string): void {
   req.session.flash = [...(req.session.flash ?? []), { kind, text }];

@@ -1,4 +1,4 @@
-import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../auth/passwords';
+import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../common/passwords';
 
 /** Field name -> message shown under that field. */
 export type FieldErrors = Record<string, string>;

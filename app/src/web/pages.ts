@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { csrfToken } from '../auth/csrf';
+import { csrfToken } from './csrf.guard';
 import { PadsService } from '../pads/pads.service';
 import { takeFlash } from './flash';
 import { Views } from './views';

@@ -1,8 +1,8 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
-import { CsrfGuard } from '../auth/csrf';
+import { CsrfGuard } from './csrf.guard';
 import { PadsModule } from '../pads/pads.module';
-import { PageErrorFilter } from './error.filter';
+import { PageErrorFilter } from './page-error.filter';
 import { Pages } from './pages';
 import { Views } from './views';
 

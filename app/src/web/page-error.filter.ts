@@ -6,7 +6,7 @@ import {
   type ExceptionFilter,
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { SignInRequired } from '../auth/signed-in.guard';
+import { SignInRequired } from '../web/signed-in.guard';
 import { Pages } from './pages';
 
 const TITLES: Record<number, string> = {

@@ -6,7 +6,7 @@ import { Lifecycle } from './lifecycle';
 /** Probes and metrics; Metrics is global so features can count business events. */
 @Global()
 @Module({})
-export class HealthModule implements OnApplicationShutdown {
+export class ManagementModule implements OnApplicationShutdown {
   constructor(private readonly metrics: Metrics) {}
 
   onApplicationShutdown(): void {
@@ -15,7 +15,7 @@ export class HealthModule implements OnApplicationShutdown {
 
   static forRoot(metrics: Metrics, lifecycle: Lifecycle): DynamicModule {
     return {
-      module: HealthModule,
+      module: ManagementModule,
       controllers: [HealthController],
       providers: [
         { provide: Metrics, useValue: metrics },
