@@ -1,32 +1,48 @@
 import 'reflect-metadata';
-import './sessions/session-data';
 import './web/request-context';
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, Server } from 'node:http';
 import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
-import express, { type NextFunction, type Request, type Response } from 'express';
-import session from 'express-session';
-import helmet from 'helmet';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { pinoHttp } from 'pino-http';
 import type { DataSource } from 'typeorm';
 import { AppModule } from './app.module';
-import { DatabaseSessionStore } from './sessions/session-store';
 import type { AppConfig } from './config/config';
-import { User } from './database/entities';
-import { Lifecycle } from './management/lifecycle';
 import { PinoNestLogger, redactUrl } from './logging';
+import { Lifecycle } from './management/lifecycle';
+import { createManagementServer } from './management/management-server';
 import { Metrics } from './metrics/metrics';
+import { SessionsService } from './sessions/sessions.service';
+import { MAX_NOTE_TEXT_LENGTH } from './notes/note.form';
+import { parseCookies } from './web/cookies';
+import { securityHeaders } from './web/security-headers';
+import { StaticFiles } from './web/static-files';
 import { redirectToTrailingSlash } from './web/trailing-slash';
-import { PUBLIC_DIR, Views } from './web/views';
+import { Views } from './web/views';
 
-export const SESSION_COOKIE = 'notejam.sid';
-const PROBE_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
+/**
+ * The largest form: a note of MAX_NOTE_TEXT_LENGTH characters of 4 UTF-8 bytes each,
+ * percent-encoded (3 bytes per byte), and room for the other fields.
+ */
+const BODY_LIMIT = MAX_NOTE_TEXT_LENGTH * 4 * 3 + 64 * 1024;
 
 export interface HttpApp {
-  app: NestExpressApplication;
+  app: NestFastifyApplication;
+  /** The pages' HTTP server (not listening yet). */
+  server: Server;
+  /** Probes and metrics (not listening yet; see management/management-server.ts). */
+  management: Server;
   lifecycle: Lifecycle;
-  sessionStore: DatabaseSessionStore;
+  metrics: Metrics;
+}
+
+/** A request id: the caller's X-Request-Id when it is a sane token, else a new UUID. */
+function requestId(req: IncomingMessage): string {
+  const incoming = req.headers['x-request-id'];
+  return typeof incoming === 'string' && /^[\w.:-]{1,128}$/.test(incoming)
+    ? incoming
+    : randomUUID();
 }
 
 /** The Nest application with the whole HTTP pipeline, on an open data source (not listening yet). */
@@ -35,98 +51,76 @@ export async function createHttpApp(
   dataSource: DataSource,
   logger: Logger,
 ): Promise<HttpApp> {
-  const sessionStore = new DatabaseSessionStore(dataSource, config.sessionIdleSeconds * 1000);
   const metrics = new Metrics(config.database.type);
   const lifecycle = new Lifecycle();
-  const views = new Views();
-  const app = await NestFactory.create<NestExpressApplication>(
-    AppModule.forRoot({ config, dataSource, sessionStore, metrics, lifecycle, views }),
-    { logger: new PinoNestLogger(logger), bodyParser: false },
-  );
-  app.set('trust proxy', config.trustProxy);
-  app.disable('x-powered-by');
-  // Pages are private and `no-store`, so nobody revalidates them: hashing every page body
-  // for an ETag is wasted work (the stylesheet keeps the ETag express.static gives it).
-  app.set('etag', false);
-  app.use(
-    pinoHttp({
-      logger,
-      genReqId: (req, res) => {
-        const incoming = req.headers['x-request-id'];
-        const id =
-          typeof incoming === 'string' && /^[\w.:-]{1,128}$/.test(incoming)
-            ? incoming
-            : randomUUID();
-        res.setHeader('X-Request-Id', id);
-        return id;
-      },
-      autoLogging: { ignore: (req) => PROBE_PATHS.has(req.url ?? '') },
-      serializers: {
-        req: (req: { id: string; method: string; url: string }) => ({
-          id: req.id,
-          method: req.method,
-          url: redactUrl(req.url),
-        }),
-        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-      },
-    }),
-  );
-  app.use(metrics.middleware);
-  app.use(
-    helmet({
-      // Strict: no script at all, styles and images only from this site.
-      contentSecurityPolicy: {
-        useDefaults: false,
-        directives: {
-          defaultSrc: ["'none'"],
-          styleSrc: ["'self'"],
-          imgSrc: ["'self'"],
-          formAction: ["'self'"],
-          frameAncestors: ["'none'"],
-          baseUri: ["'none'"],
-          objectSrc: ["'none'"],
-        },
-      },
-      // Plain HTTP in development: browsers must not be told to upgrade localhost.
-      strictTransportSecurity: config.nodeEnv === 'production',
-    }),
-  );
-  app.use(redirectToTrailingSlash);
-  app.use(
-    '/static',
-    express.static(PUBLIC_DIR, { maxAge: '1h', index: false, fallthrough: false }),
-  );
-  app.use(express.urlencoded({ extended: false, limit: '1mb', parameterLimit: 100 }));
-  const sessions = session({
-    name: SESSION_COOKIE,
-    secret: config.sessionSecret,
-    store: sessionStore,
-    resave: false,
-    saveUninitialized: false,
-    rolling: true,
-    unset: 'destroy',
-    cookie: {
-      httpOnly: true,
-      sameSite: 'lax',
-      // Behind a TLS-terminating proxy (TRUST_PROXY) the cookie is marked Secure.
-      secure: 'auto',
-      maxAge: config.sessionIdleSeconds * 1000,
-    },
+  const adapter = new FastifyAdapter({
+    trustProxy: config.trustProxy,
+    bodyLimit: BODY_LIMIT,
+    keepAliveTimeout: config.keepAliveTimeoutSeconds * 1000,
+    genReqId: requestId,
+    requestIdHeader: false,
+    // Nest registers '/signup/' as '/signup'; the trailing-slash hook has already redirected
+    // unslashed page URLs, so the router may match either spelling.
+    routerOptions: { ignoreTrailingSlash: true },
+    logger: false,
   });
-  app.use((req: Request, res: Response, next: NextFunction) =>
-    PROBE_PATHS.has(req.path) ? next() : sessions(req, res, next),
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot({ config, dataSource, metrics, views: new Views() }),
+    adapter,
+    { logger: new PinoNestLogger(logger) },
   );
-  app.use((req: Request, _res: Response, next: NextFunction) => {
-    void loadCurrentUser(req, dataSource).then(() => next(), next);
-  });
-  sessionStore.startPruning();
-  return { app, lifecycle, sessionStore };
+  const server = app.getHttpServer() as Server;
+  // Node drops a connection whose request headers take longer than this; it must outlast the
+  // keep-alive timeout, or a request arriving on an idle connection just before the
+  // keep-alive timeout could be cut off (the 502s proxies report).
+  server.headersTimeout = (config.keepAliveTimeoutSeconds + 5) * 1000;
+  addPipeline(
+    app.getHttpAdapter().getInstance(),
+    app.get(SessionsService),
+    config,
+    metrics,
+    logger,
+  );
+  await app.init();
+  await app.getHttpAdapter().getInstance().ready();
+  const management = createManagementServer({ dataSource, metrics, lifecycle, logger });
+  return { app, server, management, lifecycle, metrics };
 }
 
-async function loadCurrentUser(req: Request, dataSource: DataSource): Promise<void> {
-  const userId = req.session?.userId;
-  if (userId === undefined) return;
-  const user = await dataSource.getRepository(User).findOneBy({ id: userId });
-  if (user) req.currentUser = user;
-  else delete req.session.userId;
+/** What every request passes before and after its controller, in this order. */
+function addPipeline(
+  fastify: FastifyInstance,
+  sessions: SessionsService,
+  config: AppConfig,
+  metrics: Metrics,
+  logger: Logger,
+): void {
+  const headers = securityHeaders(config.nodeEnv === 'production');
+  const staticFiles = new StaticFiles();
+  // Declared up front so every request has the same shape; set by the hook below.
+  fastify.decorateRequest('cookies', null as unknown as Record<string, string | undefined>);
+  fastify.decorateRequest('session', null);
+  fastify.decorateRequest('userPads', null);
+  fastify.addHook('onRequest', async (req, reply) => {
+    void reply.headers(headers).header('x-request-id', req.id);
+    if (redirectToTrailingSlash(req, reply)) return reply;
+    if (req.url.startsWith('/static/') && (req.method === 'GET' || req.method === 'HEAD')) {
+      if (staticFiles.serve(req, reply)) return reply;
+    }
+    req.cookies = parseCookies(req.headers.cookie);
+    req.session = await sessions.load(req);
+  });
+  fastify.addHook('onResponse', async (req, reply) => {
+    const route =
+      req.routeOptions.url ?? (req.url.startsWith('/static/') ? '/static/*' : 'unmatched');
+    metrics.observeRequest(route, req.method, reply.statusCode, reply.elapsedTime / 1000);
+    logger.info(
+      {
+        req: { id: req.id, method: req.method, url: redactUrl(req.url) },
+        res: { statusCode: reply.statusCode },
+        responseTime: Math.round(reply.elapsedTime),
+      },
+      'request completed',
+    );
+  });
 }

@@ -1,18 +1,33 @@
 import type { LoggerService } from '@nestjs/common';
-import pino, { type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger } from 'pino';
 import type { LogLevel } from './config/config';
 
-/** One JSON logger for the process. Request bodies, cookies and tokens are never logged. */
-export function createLogger(level: LogLevel): Logger {
-  return pino({
-    level,
-    base: { service: 'notejam' },
-    timestamp: pino.stdTimeFunctions.isoTime,
-    redact: {
-      paths: ['req.headers.cookie', 'req.headers.authorization', 'res.headers["set-cookie"]'],
-      remove: true,
+/**
+ * One JSON object per line on stdout, the same format as the operator's logs
+ * (operator/src/runtime/logger.ts): `level` as a name (`info`, not pino's 30), `time` in
+ * ISO 8601 UTC, `msg`, then fields; an error under `err` as its name, message, stack and
+ * cause. Request bodies, cookies and tokens are never logged.
+ */
+export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
+  return pino(
+    {
+      level,
+      base: { service: 'notejam' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+      serializers: { err: renderError },
     },
-  });
+    destination,
+  );
+}
+
+/** Errors do not survive JSON.stringify (their fields are not enumerable): flatten them. */
+export function renderError(value: unknown): unknown {
+  if (!(value instanceof Error)) return value;
+  const rendered: Record<string, unknown> = { name: value.name, message: value.message };
+  if (value.stack) rendered.stack = value.stack;
+  if (value.cause !== undefined) rendered.cause = renderError(value.cause);
+  return rendered;
 }
 
 /** Hides the secret part of URLs that carry one (password reset links). */

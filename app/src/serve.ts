@@ -3,9 +3,29 @@ import { Server as NetServer } from 'node:net';
 import type { Logger } from 'pino';
 import type { AppConfig } from './config/config';
 import { connect, describeDatabase, migrationStatus } from './database/data-source';
+import { HousekeepingService } from './database/housekeeping.service';
 import { createHttpApp } from './http-app';
 
-/** Starts the web server; resolves -1 ("still running") once listening. */
+/** Listens on all interfaces (IPv6 and IPv4), or IPv4 only where IPv6 is off. */
+async function listen(server: Server, port: number): Promise<void> {
+  const attempt = (host: string) =>
+    new Promise<void>((resolve, reject) => {
+      const onError = (error: Error) => reject(error);
+      server.once('error', onError);
+      server.listen(port, host, () => {
+        server.removeListener('error', onError);
+        resolve();
+      });
+    });
+  try {
+    await attempt('::');
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== 'EAFNOSUPPORT') throw error;
+    await attempt('0.0.0.0');
+  }
+}
+
+/** Starts the web server and the management server; resolves -1 ("still running") once listening. */
 export async function serve(config: AppConfig, logger: Logger): Promise<number> {
   const dataSource = await connect(config.database);
   const { pending } = await migrationStatus(dataSource);
@@ -20,24 +40,35 @@ export async function serve(config: AppConfig, logger: Logger): Promise<number> 
       'SESSION_SECRET is not set: using the development default (SQLite development only)',
     );
   }
-  const { app, lifecycle, sessionStore } = await createHttpApp(config, dataSource, logger);
-  try {
-    await app.listen(config.port);
-  } catch (error) {
-    // Release the pool so the process can exit with the one-line message.
-    sessionStore.stopPruning();
-    await app.close().catch(() => undefined);
-    await dataSource.destroy().catch(() => undefined);
-    const reason =
-      (error as { code?: unknown }).code === 'EADDRINUSE' ? 'it is in use' : String(error);
-    throw new Error(`cannot listen on port ${config.port}: ${reason}`, { cause: error });
+  const { app, server, management, lifecycle } = await createHttpApp(config, dataSource, logger);
+  for (const [name, target, port] of [
+    ['PORT', server, config.port],
+    ['MANAGEMENT_PORT', management, config.managementPort],
+  ] as const) {
+    try {
+      await listen(target, port);
+    } catch (error) {
+      // Release the pool so the process can exit with the one-line message.
+      management.close();
+      await app.close().catch(() => undefined);
+      await dataSource.destroy().catch(() => undefined);
+      const reason =
+        (error as { code?: unknown }).code === 'EADDRINUSE' ? 'it is in use' : String(error);
+      throw new Error(`cannot listen on port ${port} (${name}): ${reason}`, { cause: error });
+    }
   }
+  // Once now (e.g. for names a pod of the previous release saved during the rolling update
+  // that just started this one), then every 10 minutes.
+  if (pending.length === 0) void app.get(HousekeepingService).runAll();
   logger.info(
-    { port: config.port, database: describeDatabase(config.database) },
+    {
+      port: config.port,
+      managementPort: config.managementPort,
+      database: describeDatabase(config.database),
+    },
     `Notejam listening on http://localhost:${config.port}`,
   );
 
-  const server = app.getHttpServer() as Server;
   let stopping = false;
   // Responses whose headers are not out yet: told to close their connection on shutdown.
   const unanswered = new Set<ServerResponse>();
@@ -72,7 +103,8 @@ export async function serve(config: AppConfig, logger: Logger): Promise<number> 
     // server's keepAliveTimeout as always. The callback runs once all have ended.
     NetServer.prototype.close.call(server, () => {
       clearTimeout(deadline);
-      sessionStore.stopPruning();
+      management.close();
+      management.closeAllConnections();
       void app
         .close()
         .then(() => dataSource.destroy())

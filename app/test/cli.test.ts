@@ -65,7 +65,7 @@ describe.each(DATABASE_KINDS)('the CLI on %s', (kind) => {
     const pending = await runCli(['migrate', '--status'], env);
     expect(pending.code).toBe(1);
     expect(pending.stdout).toMatch(/pending\s+InitialSchema/);
-    expect(pending.stdout).toContain('2 migration(s) pending');
+    expect(pending.stdout).toContain('3 migration(s) pending');
 
     const seedTooEarly = await runCli(
       ['seed', '--users', '1', '--pads-per-user', '1', '--notes-per-pad', '1'],
@@ -78,7 +78,7 @@ describe.each(DATABASE_KINDS)('the CLI on %s', (kind) => {
     const migrate = await runCli(['migrate'], env);
     expect(migrate.code).toBe(0);
     expect(migrate.stdout).toMatch(
-      /^applied 2 migration\(s\): InitialSchema\d+, SortIndexesSessionsResets\d+$/m,
+      /^applied 3 migration\(s\): InitialSchema\d+, SortIndexesSessionsResets\d+, TextRulesSessionVersionsRateLimits\d+$/m,
     );
     expect(fs.readFileSync(terminationLog, 'utf8')).toBe(`schemaVersion=${NEWEST_MIGRATION}\n`);
     fs.rmSync(terminationLog);
@@ -137,6 +137,12 @@ describe.each(DATABASE_KINDS)('the CLI on %s', (kind) => {
     expectOneLineFailure(refused, 2, /run "wipe --yes"/);
     expect(await counts(database)).toEqual({ users: 3, pads: 9, notes: 45 });
 
+    // Another application's table in the same database: wipe leaves it alone.
+    const foreign = await connect(database.config);
+    await foreign.query('CREATE TABLE other_app_data (id INTEGER PRIMARY KEY, value VARCHAR(20))');
+    await foreign.query("INSERT INTO other_app_data (id, value) VALUES (1, 'kept')");
+    await foreign.destroy();
+
     fs.rmSync(terminationLog);
     const wiped = await runCli(['wipe', '--yes'], env);
     expect(wiped.code).toBe(0);
@@ -144,6 +150,14 @@ describe.each(DATABASE_KINDS)('the CLI on %s', (kind) => {
     expect(fs.readFileSync(terminationLog, 'utf8')).toBe(`schemaVersion=${NEWEST_MIGRATION}\n`);
     expect(await counts(database)).toEqual({ users: 0, pads: 0, notes: 0 });
     expect((await runCli(['migrate', '--status'], env)).code).toBe(0);
+    const after = await connect(database.config);
+    try {
+      expect(await after.query('SELECT id, value FROM other_app_data')).toEqual([
+        { id: 1, value: 'kept' },
+      ]);
+    } finally {
+      await after.destroy();
+    }
 
     expect((await runCli(args, env)).code).toBe(0);
     expect(await noteNames(database)).toEqual(names);
@@ -225,13 +239,23 @@ describe('the CLI with a bad configuration or an unreachable database', () => {
     );
   });
 
-  it('fails with one line when the port is taken', async () => {
+  it('fails with one line when a port is taken', async () => {
     const taken = net.createServer();
     await new Promise<void>((resolve) => taken.listen(0, resolve));
     const { port } = taken.address() as net.AddressInfo;
     try {
-      const result = await runCli(['serve'], mysql({ DB_NAME: 'mysql', PORT: String(port) }));
-      expectOneLineFailure(result, 1, new RegExp(`cannot listen on port ${port}: it is in use`));
+      for (const variable of ['PORT', 'MANAGEMENT_PORT']) {
+        const other = variable === 'PORT' ? 'MANAGEMENT_PORT' : 'PORT';
+        const result = await runCli(
+          ['serve'],
+          mysql({ DB_NAME: 'mysql', [variable]: String(port), [other]: String(port + 1) }),
+        );
+        expectOneLineFailure(
+          result,
+          1,
+          new RegExp(`cannot listen on port ${port} \\(${variable}\\): it is in use`),
+        );
+      }
     } finally {
       taken.close();
     }

@@ -28,6 +28,10 @@ describe('configuration', () => {
     expect(config).toMatchObject({
       nodeEnv: 'development',
       port: 3000,
+      managementPort: 9464,
+      keepAliveTimeoutSeconds: 75,
+      sessionLifetimeSeconds: 7 * 86_400,
+      rateLimit: { attempts: 10, addressAttempts: 100, windowSeconds: 900 },
       database: { type: 'sqlite', path: path.resolve('data/notejam.sqlite') },
       sessionSecretIsDefault: true,
       trustProxy: false,
@@ -109,6 +113,12 @@ describe('configuration', () => {
     ],
     [{ ...MYSQL, DB_POOL_SIZE: '0' }, 'DB_POOL_SIZE', /whole number from 1/],
     [{ TRUST_PROXY: 'maybe' }, 'TRUST_PROXY', /bad entry "maybe"/],
+    [{ TRUST_PROXY: 'true' }, 'TRUST_PROXY', /must not be true: .*any client.*its own address/],
+    [{ MANAGEMENT_PORT: '3000' }, 'MANAGEMENT_PORT', /must differ from PORT/],
+    [{ PORT: '8080', MANAGEMENT_PORT: '8080' }, 'MANAGEMENT_PORT', /must differ from PORT/],
+    [{ KEEP_ALIVE_TIMEOUT_SECONDS: '0' }, 'KEEP_ALIVE_TIMEOUT_SECONDS', /whole number from 1/],
+    [{ SESSION_LIFETIME_HOURS: 'forever' }, 'SESSION_LIFETIME_HOURS', /whole number/],
+    [{ RATE_LIMIT_ADDRESS_ATTEMPTS: '0' }, 'RATE_LIMIT_ADDRESS_ATTEMPTS', /whole number from 1/],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL', /must be one of/],
     [{ SESSION_IDLE_MINUTES: '-5' }, 'SESSION_IDLE_MINUTES', /whole number/],
     [{ SHUTDOWN_GRACE_SECONDS: 'soon' }, 'SHUTDOWN_GRACE_SECONDS', /whole number/],
@@ -128,8 +138,8 @@ describe('configuration', () => {
     expect(error.message).not.toContain('hunter2-secret');
   });
 
-  it('parses TRUST_PROXY as express understands it', () => {
-    expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+  it('parses TRUST_PROXY as a hop count or addresses/subnets, never "everybody"', () => {
+    expect(loadConfig({ TRUST_PROXY: 'false' }).trustProxy).toBe(false);
     expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
     expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8' }).trustProxy).toEqual([
       'loopback',

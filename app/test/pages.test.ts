@@ -1,7 +1,8 @@
 // The whole site over HTTP, on a SQLite file and on the MariaDB server.
-import { Note, Pad } from '../src/database/entities';
+import request from 'supertest';
+import { Note, Pad, User } from '../src/database/entities';
 import { startTestApp, type TestApp } from './support/app';
-import { Browser, flashes, noteNames, pageTitle } from './support/browser';
+import { Browser, escapeHtml, flashes, noteNames, pageTitle } from './support/browser';
 import { DATABASE_KINDS } from './support/databases';
 
 describe.each(DATABASE_KINDS)('Notejam pages on %s', (kind) => {
@@ -377,6 +378,61 @@ describe.each(DATABASE_KINDS)('Notejam pages on %s', (kind) => {
     });
   });
 
+  describe('text on both databases', () => {
+    it('keeps josé@ and jose@ apart, and finds an account however its address is typed', async () => {
+      const accented = `josé.${++userCount}@example.com`;
+      const plain = accented.replace('é', 'e');
+      expect((await browser().signUp(accented)).status).toBe(302);
+      expect((await browser().signUp(plain)).status).toBe(302);
+      const stored = await app.dataSource
+        .getRepository(User)
+        .findBy([{ email: accented }, { email: plain }]);
+      expect(stored.map((user) => user.email).sort()).toEqual([plain, accented].sort());
+      // Decomposed (e + combining acute) and upper-case: the same account after normalisation.
+      const typed = accented.replace('é', 'E\u0301').toUpperCase();
+      expect((await browser().signUp(typed)).text).toContain('This e-mail is already registered.');
+      const b = browser();
+      expect((await b.signIn(typed)).status).toBe(302);
+      expect((await b.get('/')).text).toContain(`${accented}:`);
+      // Full case folding: ß and SS are one spelling.
+      const strasse = `strasse.${++userCount}@example.com`;
+      expect((await browser().signUp(strasse.replace('ss', 'ß'))).status).toBe(302);
+      expect((await browser().signUp(strasse.toUpperCase())).status).toBe(422);
+    });
+
+    it('orders names the way people read them, accents and case second', async () => {
+      const { browser: b } = await signedIn();
+      for (const name of ['Zebra', 'éclair', 'apple', 'Eagle', 'Éclair', 'eclair']) {
+        await b.createPad(name);
+        await b.createNote(name, 'text');
+      }
+      const expected = ['apple', 'Eagle', 'eclair', 'éclair', 'Éclair', 'Zebra'];
+      expect(noteNames((await b.get('/?order=name')).text)).toEqual(expected);
+      expect(noteNames((await b.get('/?order=-name')).text)).toEqual([...expected].reverse());
+      const pads = [
+        ...(await b.get('/')).text.matchAll(/<li><a href="\/pads\/\d+\/">([^<]*)<\/a>/g),
+      ];
+      expect(pads.map((m) => m[1])).toEqual(expected.map(escapeHtml));
+    });
+
+    it('counts name lengths in characters: 100 emoji fit, 101 do not', async () => {
+      const { browser: b } = await signedIn();
+      const hundred = '📝'.repeat(100);
+      expect(hundred.length).toBe(200);
+      const pad = await b.createPad(hundred);
+      const id = await b.createNote(hundred, 'text', pad);
+      expect((await noteRow(id))!.name).toBe(hundred);
+      for (const [action, fields] of [
+        ['/pads/create/', { name: `${hundred}📝` }],
+        ['/notes/create/', { name: `${hundred}📝`, text: 'x', pad: '' }],
+      ] as const) {
+        const res = await b.submit(action, fields);
+        expect(res.status).toBe(422);
+        expect(res.text).toContain('Use at most 100 characters.');
+      }
+    });
+  });
+
   describe('settings', () => {
     it('changes the password, keeps this session and ends the others', async () => {
       const email = newUser();
@@ -550,19 +606,22 @@ describe.each(DATABASE_KINDS)('Notejam pages on %s', (kind) => {
   });
 
   describe('operational endpoints', () => {
-    it('reports liveness, readiness and metrics without sessions', async () => {
-      const b = browser();
-      const health = await b.get('/healthz');
+    it('serves probes and metrics on the management port only, without sessions', async () => {
+      const management = request(app.management);
+      const health = await management.get('/healthz');
       expect(health.status).toBe(200);
       expect(health.body).toEqual({ status: 'ok' });
-      const ready = await b.get('/readyz');
+      const ready = await management.get('/readyz');
       expect(ready.status).toBe(200);
       expect(ready.headers['set-cookie']).toBeUndefined();
-      const metrics = await b.get('/metrics');
+      const metrics = await management.get('/metrics');
       expect(metrics.status).toBe(200);
       expect(metrics.text).toContain('process_cpu_user_seconds_total');
       expect(metrics.text).toMatch(
         /http_request_duration_seconds_count\{route="\/notes\/:id",method="GET",status="404"\}/,
+      );
+      expect(metrics.text).toMatch(
+        /http_request_duration_seconds_count\{route="\/readyz",method="GET",status="200"\}/,
       );
       expect(metrics.text).toMatch(/notejam_notes_created_total [1-9]/);
       expect(metrics.text).toMatch(/notejam_signups_total [1-9]/);
@@ -576,6 +635,15 @@ describe.each(DATABASE_KINDS)('Notejam pages on %s', (kind) => {
         );
       } else {
         expect(metrics.text).not.toContain('notejam_db_query_duration_seconds');
+      }
+      expect((await management.get('/signin/')).status).toBe(404);
+      // The pages' port (the one an Ingress routes to) knows none of them.
+      for (const path of ['/healthz', '/readyz', '/metrics']) {
+        const res = await browser().get(path);
+        expect(res.status).toBe(301);
+        const followed = await browser().get(`${path}/`);
+        expect(followed.status).toBe(404);
+        expect(followed.text).not.toContain('process_cpu');
       }
     });
 

@@ -2,6 +2,7 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { SMTPServer } from 'smtp-server';
+import { PasswordResetsService } from '../src/auth/password-resets.service';
 import { PasswordReset } from '../src/database/entities';
 import { startTestApp, type TestApp } from './support/app';
 import { Browser, flashes } from './support/browser';
@@ -75,6 +76,7 @@ describe.each(DATABASE_KINDS)('password reset on %s', (kind) => {
         SMTP_URL: `smtp://127.0.0.1:${smtp.port}`,
         PUBLIC_URL: 'http://notejam.test',
         MAIL_FROM: 'Notejam <no-reply@notejam.test>',
+        RATE_LIMIT_ATTEMPTS: '3',
       },
       logger: pino({ level: 'trace' }, sink),
     });
@@ -184,5 +186,73 @@ describe.each(DATABASE_KINDS)('password reset on %s', (kind) => {
       'This link is invalid',
     );
     expect((await b.get('/reset-password/<script>/')).status).toBe(200);
+  });
+
+  /** Asks for a reset link for `email` and returns it once delivered. */
+  async function resetLink(email: string): Promise<string> {
+    const delivered = smtp.inbox.filter((m) => m.to.includes(email)).length;
+    await new Browser(app.server).submit('/forgot-password/', { email });
+    const messages = await waitFor('the reset e-mail', () => {
+      const all = smtp.inbox.filter((m) => m.to.includes(email));
+      return all.length > delivered ? all : undefined;
+    });
+    return resetPath(messages[messages.length - 1].raw);
+  }
+
+  it('kills pending links when the password is changed in the settings', async () => {
+    const email = 'changed-elsewhere@example.com';
+    const b = await new Browser(app.server).signedIn(email, 'old password 1');
+    const link = await resetLink(email);
+    expect((await new Browser(app.server).get(link)).text).toContain('name="new_password"');
+    const changed = await b.submit('/settings/', {
+      old_password: 'old password 1',
+      new_password: 'new password 2',
+      repeat_new_password: 'new password 2',
+    });
+    expect(changed.status).toBe(302);
+    const stranger = new Browser(app.server);
+    expect((await stranger.get(link)).text).toContain(
+      'This link is invalid, already used or expired.',
+    );
+    const attempt = await stranger.submit(
+      link,
+      { new_password: 'taken over 1', repeat_new_password: 'taken over 1' },
+      '/signin/',
+    );
+    expect(attempt.status).toBe(404);
+    expect((await new Browser(app.server).signIn(email, 'new password 2')).status).toBe(302);
+  });
+
+  it('prunes expired links', async () => {
+    const email = 'pruned@example.com';
+    await new Browser(app.server).signUp(email, 'old password 1');
+    await resetLink(email);
+    const resets = app.dataSource.getRepository(PasswordReset);
+    expect(await resets.count()).toBeGreaterThan(0);
+    await resets
+      .createQueryBuilder()
+      .update()
+      .set({ expiresAt: new Date(Date.now() - 1000) })
+      .execute();
+    expect(await app.http.app.get(PasswordResetsService).pruneExpired()).toBeGreaterThan(0);
+    expect(await resets.count()).toBe(0);
+  });
+
+  it('answers as usual over the limit, and sends nothing more', async () => {
+    const email = 'popular@example.com';
+    await new Browser(app.server).signUp(email, 'old password 1');
+    const answers = [];
+    for (let i = 0; i < 5; i++) {
+      const b = new Browser(app.server);
+      const res = await b.submit('/forgot-password/', { email });
+      answers.push([res.status, res.headers.location, flashes((await b.get('/signin/')).text)]);
+    }
+    for (const answer of answers) expect(answer).toEqual(answers[0]);
+    expect(answers[0][0]).toBe(302);
+    await waitFor('three reset e-mails', () =>
+      smtp.inbox.filter((m) => m.to.includes(email)).length >= 3 ? true : undefined,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(smtp.inbox.filter((m) => m.to.includes(email))).toHaveLength(3);
   });
 });

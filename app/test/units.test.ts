@@ -1,4 +1,8 @@
-import { RateLimiter, tooManyAttemptsMessage } from '../src/auth/rate-limiter';
+import { nameSortKey } from '../src/common/collation-key';
+import { characterCount, normalizeEmail } from '../src/common/text';
+import { createLogger } from '../src/logging';
+import { tooManyAttemptsMessage } from '../src/rate-limits/attempt-limits';
+import { clientAddressGroup } from '../src/web/client-address';
 import { formatLastChange } from '../src/web/dates';
 import { safeNextPath } from '../src/web/local-path';
 import { parseNoteOrder } from '../src/notes/note-order';
@@ -44,18 +48,119 @@ describe('safeNextPath', () => {
   });
 });
 
-describe('RateLimiter', () => {
-  it('allows the limit per key per window, then says how long to wait', () => {
-    let now = 0;
-    const limiter = new RateLimiter(3, 60_000, () => now);
-    expect([1, 2, 3].map(() => limiter.hit('ip:a'))).toEqual([0, 0, 0]);
-    expect(limiter.hit('ip:a')).toBe(60);
-    expect(limiter.hit('ip:b')).toBe(0);
-    now = 30_000;
-    expect(limiter.hitAll(['ip:b', 'ip:a'])).toBe(30);
-    now = 60_000;
-    expect(limiter.hit('ip:a')).toBe(0);
+describe('tooManyAttemptsMessage', () => {
+  it('says how long to wait in whole minutes', () => {
     expect(tooManyAttemptsMessage(30)).toBe('Too many attempts. Try again in 1 minute.');
     expect(tooManyAttemptsMessage(600)).toBe('Too many attempts. Try again in 10 minutes.');
+  });
+});
+
+describe('characterCount', () => {
+  it('counts code points, as MySQL does, not UTF-16 units', () => {
+    expect(characterCount('abc')).toBe(3);
+    expect(characterCount('📝'.repeat(60))).toBe(60);
+    expect(characterCount('é')).toBe(1);
+    expect(characterCount('e\u0301')).toBe(2); // MySQL counts the combining accent too
+    expect(characterCount('\ud800x')).toBe(2); // a lone surrogate is one
+  });
+});
+
+describe('normalizeEmail', () => {
+  it.each([
+    ['  Jose@Example.COM ', 'jose@example.com'],
+    ['JOSÉ@example.com', 'josé@example.com'],
+    ['jose\u0301@example.com', 'josé@example.com'],
+    ['STRAẞE@example.com', 'strasse@example.com'],
+    ['straße@example.com', 'strasse@example.com'],
+    ['ΣΊΣΥΦΟΣ@example.com', 'σίσυφοσ@example.com'],
+  ])('spells %j as %j', (typed, stored) => {
+    expect(normalizeEmail(typed)).toBe(stored);
+  });
+
+  it('keeps accents: josé@ and jose@ stay two addresses', () => {
+    expect(normalizeEmail('josé@example.com')).not.toBe(normalizeEmail('jose@example.com'));
+  });
+});
+
+describe('nameSortKey', () => {
+  const sorted = (names: string[]) =>
+    [...names].sort((a, b) => Buffer.compare(nameSortKey(a), nameSortKey(b)) || 0);
+
+  it('orders by letters, then accents, then case, like the Unicode root collation', () => {
+    const names = [
+      'Zebra',
+      'éclair',
+      'Eagle',
+      'apple',
+      'Éclair',
+      'eclair',
+      'Eclair',
+      'Apple',
+      'Note 10',
+      'Note 9',
+      'Note2',
+      '_under',
+      'øre',
+      'ore',
+      'Ore',
+      'oz',
+      'ﬁle',
+      'file',
+      'File',
+      'zoë',
+      'zoe',
+      'Ångström',
+      'angstrom',
+      'Ωmega',
+      'ωmega',
+      'alpha',
+      'Яблоко',
+      'ёлка',
+      'елка',
+      'жук',
+    ];
+    const collator = new Intl.Collator('und', { sensitivity: 'variant' });
+    expect(sorted(names)).toEqual([...names].sort(collator.compare));
+  });
+
+  it('gives a bounded key that fits the column, whatever the name', () => {
+    expect(nameSortKey('😀'.repeat(100)).length).toBeLessThanOrEqual(1024);
+    expect(nameSortKey('a\u0301'.repeat(1000)).length).toBe(1024);
+    expect(nameSortKey('x').length).toBeGreaterThan(0);
+  });
+});
+
+describe('clientAddressGroup', () => {
+  it.each([
+    ['203.0.113.7', '203.0.113.7'],
+    ['::ffff:203.0.113.7', '203.0.113.7'],
+    ['2001:db8:1:2::a', '2001:db8:1:2::/64'],
+    ['2001:0db8:0001:0002:ffff:0:0:1', '2001:db8:1:2::/64'],
+    ['2001:db8::1', '2001:db8:0:0::/64'],
+    ['::1', '0:0:0:0::/64'],
+    ['fe80::1%eth0', 'fe80:0:0:0::/64'],
+    ['64:ff9b::203.0.113.7', '64:ff9b:0:0::/64'],
+  ])('counts %s as %s', (address, group) => {
+    expect(clientAddressGroup(address)).toBe(group);
+  });
+});
+
+describe('the log format', () => {
+  it('is the operator’s: level names, ISO time, msg, errors with name, message and cause', () => {
+    const lines: Record<string, unknown>[] = [];
+    const logger = createLogger('info', {
+      write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>),
+    });
+    logger.debug('hidden');
+    logger.info({ key: 'value' }, 'hello');
+    logger.error({ err: new Error('outer', { cause: new Error('inner') }) }, 'failed');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatchObject({ level: 'info', msg: 'hello', key: 'value' });
+    expect(lines[0].time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    expect(lines[1]).toMatchObject({
+      level: 'error',
+      msg: 'failed',
+      err: { name: 'Error', message: 'outer', cause: { name: 'Error', message: 'inner' } },
+    });
   });
 });

@@ -1,23 +1,15 @@
 import { Module } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '../config/config';
+import { RateLimitsModule } from '../rate-limits/rate-limits.module';
+import { SessionsModule } from '../sessions/sessions.module';
 import { UsersModule } from '../users/users.module';
-import { AUTH_RATE_LIMITER, AuthController } from './auth.controller';
-import { Mailer } from './mailer.service';
+import { AuthController } from './auth.controller';
+import { MailerService } from './mailer.service';
+import { PasswordResetController } from './password-reset.controller';
 import { PasswordResetsService } from './password-resets.service';
-import { RateLimiter } from './rate-limiter';
 
 @Module({
-  imports: [UsersModule],
-  controllers: [AuthController],
-  providers: [
-    Mailer,
-    PasswordResetsService,
-    {
-      provide: AUTH_RATE_LIMITER,
-      inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) =>
-        new RateLimiter(config.rateLimit.attempts, config.rateLimit.windowSeconds * 1000),
-    },
-  ],
+  imports: [UsersModule, SessionsModule, RateLimitsModule],
+  controllers: [AuthController, PasswordResetController],
+  providers: [MailerService, PasswordResetsService],
 })
 export class AuthModule {}

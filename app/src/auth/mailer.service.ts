@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import nodemailer, { type Transporter } from 'nodemailer';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 
@@ -10,17 +10,18 @@ export interface Mail {
 
 /** Sends mail through SMTP_URL; without it, development writes the message to the log. */
 @Injectable()
-export class Mailer {
+export class MailerService implements OnApplicationShutdown {
   private readonly logger = new Logger('Mailer');
-  private readonly transport?: Transporter;
+  /** Made on the first e-mail (most processes never send one). */
+  private transport?: Transporter;
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
-    if (config.mail.smtpUrl) this.transport = nodemailer.createTransport(config.mail.smtpUrl);
-  }
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
   async send(mail: Mail): Promise<void> {
-    if (this.transport) {
-      await this.transport.sendMail({ from: this.config.mail.from, ...mail });
+    const { smtpUrl, from } = this.config.mail;
+    if (smtpUrl !== undefined) {
+      this.transport ??= nodemailer.createTransport(smtpUrl);
+      await this.transport.sendMail({ from, ...mail });
       return;
     }
     if (this.config.nodeEnv === 'production') {
@@ -32,7 +33,7 @@ export class Mailer {
     );
   }
 
-  close(): void {
+  onApplicationShutdown(): void {
     this.transport?.close();
   }
 }

@@ -1,68 +1,59 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource, IsNull, MoreThan, type Repository } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/config';
-import { PasswordReset, User } from '../database/entities';
-import { hashPassword } from '../common/passwords';
+import { HousekeepingService } from '../database/housekeeping.service';
+import { SQL, type Sql } from '../database/sql';
 
 const RESET_LIFETIME_MS = 60 * 60 * 1000;
+const TOKEN = /^[A-Za-z0-9_-]{43}$/;
+
+export interface UsableReset {
+  userId: number;
+  tokenHash: string;
+}
 
 function digest(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
-/** Single-use, expiring reset tokens; the database only ever holds their SHA-256. */
+/**
+ * Single-use reset links that expire after an hour; the database only ever holds a SHA-256
+ * of the e-mailed token. A link dies with any password change of its user (see
+ * UsersService.changePassword); expired ones are deleted by the housekeeping.
+ */
 @Injectable()
 export class PasswordResetsService {
-  private readonly resets: Repository<PasswordReset>;
-
   constructor(
-    private readonly dataSource: DataSource,
+    @Inject(SQL) private readonly sql: Sql,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    housekeeping: HousekeepingService,
   ) {
-    this.resets = dataSource.getRepository(PasswordReset);
+    housekeeping.register('deleting expired reset links', () => this.pruneExpired());
   }
 
   /** Creates a reset for the user and returns the link to e-mail. */
-  async createLink(user: User): Promise<string> {
+  async createLink(userId: number): Promise<string> {
     const token = randomBytes(32).toString('base64url');
     const now = new Date();
-    await this.resets.insert({
-      userId: user.id,
-      tokenHash: digest(token),
-      expiresAt: new Date(now.getTime() + RESET_LIFETIME_MS),
-      usedAt: null,
-      createdAt: now,
-    });
+    await this.sql.run(
+      'INSERT INTO password_resets (user_id, token_hash, expires_at, used_at, created_at) VALUES (?, ?, ?, NULL, ?)',
+      [userId, digest(token), new Date(now.getTime() + RESET_LIFETIME_MS), now],
+    );
     return `${this.config.publicUrl}/reset-password/${token}/`;
   }
 
-  /** The pending reset for a token, or null when unknown, used or expired. */
-  findUsable(token: string): Promise<PasswordReset | null> {
-    if (!/^[A-Za-z0-9_-]{43}$/.test(token)) return Promise.resolve(null);
-    return this.resets.findOneBy({
-      tokenHash: digest(token),
-      usedAt: IsNull(),
-      expiresAt: MoreThan(new Date()),
-    });
+  /** The pending reset of a token, or undefined when unknown, used or expired. */
+  async findUsable(token: string): Promise<UsableReset | undefined> {
+    if (!TOKEN.test(token)) return undefined;
+    const tokenHash = digest(token);
+    const row = await this.sql.get<{ user_id: number }>(
+      'SELECT user_id FROM password_resets WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?',
+      [tokenHash, new Date()],
+    );
+    return row && { userId: Number(row.user_id), tokenHash };
   }
 
-  /**
-   * Sets the new password, spends the token (only one of two racing requests wins) and ends
-   * every session of the user. Returns false when the token was already spent.
-   */
-  async complete(reset: PasswordReset, password: string): Promise<boolean> {
-    const passwordHash = await hashPassword(password);
-    return this.dataSource.transaction(async (manager) => {
-      const spent = await manager.update(
-        PasswordReset,
-        { id: reset.id, usedAt: IsNull() },
-        { usedAt: new Date() },
-      );
-      if (!spent.affected) return false;
-      await manager.update(User, { id: reset.userId }, { passwordHash });
-      await manager.query('DELETE FROM sessions WHERE user_id = ?', [reset.userId]);
-      return true;
-    });
+  async pruneExpired(now = new Date()): Promise<number> {
+    return (await this.sql.run('DELETE FROM password_resets WHERE expires_at <= ?', [now])).changes;
   }
 }

@@ -41,22 +41,45 @@ export interface MailConfig {
 
 export interface AppConfig {
   nodeEnv: NodeEnv;
+  /** Pages. */
   port: number;
+  /** Probes and metrics, kept off the pages' port so no Ingress route can reach them. */
+  managementPort: number;
   database: DatabaseConfig;
   sessionSecret: string;
   /** True when SESSION_SECRET was absent and the development default is in use. */
   sessionSecretIsDefault: boolean;
   sessionIdleSeconds: number;
-  /** Express `trust proxy` value: false, a hop count, or a list of addresses/subnets. */
-  trustProxy: boolean | number | string[];
+  /** A session ends this long after sign-in, however active it is. */
+  sessionLifetimeSeconds: number;
+  /**
+   * Whose X-Forwarded-For and X-Forwarded-Proto to believe: nobody (false), that many
+   * proxies in front, or proxies at these addresses/subnets. Never everybody: then any
+   * client could choose its own address (and so its own rate limits).
+   */
+  trustProxy: false | number | string[];
+  /** How long an idle keep-alive connection stays open; above the proxies' own idle timeouts. */
+  keepAliveTimeoutSeconds: number;
   logLevel: LogLevel;
   shutdownGraceSeconds: number;
   /** Base URL used in e-mailed links; never taken from the request's Host header. */
   publicUrl: string;
   mail: MailConfig;
-  rateLimit: { attempts: number; windowSeconds: number };
+  rateLimit: RateLimitConfig;
   /** Where `migrate` and `wipe` report the schema version (the kubelet reads the file). */
   terminationMessagePath: string;
+}
+
+export interface RateLimitConfig {
+  /**
+   * Failed sign-ins per account and client address before that pair is refused; per
+   * account (any address) before its attempts are slowed down (never refused); reset
+   * e-mails per account; wrong old passwords per account.
+   */
+  attempts: number;
+  /** Failed sign-ins, sign-ups and reset requests per client address (IPv6: per /64). */
+  addressAttempts: number;
+  windowSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -205,7 +228,12 @@ function database(env: Env, nodeEnv: NodeEnv): DatabaseConfig {
 function trustProxy(env: Env): AppConfig['trustProxy'] {
   const value = read(env, 'TRUST_PROXY');
   if (value === undefined || value === 'false') return false;
-  if (value === 'true') return true;
+  if (value === 'true') {
+    throw new ConfigError(
+      'TRUST_PROXY',
+      'must not be true: that believes X-Forwarded-For from any client, which could then choose its own address; give the number of proxies in front of the app (e.g. 1) or their addresses/subnets',
+    );
+  }
   if (/^\d+$/.test(value)) return Number(value);
   const entries = value.split(',').map((entry) => entry.trim());
   const address = /^(loopback|linklocal|uniquelocal|[0-9a-fA-F:.]+(\/\d{1,3})?)$/;
@@ -213,7 +241,7 @@ function trustProxy(env: Env): AppConfig['trustProxy'] {
   if (bad !== undefined) {
     throw new ConfigError(
       'TRUST_PROXY',
-      `must be false, true, a hop count or a comma-separated list of addresses/subnets (bad entry "${bad}")`,
+      `must be false, a hop count or a comma-separated list of addresses/subnets (bad entry "${bad}")`,
     );
   }
   return entries;
@@ -242,6 +270,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
     'development',
   );
   const port = integer(env, 'PORT', 3000, 1, 65535);
+  const managementPort = integer(env, 'MANAGEMENT_PORT', 9464, 1, 65535);
+  if (managementPort === port) {
+    throw new ConfigError('MANAGEMENT_PORT', `must differ from PORT (both are ${port})`);
+  }
   const db = database(env, nodeEnv);
 
   let sessionSecret = read(env, 'SESSION_SECRET');
@@ -279,11 +311,16 @@ export function loadConfig(env: Env = process.env): AppConfig {
   return {
     nodeEnv,
     port,
+    managementPort,
     database: db,
     sessionSecret,
     sessionSecretIsDefault,
     sessionIdleSeconds: integer(env, 'SESSION_IDLE_MINUTES', 60 * 24, 1, 60 * 24 * 90) * 60,
+    sessionLifetimeSeconds: integer(env, 'SESSION_LIFETIME_HOURS', 24 * 7, 1, 24 * 365) * 3600,
     trustProxy: trustProxy(env),
+    // nginx-ingress keeps idle upstream connections 60 s, AWS load balancers 60 s: the app
+    // must keep them longer, or a request sent as it closes one fails with a 502.
+    keepAliveTimeoutSeconds: integer(env, 'KEEP_ALIVE_TIMEOUT_SECONDS', 75, 1, 3600),
     logLevel: oneOf(
       env,
       'LOG_LEVEL',
@@ -295,6 +332,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     mail: { smtpUrl, from },
     rateLimit: {
       attempts: integer(env, 'RATE_LIMIT_ATTEMPTS', 10, 1, 100000),
+      addressAttempts: integer(env, 'RATE_LIMIT_ADDRESS_ATTEMPTS', 100, 1, 1000000),
       windowSeconds: integer(env, 'RATE_LIMIT_WINDOW_SECONDS', 15 * 60, 1, 86400),
     },
     terminationMessagePath: path.resolve(

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { DataSource } from 'typeorm';
 import type { DatabaseConfig, MysqlTls } from '../config/config';
 import { ENTITIES } from './entities';
-import { MIGRATIONS } from './migrations';
+import { MIGRATIONS, NOTEJAM_TABLES } from './migrations';
 
 /** mysql2's `ssl` option for DB_TLS: undefined means a plain connection. */
 export function mysqlSslOptions(tls: MysqlTls) {
@@ -117,8 +117,11 @@ export async function migrationStatus(dataSource: DataSource): Promise<Migration
   }
 }
 
-/** Drops every table (application data, sessions, migration history) and migrates again. */
+/**
+ * Drops Notejam's tables (application data, sessions, counters, migration history) and
+ * migrates again. Other tables in the same database are left alone.
+ */
 export async function wipe(dataSource: DataSource): Promise<void> {
-  await dataSource.dropDatabase();
+  for (const table of NOTEJAM_TABLES) await dataSource.query(`DROP TABLE IF EXISTS ${table}`);
   await dataSource.runMigrations();
 }

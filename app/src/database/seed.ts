@@ -1,4 +1,5 @@
 import { DataSource } from 'typeorm';
+import { nameSortKey } from '../common/collation-key';
 import { hashPassword } from '../common/passwords';
 import { Note, Pad, User } from './entities';
 
@@ -91,11 +92,13 @@ export async function seed(dataSource: DataSource, options: SeedOptions): Promis
     });
     for (let j = userPads.length + 1; j <= options.padsPerUser; j++) {
       const date = new Date(now);
+      const name = padName(options.seed, i, j);
       userPads.push(
         await pads.save(
           pads.create({
             userId: user.id,
-            name: padName(options.seed, i, j),
+            name,
+            nameSortKey: nameSortKey(name),
             createdAt: date,
             updatedAt: date,
           }),
@@ -109,7 +112,15 @@ export async function seed(dataSource: DataSource, options: SeedOptions): Promis
       for (let k = existing + 1; k <= options.notesPerPad; k++) {
         const { name, text, ageMinutes } = noteContent(options.seed, i, index + 1, k);
         const date = new Date(now - ageMinutes * 60_000);
-        rows.push({ userId: user.id, padId: pad.id, name, text, createdAt: date, updatedAt: date });
+        rows.push({
+          userId: user.id,
+          padId: pad.id,
+          name,
+          nameSortKey: nameSortKey(name),
+          text,
+          createdAt: date,
+          updatedAt: date,
+        });
       }
       for (let start = 0; start < rows.length; start += BATCH) {
         await notes.insert(rows.slice(start, start + BATCH));

@@ -1,4 +1,3 @@
-import type { NextFunction, Request, Response } from 'express';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 import { observeMysqlDriver } from './database-metrics';
 
@@ -26,6 +25,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly rateLimited = new Counter({
+    name: 'notejam_rate_limited_total',
+    help: 'Attempts held back by a rate limit, by action (sign-in, sign-up, reset, old-password) and outcome (refused, slowed, silenced)',
+    labelNames: ['action', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
   private readonly stopDatabaseMetrics: () => void;
 
   constructor(databaseType: 'sqlite' | 'mysql') {
@@ -39,19 +45,8 @@ export class Metrics {
     this.stopDatabaseMetrics();
   }
 
-  /** Times every request; the label is the matched route template, never the raw URL. */
-  readonly middleware = (req: Request, res: Response, next: NextFunction): void => {
-    const stop = this.httpDuration.startTimer();
-    res.once('finish', () => {
-      stop({ route: routeTemplate(req), method: req.method, status: String(res.statusCode) });
-    });
-    next();
-  };
-}
-
-function routeTemplate(req: Request): string {
-  const route = (req.route as { path?: unknown } | undefined)?.path;
-  if (typeof route === 'string') return `${req.baseUrl}${route}`;
-  if (req.originalUrl.startsWith('/static/')) return '/static/*';
-  return 'unmatched';
+  /** One answered request; `route` is the matched route template, never the raw URL. */
+  observeRequest(route: string, method: string, status: number, seconds: number): void {
+    this.httpDuration.observe({ route, method, status: String(status) }, seconds);
+  }
 }

@@ -1,9 +1,9 @@
-/** The four orders of a note list, by their `?order=` value. */
+/** The four orders of a note list, by their `?order=` value (names by their sort key). */
 export const NOTE_ORDERS = {
-  name: { column: 'name', direction: 'ASC' },
-  '-name': { column: 'name', direction: 'DESC' },
-  updated_at: { column: 'updatedAt', direction: 'ASC' },
-  '-updated_at': { column: 'updatedAt', direction: 'DESC' },
+  name: { column: 'name_sort_key', direction: 'ASC' },
+  '-name': { column: 'name_sort_key', direction: 'DESC' },
+  updated_at: { column: 'updated_at', direction: 'ASC' },
+  '-updated_at': { column: 'updated_at', direction: 'DESC' },
 } as const;
 
 export type NoteOrder = keyof typeof NOTE_ORDERS;

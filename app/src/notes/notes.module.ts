@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
-import { PadsModule } from '../pads/pads.module';
 import { NotesController } from './notes.controller';
 import { NotesService } from './notes.service';
 
-@Module({ imports: [PadsModule], controllers: [NotesController], providers: [NotesService] })
+/** Notes. Their pads come from the request (web's UserPads), so notes do not depend on pads. */
+@Module({ controllers: [NotesController], providers: [NotesService], exports: [NotesService] })
 export class NotesModule {}

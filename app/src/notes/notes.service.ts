@@ -1,23 +1,18 @@
-import { Injectable, NotFoundException } from '@nestjs/common';
-import { DataSource, type Repository } from 'typeorm';
-import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
-import { Note } from '../database/entities';
+import { Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { nameSortKey } from '../common/collation-key';
+import { SQL, type Sql } from '../database/sql';
 import { NOTE_ORDERS, type NoteOrder } from './note-order';
 
 /** A row of a note list. */
 export interface NoteListItem {
   id: number;
   name: string;
+  padId: number | null;
   updatedAt: Date;
-  pad?: { id: number; name: string };
 }
 
-interface RawNoteRow {
-  id: number | string;
-  name: string;
-  updated_at: unknown;
-  pad_id?: number | string | null;
-  pad_name?: string | null;
+export interface Note extends NoteListItem {
+  text: string;
 }
 
 export interface NoteFields {
@@ -26,78 +21,82 @@ export interface NoteFields {
   padId: number | null;
 }
 
+interface NoteRow {
+  [column: string]: unknown;
+  id: number;
+  name: string;
+  pad_id: number | null;
+  updated_at: unknown;
+  text?: string;
+}
+
 @Injectable()
 export class NotesService {
-  private readonly notes: Repository<Note>;
-  private readonly updatedAtColumn: ColumnMetadata;
+  private readonly listQueries: Record<NoteOrder, { all: string; inPad: string }>;
 
-  constructor(private readonly dataSource: DataSource) {
-    this.notes = dataSource.getRepository(Note);
-    this.updatedAtColumn = dataSource.getMetadata(Note).findColumnWithPropertyName('updatedAt')!;
+  constructor(@Inject(SQL) private readonly sql: Sql) {
+    const list = (where: string, order: NoteOrder) => {
+      const { column, direction } = NOTE_ORDERS[order];
+      return `SELECT id, name, pad_id, updated_at FROM notes WHERE ${where} ORDER BY ${column} ${direction}, id ${direction}`;
+    };
+    this.listQueries = Object.fromEntries(
+      Object.keys(NOTE_ORDERS).map((order) => [
+        order,
+        {
+          all: list('user_id = ?', order as NoteOrder),
+          inPad: list('user_id = ? AND pad_id = ?', order as NoteOrder),
+        },
+      ]),
+    ) as Record<NoteOrder, { all: string; inPad: string }>;
   }
 
-  /**
-   * All of a user's notes (with their pads), or one pad's, in the given order. Lists can be
-   * long, so rows are read raw (no entity hydration) and only the shown columns are fetched.
-   */
+  /** All of a user's notes, or one pad's, in the given order (pads' names come from the caller). */
   async list(userId: number, order: NoteOrder, padId?: number): Promise<NoteListItem[]> {
-    const { column, direction } = NOTE_ORDERS[order];
-    const query = this.notes
-      .createQueryBuilder('note')
-      .select(['note.id AS id', 'note.name AS name', 'note.updatedAt AS updated_at'])
-      .where('note.userId = :userId', { userId })
-      .orderBy(`note.${column}`, direction)
-      .addOrderBy('note.id', direction);
-    if (padId === undefined) {
-      query.leftJoin('note.pad', 'pad').addSelect(['pad.id AS pad_id', 'pad.name AS pad_name']);
-    } else {
-      query.andWhere('note.padId = :padId', { padId });
-    }
-    const rows: RawNoteRow[] = await query.getRawMany();
-    return rows.map((row) => ({
+    const queries = this.listQueries[order];
+    const rows =
+      padId === undefined
+        ? await this.sql.all<NoteRow>(queries.all, [userId])
+        : await this.sql.all<NoteRow>(queries.inPad, [userId, padId]);
+    return rows.map((row) => this.item(row));
+  }
+
+  /** The user's note, or 404 when missing or someone else's. */
+  async findOwned(userId: number, id: number): Promise<Note> {
+    const row = await this.sql.get<NoteRow>(
+      'SELECT id, name, text, pad_id, updated_at FROM notes WHERE id = ? AND user_id = ?',
+      [id, userId],
+    );
+    if (!row) throw new NotFoundException();
+    return { ...this.item(row), text: row.text ?? '' };
+  }
+
+  /** `fields.padId` must be one of the user's pads (the controller checks it). */
+  async create(userId: number, fields: NoteFields): Promise<number> {
+    const now = new Date();
+    const { insertId } = await this.sql.run(
+      'INSERT INTO notes (user_id, pad_id, name, name_sort_key, text, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      [userId, fields.padId, fields.name, nameSortKey(fields.name), fields.text, now, now],
+    );
+    return insertId;
+  }
+
+  async update(userId: number, id: number, fields: NoteFields): Promise<void> {
+    await this.sql.run(
+      'UPDATE notes SET pad_id = ?, name = ?, name_sort_key = ?, text = ?, updated_at = ? WHERE id = ? AND user_id = ?',
+      [fields.padId, fields.name, nameSortKey(fields.name), fields.text, new Date(), id, userId],
+    );
+  }
+
+  async delete(userId: number, id: number): Promise<void> {
+    await this.sql.run('DELETE FROM notes WHERE id = ? AND user_id = ?', [id, userId]);
+  }
+
+  private item(row: NoteRow): NoteListItem {
+    return {
       id: Number(row.id),
       name: row.name,
-      // The driver's own conversion (SQLite keeps UTC text, MySQL returns a Date).
-      updatedAt: this.dataSource.driver.prepareHydratedValue(
-        row.updated_at,
-        this.updatedAtColumn,
-      ) as Date,
-      pad:
-        row.pad_id === null || row.pad_id === undefined
-          ? undefined
-          : { id: Number(row.pad_id), name: row.pad_name! },
-    }));
-  }
-
-  /**
-   * The user's note (with its pad), or 404 when missing or someone else's. One query: `findOne`
-   * with a relation would first select the distinct id (its LIMIT 1 applies to joined rows).
-   */
-  async findOwned(userId: number, id: number): Promise<Note> {
-    const note = await this.notes
-      .createQueryBuilder('note')
-      .leftJoinAndSelect('note.pad', 'pad')
-      .where('note.id = :id AND note.userId = :userId', { id, userId })
-      .getOne();
-    if (!note) throw new NotFoundException();
-    return note;
-  }
-
-  create(userId: number, fields: NoteFields): Promise<Note> {
-    const now = new Date();
-    return this.notes.save(
-      this.notes.create({ userId, ...fields, createdAt: now, updatedAt: now }),
-    );
-  }
-
-  async update(note: Note, fields: NoteFields): Promise<void> {
-    await this.notes.update(
-      { id: note.id, userId: note.userId },
-      { ...fields, updatedAt: new Date() },
-    );
-  }
-
-  async delete(note: Note): Promise<void> {
-    await this.notes.delete({ id: note.id, userId: note.userId });
+      padId: row.pad_id === null ? null : Number(row.pad_id),
+      updatedAt: this.sql.date(row.updated_at),
+    };
   }
 }

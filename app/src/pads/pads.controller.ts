@@ -1,24 +1,58 @@
-import { Controller, Get, Param, Post, Req, Res, UseGuards } from '@nestjs/common';
-import type { Request, Response } from 'express';
-import { CurrentUser, SignedInGuard } from '../web/signed-in.guard';
-import type { User } from '../database/entities';
-import { flash } from '../web/flash';
-import { padForm } from '../web/forms';
+import {
+  Body,
+  Controller,
+  Get,
+  NotFoundException,
+  Param,
+  Post,
+  Query,
+  UseGuards,
+} from '@nestjs/common';
+import { noteTable } from '../notes/note-table';
+import { parseNoteOrder } from '../notes/note-order';
+import { NotesService } from '../notes/notes.service';
+import { FormPipe } from '../web/form.pipe';
+import type { FieldErrors } from '../web/forms';
+import { page, redirect } from '../web/page';
 import { ParseIdPipe } from '../web/parse-id.pipe';
-import { Pages } from '../web/pages';
+import type { PadLink, SignedInUser } from '../web/request-context';
+import { CurrentUser, SignedInGuard, UserPads } from '../web/signed-in.guard';
+import { padForm, type PadForm } from './pad.form';
 import { PadsService } from './pads.service';
+
+function editPage(pad: PadLink, values: { name: string }, errors: FieldErrors, status = 200) {
+  return page(
+    'pads/form',
+    {
+      title: pad.name,
+      action: `/pads/${pad.id}/edit/`,
+      values,
+      errors,
+      deleteUrl: `/pads/${pad.id}/delete/`,
+      activePadId: pad.id,
+    },
+    status,
+  );
+}
+
+/** The user's pad among those the page reads anyway, or 404 (missing or someone else's). */
+async function ownPad(userPads: () => Promise<PadLink[]>, id: number): Promise<PadLink> {
+  const pad = (await userPads()).find((candidate) => candidate.id === id);
+  if (!pad) throw new NotFoundException();
+  return pad;
+}
 
 @Controller('pads')
 @UseGuards(SignedInGuard)
 export class PadsController {
   constructor(
     private readonly pads: PadsService,
-    private readonly pages: Pages,
+    private readonly notes: NotesService,
   ) {}
 
   @Get('create/')
-  async createForm(@Req() req: Request, @Res() res: Response) {
-    await this.pages.render(req, res, 'pads/form', {
+  createForm() {
+    return page('pads/form', {
       title: 'New pad',
       action: '/pads/create/',
       values: { name: '' },
@@ -27,69 +61,66 @@ export class PadsController {
   }
 
   @Post('create/')
-  async create(@CurrentUser() user: User, @Req() req: Request, @Res() res: Response) {
-    const form = padForm(req.body as Record<string, unknown>);
+  async create(@CurrentUser() user: SignedInUser, @Body(new FormPipe(padForm)) form: PadForm) {
     if (!form.valid) {
-      return this.pages.render(
-        req,
-        res,
-        'pads/form',
-        { title: 'New pad', action: '/pads/create/', ...form },
-        422,
-      );
+      return page('pads/form', { title: 'New pad', action: '/pads/create/', ...form }, 422);
     }
     await this.pads.create(user.id, form.values.name);
-    flash(req, 'success', 'Pad is successfully created');
-    res.redirect('/');
+    return redirect('/', 'Pad is successfully created');
+  }
+
+  /** The pad's notes. */
+  @Get(':id/')
+  async notesOf(
+    @CurrentUser() user: SignedInUser,
+    @Param('id', ParseIdPipe) id: number,
+    @Query('order') orderParam: unknown,
+    @UserPads() userPads: () => Promise<PadLink[]>,
+  ) {
+    const order = parseNoteOrder(orderParam);
+    const [pad, notes] = await Promise.all([
+      ownPad(userPads, id),
+      this.notes.list(user.id, order, id),
+    ]);
+    return page('notes/list', {
+      title: `${pad.name} (${notes.length})`,
+      showPadColumn: false,
+      newNoteUrl: `/notes/create/?pad=${pad.id}`,
+      padSettingsUrl: `/pads/${pad.id}/edit/`,
+      activePadId: pad.id,
+      ...noteTable(notes, order, `/pads/${pad.id}/`),
+    });
   }
 
   @Get(':id/edit/')
   async editForm(
-    @CurrentUser() user: User,
     @Param('id', ParseIdPipe) id: number,
-    @Req() req: Request,
-    @Res() res: Response,
+    @UserPads() userPads: () => Promise<PadLink[]>,
   ) {
-    const pad = await this.pads.findOwned(user.id, id);
-    await this.pages.render(
-      req,
-      res,
-      'pads/form',
-      this.editModel(pad.id, pad.name, { name: pad.name }, {}),
-    );
+    const pad = await ownPad(userPads, id);
+    return editPage(pad, { name: pad.name }, {});
   }
 
   @Post(':id/edit/')
   async edit(
-    @CurrentUser() user: User,
+    @CurrentUser() user: SignedInUser,
     @Param('id', ParseIdPipe) id: number,
-    @Req() req: Request,
-    @Res() res: Response,
+    @Body(new FormPipe(padForm)) form: PadForm,
+    @UserPads() userPads: () => Promise<PadLink[]>,
   ) {
-    const pad = await this.pads.findOwned(user.id, id);
-    const form = padForm(req.body as Record<string, unknown>);
-    if (!form.valid)
-      return this.pages.render(
-        req,
-        res,
-        'pads/form',
-        this.editModel(pad.id, pad.name, form.values, form.errors),
-        422,
-      );
-    await this.pads.rename(pad, form.values.name);
-    flash(req, 'success', 'Pad is successfully updated');
-    res.redirect(`/pads/${pad.id}/`);
+    const pad = await ownPad(userPads, id);
+    if (!form.valid) return editPage(pad, form.values, form.errors, 422);
+    await this.pads.rename(user.id, pad.id, form.values.name);
+    return redirect(`/pads/${pad.id}/`, 'Pad is successfully updated');
   }
 
   @Get(':id/delete/')
   async deleteForm(
-    @CurrentUser() user: User,
     @Param('id', ParseIdPipe) id: number,
-    @Req() req: Request,
-    @Res() res: Response,
+    @UserPads() userPads: () => Promise<PadLink[]>,
   ) {
-    const pad = await this.pads.findOwned(user.id, id);
-    await this.pages.render(req, res, 'confirm-delete', {
+    const pad = await ownPad(userPads, id);
+    return page('confirm-delete', {
       title: pad.name,
       name: pad.name,
       warning: 'All notes in this pad will be deleted too.',
@@ -101,30 +132,12 @@ export class PadsController {
 
   @Post(':id/delete/')
   async delete(
-    @CurrentUser() user: User,
+    @CurrentUser() user: SignedInUser,
     @Param('id', ParseIdPipe) id: number,
-    @Req() req: Request,
-    @Res() res: Response,
+    @UserPads() userPads: () => Promise<PadLink[]>,
   ) {
-    const pad = await this.pads.findOwned(user.id, id);
-    await this.pads.delete(pad);
-    flash(req, 'success', 'Pad is successfully deleted');
-    res.redirect('/');
-  }
-
-  private editModel(
-    id: number,
-    name: string,
-    values: { name: string },
-    errors: Record<string, string>,
-  ) {
-    return {
-      title: name,
-      action: `/pads/${id}/edit/`,
-      values,
-      errors,
-      deleteUrl: `/pads/${id}/delete/`,
-      activePadId: id,
-    };
+    const pad = await ownPad(userPads, id);
+    await this.pads.delete(user.id, pad.id);
+    return redirect('/', 'Pad is successfully deleted');
   }
 }

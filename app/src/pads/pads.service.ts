@@ -1,41 +1,40 @@
-import { Injectable, NotFoundException } from '@nestjs/common';
-import { DataSource, type Repository } from 'typeorm';
-import { Pad } from '../database/entities';
+import { Inject, Injectable } from '@nestjs/common';
+import { nameSortKey } from '../common/collation-key';
+import { SQL, type Sql } from '../database/sql';
+import type { PadLinks } from '../web/page.interceptor';
+import type { PadLink } from '../web/request-context';
 
+/** The user's pads; also what the layout's "My pads" column lists (PAD_LINKS). */
 @Injectable()
-export class PadsService {
-  private readonly pads: Repository<Pad>;
+export class PadsService implements PadLinks {
+  constructor(@Inject(SQL) private readonly sql: Sql) {}
 
-  constructor(dataSource: DataSource) {
-    this.pads = dataSource.getRepository(Pad);
+  /** The user's pads, ordered by name as people read (common/collation-key.ts). */
+  async listFor(userId: number): Promise<PadLink[]> {
+    const rows = await this.sql.all<{ id: number; name: string }>(
+      'SELECT id, name FROM pads WHERE user_id = ? ORDER BY name_sort_key, id',
+      [userId],
+    );
+    return rows.map((row) => ({ id: Number(row.id), name: row.name }));
   }
 
-  listForUser(userId: number): Promise<Pad[]> {
-    return this.pads.find({ where: { userId }, order: { name: 'ASC', id: 'ASC' } });
-  }
-
-  /** The user's pad, or 404 when it does not exist or belongs to someone else. */
-  async findOwned(userId: number, id: number): Promise<Pad> {
-    const pad = await this.pads.findOneBy({ id, userId });
-    if (!pad) throw new NotFoundException();
-    return pad;
-  }
-
-  async isOwned(userId: number, id: number): Promise<boolean> {
-    return (await this.pads.countBy({ id, userId })) > 0;
-  }
-
-  create(userId: number, name: string): Promise<Pad> {
+  async create(userId: number, name: string): Promise<void> {
     const now = new Date();
-    return this.pads.save(this.pads.create({ userId, name, createdAt: now, updatedAt: now }));
+    await this.sql.run(
+      'INSERT INTO pads (user_id, name, name_sort_key, created_at, updated_at) VALUES (?, ?, ?, ?, ?)',
+      [userId, name, nameSortKey(name), now, now],
+    );
   }
 
-  async rename(pad: Pad, name: string): Promise<void> {
-    await this.pads.update({ id: pad.id, userId: pad.userId }, { name, updatedAt: new Date() });
+  async rename(userId: number, id: number, name: string): Promise<void> {
+    await this.sql.run(
+      'UPDATE pads SET name = ?, name_sort_key = ?, updated_at = ? WHERE id = ? AND user_id = ?',
+      [name, nameSortKey(name), new Date(), id, userId],
+    );
   }
 
   /** Its notes go with it (ON DELETE CASCADE). */
-  async delete(pad: Pad): Promise<void> {
-    await this.pads.delete({ id: pad.id, userId: pad.userId });
+  async delete(userId: number, id: number): Promise<void> {
+    await this.sql.run('DELETE FROM pads WHERE id = ? AND user_id = ?', [id, userId]);
   }
 }

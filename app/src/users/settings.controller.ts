@@ -1,58 +1,59 @@
-import { Controller, Get, Post, Req, Res, UseGuards } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import { Body, Controller, Get, Post, UseGuards } from '@nestjs/common';
 import { MIN_PASSWORD_LENGTH } from '../common/passwords';
-import { DatabaseSessionStore } from '../sessions/session-store';
-import { CurrentUser, SignedInGuard } from '../web/signed-in.guard';
-import type { User } from '../database/entities';
-import { flash } from '../web/flash';
-import { settingsForm, type FieldErrors } from '../web/forms';
-import { Pages } from '../web/pages';
+import { AttemptLimits, tooManyAttemptsMessage } from '../rate-limits/attempt-limits';
+import { FormPipe } from '../web/form.pipe';
+import type { FieldErrors } from '../web/forms';
+import { page, redirect } from '../web/page';
+import type { ActiveSession } from '../web/request-context';
+import { CurrentSession, SignedInGuard } from '../web/signed-in.guard';
+import { settingsForm, WRONG_OLD_PASSWORD, type SettingsForm } from './settings.form';
 import { UsersService } from './users.service';
+
+function settingsPage(errors: FieldErrors, status = 200) {
+  return page(
+    'users/settings',
+    {
+      title: 'Account Settings',
+      accountPage: true,
+      errors,
+      minPasswordLength: MIN_PASSWORD_LENGTH,
+    },
+    status,
+  );
+}
 
 @Controller('settings')
 @UseGuards(SignedInGuard)
 export class SettingsController {
   constructor(
     private readonly users: UsersService,
-    private readonly sessions: DatabaseSessionStore,
-    private readonly pages: Pages,
+    private readonly limits: AttemptLimits,
   ) {}
 
   @Get('/')
-  async form(@Req() req: Request, @Res() res: Response) {
-    await this.render(req, res, {}, 200);
+  form() {
+    return settingsPage({});
   }
 
   @Post('/')
-  async changePassword(@CurrentUser() user: User, @Req() req: Request, @Res() res: Response) {
-    const form = settingsForm(req.body as Record<string, unknown>);
-    if (
-      !form.errors.old_password &&
-      form.values.old_password !== '' &&
-      !(await this.users.checkPassword(user, form.values.old_password))
-    ) {
-      form.errors.old_password = 'The old password is not right.';
+  async changePassword(
+    @CurrentSession() session: ActiveSession,
+    @Body(new FormPipe(settingsForm)) form: SettingsForm,
+  ) {
+    const { user } = session;
+    if (!form.valid) return settingsPage(form.errors, 422);
+    const attempt = await this.limits.oldPassword(user.id);
+    if (attempt.refusedForSeconds > 0) {
+      return settingsPage({ old_password: tooManyAttemptsMessage(attempt.refusedForSeconds) }, 429);
     }
-    if (Object.keys(form.errors).length > 0) return this.render(req, res, form.errors, 422);
-    await this.users.setPassword(user.id, form.values.new_password);
+    if (!(await this.users.checkPassword(user.id, form.values.old_password))) {
+      return settingsPage({ old_password: WRONG_OLD_PASSWORD }, 422);
+    }
+    await attempt.succeeded();
     // This browser stays signed in; every other session of the user ends.
-    await this.sessions.destroyOthers(user.id, req.sessionID);
-    flash(req, 'success', 'Your password is successfully changed.');
-    res.redirect('/');
-  }
-
-  private render(req: Request, res: Response, errors: FieldErrors, status: number) {
-    return this.pages.render(
-      req,
-      res,
-      'users/settings',
-      {
-        title: 'Account Settings',
-        accountPage: true,
-        errors,
-        minPasswordLength: MIN_PASSWORD_LENGTH,
-      },
-      status,
-    );
+    await this.users.changePassword(user.id, form.values.new_password, {
+      keepSessionId: session.id,
+    });
+    return redirect('/', 'Your password is successfully changed.');
   }
 }

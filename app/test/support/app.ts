@@ -9,7 +9,10 @@ import { createTestDatabase, type DatabaseKind, type TestDatabase } from './data
 export const TEST_SECRET = 'test-session-secret-that-is-long-enough-0123456789';
 
 export interface TestApp {
+  /** The pages. */
   server: Server;
+  /** Probes and metrics. */
+  management: Server;
   http: HttpApp;
   dataSource: DataSource;
   database: TestDatabase;
@@ -42,23 +45,25 @@ export async function startTestApp(
   const dataSource = await connect(config.database);
   await dataSource.runMigrations();
   const http = await createHttpApp(config, dataSource, options.logger ?? pino({ level: 'silent' }));
-  await http.app.init();
-  const server = http.app.getHttpServer() as Server;
+  const { server, management } = http;
   const serverErrors: string[] = [];
-  server.on('request', (req, res) => {
-    res.on('finish', () => {
-      if (res.statusCode >= 500) serverErrors.push(`${req.method} ${req.url} -> ${res.statusCode}`);
+  for (const target of [server, management]) {
+    target.on('request', (req, res) => {
+      res.on('finish', () => {
+        if (res.statusCode >= 500)
+          serverErrors.push(`${req.method} ${req.url} -> ${res.statusCode}`);
+      });
     });
-  });
+  }
   return {
     server,
+    management,
     http,
     dataSource,
     database,
     config,
     serverErrors,
     close: async () => {
-      http.sessionStore.stopPruning();
       await http.app.close();
       await dataSource.destroy();
       if (ownsDatabase) await database.drop();

@@ -1,8 +1,9 @@
 import { Note } from './note.entity';
 import { Pad } from './pad.entity';
 import { PasswordReset } from './password-reset.entity';
-import { Session } from './session.entity';
+import { RateLimit } from './rate-limit.entity';
 import { User } from './user.entity';
+import { UserSession } from './user-session.entity';
 
-export { Note, Pad, PasswordReset, Session, User };
-export const ENTITIES = [User, Pad, Note, Session, PasswordReset];
+export { Note, Pad, PasswordReset, RateLimit, User, UserSession };
+export const ENTITIES = [User, Pad, Note, UserSession, PasswordReset, RateLimit];

@@ -21,6 +21,10 @@ export class Note {
   @Column({ type: 'varchar', length: 100 })
   name!: string;
 
+  /** The order of names on both databases: common/collation-key.ts of `name`. */
+  @Column({ name: 'name_sort_key', type: 'blob' })
+  nameSortKey!: Buffer;
+
   @Column({ type: 'text' })
   text!: string;
 

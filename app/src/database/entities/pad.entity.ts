@@ -17,6 +17,10 @@ export class Pad {
   @Column({ type: 'varchar', length: 100 })
   name!: string;
 
+  /** The order of names on both databases: common/collation-key.ts of `name`. */
+  @Column({ name: 'name_sort_key', type: 'blob' })
+  nameSortKey!: Buffer;
+
   @Column(dateColumn('created_at'))
   createdAt!: Date;
 

@@ -7,12 +7,16 @@ export class User {
   @PrimaryGeneratedColumn()
   id!: number;
 
-  /** Stored lower-case, unique. */
+  /** Unique, in the one normalisation of common/text.ts (compared byte for byte). */
   @Column({ type: 'varchar', length: 255 })
   email!: string;
 
   @Column({ name: 'password_hash', type: 'varchar', length: 255 })
   passwordHash!: string;
+
+  /** Raised by every password change; sessions of an older version are over. */
+  @Column({ name: 'session_version', type: 'int', default: 0 })
+  sessionVersion!: number;
 
   @Column(dateColumn('created_at'))
   createdAt!: Date;

@@ -1,35 +1,34 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { dialectOf } from './dialect';
+import { schemaOf } from './dialect';
 
-/** Users, pads and notes: the data Notejam is about. */
+/** Users, pads and notes: the data Notejam is about. Every step may run again (see dialect.ts). */
 export class InitialSchema1764300000000 implements MigrationInterface {
   name = 'InitialSchema1764300000000';
 
   async up(runner: QueryRunner): Promise<void> {
-    const sql = dialectOf(runner);
-    await runner.query(
-      `CREATE TABLE users (
-        id ${sql.serialKey},
+    const schema = schemaOf(runner);
+    const { sql } = schema;
+    await schema.createTable(
+      'users',
+      `id ${sql.serialKey},
         email VARCHAR(255) NOT NULL,
         password_hash VARCHAR(255) NOT NULL,
-        created_at ${sql.timestamp} NOT NULL
-      )${sql.tableOptions}`,
+        created_at ${sql.timestamp} NOT NULL`,
     );
-    await runner.query('CREATE UNIQUE INDEX users_email_unique ON users (email)');
-    await runner.query(
-      `CREATE TABLE pads (
-        id ${sql.serialKey},
+    await schema.createIndex('users', 'users_email_unique', ['email'], true);
+    await schema.createTable(
+      'pads',
+      `id ${sql.serialKey},
         user_id INTEGER NOT NULL,
         name VARCHAR(100) ${sql.caseInsensitive} NOT NULL,
         created_at ${sql.timestamp} NOT NULL,
         updated_at ${sql.timestamp} NOT NULL,
-        CONSTRAINT pads_user_fk FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE
-      )${sql.tableOptions}`,
+        CONSTRAINT pads_user_fk FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE`,
     );
-    await runner.query('CREATE INDEX pads_user_name ON pads (user_id, name)');
-    await runner.query(
-      `CREATE TABLE notes (
-        id ${sql.serialKey},
+    await schema.createIndex('pads', 'pads_user_name', ['user_id', 'name']);
+    await schema.createTable(
+      'notes',
+      `id ${sql.serialKey},
         user_id INTEGER NOT NULL,
         pad_id INTEGER NULL,
         name VARCHAR(100) ${sql.caseInsensitive} NOT NULL,
@@ -37,16 +36,16 @@ export class InitialSchema1764300000000 implements MigrationInterface {
         created_at ${sql.timestamp} NOT NULL,
         updated_at ${sql.timestamp} NOT NULL,
         CONSTRAINT notes_user_fk FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE,
-        CONSTRAINT notes_pad_fk FOREIGN KEY (pad_id) REFERENCES pads (id) ON DELETE CASCADE
-      )${sql.tableOptions}`,
+        CONSTRAINT notes_pad_fk FOREIGN KEY (pad_id) REFERENCES pads (id) ON DELETE CASCADE`,
     );
-    await runner.query('CREATE INDEX notes_user ON notes (user_id)');
-    await runner.query('CREATE INDEX notes_pad ON notes (pad_id)');
+    await schema.createIndex('notes', 'notes_user', ['user_id']);
+    await schema.createIndex('notes', 'notes_pad', ['pad_id']);
   }
 
   async down(runner: QueryRunner): Promise<void> {
-    await runner.query('DROP TABLE notes');
-    await runner.query('DROP TABLE pads');
-    await runner.query('DROP TABLE users');
+    const schema = schemaOf(runner);
+    await schema.dropTable('notes');
+    await schema.dropTable('pads');
+    await schema.dropTable('users');
   }
 }
