@@ -57,11 +57,12 @@ COPY --from=build /src/app/dist ./dist
 # Numeric uid (the image's "node" user) so Kubernetes' runAsNonRoot can verify it.
 USER 1000:1000
 VOLUME ["/var/lib/notejam"]
-EXPOSE 3000
+# Pages on 3000 (PORT); probes and /metrics on 9464 (MANAGEMENT_PORT), never routed publicly.
+EXPOSE 3000 9464
 # Node runs as PID 1 without an init: the app handles SIGTERM/SIGINT itself (graceful
 # shutdown) and starts no child processes, so there is nothing to reap or forward.
 STOPSIGNAL SIGTERM
 HEALTHCHECK --interval=30s --timeout=3s --start-period=20s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.MANAGEMENT_PORT || 9464) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 ENTRYPOINT ["node", "dist/cli.js"]
 CMD ["serve"]

@@ -259,11 +259,13 @@ async function scrapeApp(database: Record<string, string>): Promise<Exposition> 
   if (!existsSync(cli))
     throw new Error(`${cli} is missing: build first (npm run build, part of make test)`);
   const port = await freePort();
+  const managementPort = await freePort();
   const env = {
     ...process.env,
     ...database,
     NODE_ENV: 'test',
     PORT: String(port),
+    MANAGEMENT_PORT: String(managementPort),
     LOG_LEVEL: 'warn',
     SESSION_SECRET: randomBytes(32).toString('hex'),
   };
@@ -272,9 +274,11 @@ async function scrapeApp(database: Record<string, string>): Promise<Exposition> 
     throw new Error(`app migrate failed:\n${migrate.stdout}${migrate.stderr}`);
   const logs = startProcess(process.execPath, [cli, 'serve'], env);
   const base = `http://127.0.0.1:${port}`;
+  // Probes and metrics have a port of their own (the app's MANAGEMENT_PORT).
+  const management = `http://127.0.0.1:${managementPort}`;
   await waitFor(
     'the app to answer /healthz',
-    async () => (await fetch(`${base}/healthz`)).ok,
+    async () => (await fetch(`${management}/healthz`)).ok,
     logs,
   );
   // Pages, a form post without its CSRF token, an unknown URL and the probes: every status
@@ -286,17 +290,16 @@ async function scrapeApp(database: Record<string, string>): Promise<Exposition> 
     '/forgot-password/',
     '/notes/1/',
     '/no-such-page',
-    '/readyz',
-    '/healthz',
   ]) {
     await fetch(`${base}${path}`, { redirect: 'manual' });
   }
+  for (const path of ['/readyz', '/healthz']) await fetch(`${management}${path}`);
   await fetch(`${base}/signin/`, {
     method: 'POST',
     redirect: 'manual',
     body: new URLSearchParams({ email: 'a@b.c' }),
   });
-  return parseExposition(await (await fetch(`${base}/metrics`)).text());
+  return parseExposition(await (await fetch(`${management}/metrics`)).text());
 }
 
 // --- the operator --------------------------------------------------------------------------

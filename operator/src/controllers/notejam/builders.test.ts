@@ -33,7 +33,10 @@ describe('service', () => {
       spec: {
         type: 'ClusterIP',
         selector,
-        ports: [{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }],
+        ports: [
+          { name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' },
+          { name: 'management', port: 9464, targetPort: 'management', protocol: 'TCP' },
+        ],
       },
     });
   });
@@ -168,7 +171,7 @@ describe('serviceMonitor', () => {
     },
   });
 
-  it('scrapes /metrics on the http port of the service, with the extra labels', () => {
+  it('scrapes /metrics on the management port of the service (not the one the Ingress routes to), with the extra labels', () => {
     expect(
       serviceMonitor(monitored, { image: 'unused:1', serviceMonitorAvailable: true }),
     ).toMatchObject({
@@ -184,7 +187,7 @@ describe('serviceMonitor', () => {
       },
       spec: {
         selector: { matchLabels: selector },
-        endpoints: [{ port: 'http', path: '/metrics', interval: '30s', scheme: 'http' }],
+        endpoints: [{ port: 'management', path: '/metrics', interval: '30s', scheme: 'http' }],
       },
     });
   });

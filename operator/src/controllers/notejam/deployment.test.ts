@@ -23,13 +23,18 @@ describe('deployment', () => {
     expect(built.spec!.template.spec!.containers[0]!.image).toBe(running);
   });
 
-  it('serves on port 3000 named http with the serve command, probed on /readyz and /healthz', () => {
+  it('serves pages on port 3000 named http, probes and metrics on 9464 named management', () => {
     const app = appContainer();
     expect(app.args).toEqual(['serve']);
-    expect(app.ports).toEqual([{ name: 'http', containerPort: 3000, protocol: 'TCP' }]);
-    expect(app.readinessProbe?.httpGet).toEqual({ path: '/readyz', port: 'http' });
-    expect(app.livenessProbe?.httpGet).toEqual({ path: '/healthz', port: 'http' });
-    expect(app.startupProbe?.httpGet).toEqual({ path: '/healthz', port: 'http' });
+    expect(app.ports).toEqual([
+      { name: 'http', containerPort: 3000, protocol: 'TCP' },
+      { name: 'management', containerPort: 9464, protocol: 'TCP' },
+    ]);
+    expect(envOf(app).PORT).toEqual({ name: 'PORT', value: '3000' });
+    expect(envOf(app).MANAGEMENT_PORT).toEqual({ name: 'MANAGEMENT_PORT', value: '9464' });
+    expect(app.readinessProbe?.httpGet).toEqual({ path: '/readyz', port: 'management' });
+    expect(app.livenessProbe?.httpGet).toEqual({ path: '/healthz', port: 'management' });
+    expect(app.startupProbe?.httpGet).toEqual({ path: '/healthz', port: 'management' });
     // The startup probe gives a slow start two minutes before liveness may kill it.
     expect(app.startupProbe!.periodSeconds! * app.startupProbe!.failureThreshold!).toBe(120);
   });

@@ -21,6 +21,12 @@ import { sessionSecretKey } from './session-secret.js';
 export const appContainerName = 'notejam';
 export const httpPortName = 'http';
 export const appPort = 3000;
+/**
+ * The app's probes and /metrics (its MANAGEMENT_PORT): the kubelet and Prometheus reach
+ * them here; the Ingress routes only to `http`, so they are not public.
+ */
+export const managementPortName = 'management';
+export const managementPort = 9464;
 /** The app image's numeric user and group (non-root). */
 export const appUserId = 1000;
 /** Where the app may write its SQLite database (the rest of the root file system is read-only). */
@@ -65,6 +71,7 @@ function environment(instance: NotejamInstance): V1EnvVar[] {
   const env: V1EnvVar[] = [
     { name: 'NODE_ENV', value: 'production' },
     { name: 'PORT', value: String(appPort) },
+    { name: 'MANAGEMENT_PORT', value: String(managementPort) },
     { name: 'LOG_LEVEL', value: spec.logLevel },
     { name: 'SHUTDOWN_GRACE_SECONDS', value: String(shutdownGraceSeconds) },
     { name: 'DB_TYPE', value: spec.database.type },
@@ -119,7 +126,7 @@ const containerSecurityContext: V1SecurityContext = {
 
 function httpProbe(path: string, periodSeconds: number, failureThreshold: number): V1Probe {
   return {
-    httpGet: { path, port: httpPortName },
+    httpGet: { path, port: managementPortName },
     periodSeconds,
     failureThreshold,
     timeoutSeconds: 3,
@@ -177,7 +184,10 @@ export function podTemplate(instance: NotejamInstance, image: string): V1PodTemp
   });
   const app: V1Container = {
     ...container(appContainerName, ['serve']),
-    ports: [{ name: httpPortName, containerPort: appPort, protocol: 'TCP' }],
+    ports: [
+      { name: httpPortName, containerPort: appPort, protocol: 'TCP' },
+      { name: managementPortName, containerPort: managementPort, protocol: 'TCP' },
+    ],
     startupProbe: httpProbe('/healthz', 2, 60),
     livenessProbe: httpProbe('/healthz', 10, 3),
     readinessProbe: httpProbe('/readyz', 5, 2),

@@ -3,7 +3,7 @@
 import type { NotejamInstance } from '../../api/v1alpha1/types.js';
 import type { BuildContext } from './context.js';
 import { childNames, ownedMetadata, selectorLabels, type OwnedMetadata } from './labels.js';
-import { httpPortName } from './pod-template.js';
+import { managementPortName } from './pod-template.js';
 
 export interface DesiredServiceMonitor {
   apiVersion: 'monitoring.coreos.com/v1';
@@ -36,7 +36,12 @@ export function serviceMonitor(
     spec: {
       selector: { matchLabels: selectorLabels(instance) },
       endpoints: [
-        { port: httpPortName, path: '/metrics', interval: monitoring.interval, scheme: 'http' },
+        {
+          port: managementPortName,
+          path: '/metrics',
+          interval: monitoring.interval,
+          scheme: 'http',
+        },
       ],
     },
   };

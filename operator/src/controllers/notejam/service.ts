@@ -1,7 +1,7 @@
 import type { V1Service } from '@kubernetes/client-node';
 import type { NotejamInstance } from '../../api/v1alpha1/types.js';
 import { childNames, ownedMetadata, selectorLabels, type OwnedMetadata } from './labels.js';
-import { httpPortName } from './pod-template.js';
+import { httpPortName, managementPort, managementPortName } from './pod-template.js';
 
 export const servicePort = 80;
 
@@ -19,7 +19,16 @@ export function service(instance: NotejamInstance): DesiredService {
     spec: {
       type: 'ClusterIP',
       selector: selectorLabels(instance),
-      ports: [{ name: httpPortName, port: servicePort, targetPort: httpPortName, protocol: 'TCP' }],
+      ports: [
+        { name: httpPortName, port: servicePort, targetPort: httpPortName, protocol: 'TCP' },
+        // For the ServiceMonitor; the Ingress routes to `http` only.
+        {
+          name: managementPortName,
+          port: managementPort,
+          targetPort: managementPortName,
+          protocol: 'TCP',
+        },
+      ],
     },
   };
 }
