@@ -108,6 +108,22 @@ function crashing(
 
 const shapes: Partial<Record<DatabaseKind, SchemaShape>> = {};
 
+/** The schema all migrations give an empty database of this kind (worked out once). */
+async function latestShape(kind: DatabaseKind): Promise<SchemaShape> {
+  if (shapes[kind] === undefined) {
+    const database = await createTestDatabase(kind);
+    const dataSource = await connect(database.config);
+    try {
+      await dataSource.runMigrations();
+      shapes[kind] = await schemaShape(dataSource);
+    } finally {
+      await dataSource.destroy();
+      await database.drop();
+    }
+  }
+  return shapes[kind];
+}
+
 describe.each(DATABASE_KINDS)('migrations on %s', (kind) => {
   let database: TestDatabase;
 
@@ -246,7 +262,7 @@ describe.each(DATABASE_KINDS)('migrations on %s', (kind) => {
       try {
         await dataSource.runMigrations();
         expect((await migrationStatus(dataSource)).pending).toEqual([]);
-        expect(await schemaShape(dataSource)).toEqual(shapes[kind]);
+        expect(await schemaShape(dataSource)).toEqual(await latestShape(kind));
       } finally {
         await dataSource.destroy();
       }
