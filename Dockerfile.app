@@ -44,7 +44,11 @@ RUN npm run build --workspace app
 # /node_modules, the app's own non-hoisted ones stay in /app/node_modules, and Node's
 # module resolution finds both from /app exactly as it does in the clone.
 FROM node:${NODE_VERSION}-bookworm-slim
+# NODE_OPTIONS: V8's young generation grows to 64 MiB semi-spaces under load by default;
+# capped, the app serves as fast in a third of the memory (docs/benchmarks.md, "App";
+# bench/app runs the app with exactly this value).
 ENV NODE_ENV=production \
+  NODE_OPTIONS="--max-semi-space-size=4" \
   PORT=3000 \
   DB_PATH=/var/lib/notejam/notejam.sqlite
 # The only writable places the app needs: its SQLite data dir (a volume in Kubernetes) and /tmp.

@@ -1,3 +1,5 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { nameSortKey } from '../src/common/collation-key';
 import { characterCount, normalizeEmail } from '../src/common/text';
 import { createLogger } from '../src/logging';
@@ -5,6 +7,7 @@ import { tooManyAttemptsMessage } from '../src/rate-limits/attempt-limits';
 import { clientAddressGroup } from '../src/web/client-address';
 import { formatLastChange } from '../src/web/dates';
 import { safeNextPath } from '../src/web/local-path';
+import { VIEWS_DIR } from '../src/web/views';
 import { parseNoteOrder } from '../src/notes/note-order';
 
 describe('formatLastChange', () => {
@@ -19,6 +22,35 @@ describe('formatLastChange', () => {
     [new Date(2025, 0, 3, 12, 0), '2025-01-03'],
   ])('shows %s as %s', (date, text) => {
     expect(formatLastChange(date, now)).toBe(text);
+  });
+
+  it('counts calendar days in local time across a daylight-saving change', () => {
+    const zone = process.env.TZ;
+    process.env.TZ = 'Europe/Berlin'; // clocks went forward on 29 March 2026
+    try {
+      const afterChange = new Date(2026, 2, 30, 0, 30);
+      expect(formatLastChange(new Date(2026, 2, 29, 3, 15), afterChange)).toBe(
+        'Yesterday at 03:15',
+      );
+      expect(formatLastChange(new Date(2026, 2, 28, 23, 45), afterChange)).toBe('2 days ago');
+      expect(formatLastChange(new Date(2026, 2, 30, 0, 5), afterChange)).toBe('Today at 00:05');
+    } finally {
+      if (zone === undefined) delete process.env.TZ;
+      else process.env.TZ = zone;
+    }
+  });
+});
+
+describe('templates', () => {
+  it('are printable ASCII, so pages stay one-byte strings in V8', () => {
+    const files = readdirSync(VIEWS_DIR, { recursive: true, encoding: 'utf8' }).filter((name) =>
+      name.endsWith('.hbs'),
+    );
+    expect(files.length).toBeGreaterThan(10);
+    for (const file of files) {
+      const outside = /[^\t\n\r\x20-\x7e]/.exec(readFileSync(join(VIEWS_DIR, file), 'utf8'));
+      expect({ file, outside: outside?.[0] }).toEqual({ file, outside: undefined });
+    }
   });
 });
 

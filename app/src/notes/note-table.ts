@@ -1,6 +1,6 @@
-import { lastChangeFormatter } from '../web/dates';
 import type { PadLink } from '../web/request-context';
 import type { NoteOrder } from './note-order';
+import { noteRowsHtml } from './note-rows';
 import type { NoteListItem } from './notes.service';
 
 /**
@@ -12,18 +12,11 @@ export function noteTable(
   order: NoteOrder,
   basePath: string,
   pads?: PadLink[],
-  now = new Date(),
 ) {
   const sortLink = (value: string) => `${basePath}?order=${value}`;
-  const lastChange = lastChangeFormatter(now);
-  const padsById = new Map(pads?.map((pad) => [pad.id, pad]));
   return {
-    notes: notes.map((note) => ({
-      id: note.id,
-      name: note.name,
-      pad: note.padId === null ? undefined : padsById.get(note.padId),
-      updated: lastChange(note.updatedAt),
-    })),
+    count: notes.length,
+    rows: noteRowsHtml(notes, pads),
     order,
     sort: {
       nameAsc: sortLink('name'),
