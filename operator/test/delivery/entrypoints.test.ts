@@ -119,17 +119,20 @@ describe('Dockerfile.app entry point', () => {
       output: migrateOutput(),
     });
 
-    const [port] = (await freePorts(1)).map(String);
+    const [port, managementPort] = (await freePorts(2)).map(String);
     expect(defaultArgs).toEqual(['serve']);
+    const serverEnv = { ...env, PORT: port, MANAGEMENT_PORT: managementPort };
     const server = spawn(command, [...entryArgs, ...defaultArgs], {
       cwd,
-      env: { ...env, PORT: port },
+      env: serverEnv,
       stdio: 'pipe',
     });
     const output = captureOutput(server);
     try {
-      await waitForHttp(`http://127.0.0.1:${port}/healthz`, server, output);
-      expect(await healthcheck('Dockerfile.app', cwd, { ...env, PORT: port })).toBe(0);
+      // Probes answer on the management port only: the pages' port is what an Ingress routes.
+      await waitForHttp(`http://127.0.0.1:${managementPort}/healthz`, server, output);
+      expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(404);
+      expect(await healthcheck('Dockerfile.app', cwd, serverEnv)).toBe(0);
       server.kill('SIGTERM');
       const exit = await exitOf(server);
       expect({ exit, output: output() }).toEqual({ exit: 0, output: output() });
