@@ -3,6 +3,8 @@
 // Jobs, and the Job runner plays the Job controller and kubelet, running the app's own CLI
 // (or an older or broken release of it) against the MariaDB test server.
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type {
   KubeConfig,
@@ -23,6 +25,7 @@ import {
   installCrd,
   markDeploymentAvailable,
   operatorIdentity,
+  repoRoot,
   runLifecycleJobs,
   runOperator,
   sleep,
@@ -56,6 +59,13 @@ const eventsType = types.event;
 const fixture = (file: string) => fileURLToPath(new URL(`fixtures/${file}`, import.meta.url));
 /** What a Job's pod runs instead of the image's `node dist/cli.js`. */
 const olderApp = [process.execPath, fixture('older-app.mjs')];
+/** The app's migrations, oldest first, as its build runs them (what the Jobs run here). */
+const appMigrations: string[] = (
+  createRequire(import.meta.url)(join(repoRoot, 'app/dist/database/migrations/index.js')) as {
+    MIGRATIONS: Array<{ name: string }>;
+  }
+).MIGRATIONS.map((migration) => migration.name);
+const newestMigration = appMigrations.at(-1);
 const brokenMigration = [process.execPath, fixture('broken-migration.mjs')];
 
 let plane: ControlPlaneClient;
@@ -213,7 +223,7 @@ describe('the deployment lifecycle', () => {
 
     const ready = await rolledOutTo('fresh', `${image('v1')}@${first}`);
     const applied = await appliedMigrations(jobs.database.name);
-    expect(applied).toHaveLength(2);
+    expect(applied).toEqual(appMigrations);
     // Read from the migrate pod's termination message: the newest migration in the database.
     expect(ready.status?.schemaVersion).toBe(applied.at(-1));
     expect(ready.status?.revision).toMatch(/^[0-9a-f]{10}$/);
@@ -268,11 +278,8 @@ describe('the deployment lifecycle', () => {
     release();
 
     const upgraded = await rolledOutTo('upgrade', `${image('upgrade-v2')}@${v2}`);
-    expect(await appliedMigrations(db)).toEqual([
-      'InitialSchema1764300000000',
-      'SortIndexesSessionsResets1764300000001',
-    ]);
-    expect(upgraded.status?.schemaVersion).toBe('SortIndexesSessionsResets1764300000001');
+    expect(await appliedMigrations(db)).toEqual(appMigrations);
+    expect(upgraded.status?.schemaVersion).toBe(newestMigration);
     expect(
       await mysqlQuery('SELECT u.email, p.name FROM users u JOIN pads p ON p.user_id = u.id', db),
     ).toEqual([['kept@example.com', 'Kept']]);
@@ -355,7 +362,7 @@ describe('the deployment lifecycle', () => {
     await rolledOutTo('dev', `${image('dev')}@${second}`);
     expect(await jobsOf('dev', 'wipe')).toHaveLength(2);
     expect(await tableCount(jobs.database.name, 'users')).toBe(0);
-    expect(await appliedMigrations(jobs.database.name)).toHaveLength(2);
+    expect(await appliedMigrations(jobs.database.name)).toEqual(appMigrations);
 
     // A Deployment deleted by hand comes back as it was, without a wipe.
     await mysqlQuery(
@@ -531,12 +538,12 @@ describe('the deployment lifecycle', () => {
     const b = await registry.pushImage('notejam/app', 'rollback-b');
     await applyInstance('rollback', { image: image('rollback-b') });
     const onB = await rolledOutTo('rollback', `${image('rollback-b')}@${b}`);
-    expect(onB.status?.schemaVersion).toBe('SortIndexesSessionsResets1764300000001');
+    expect(onB.status?.schemaVersion).toBe(newestMigration);
 
     // Back to A: its migrate Job, still kept, reported the older version; B's migrations stay.
     await applyInstance('rollback', { image: image('rollback-a') });
     const back = await rolledOutTo('rollback', `${image('rollback-a')}@${a}`);
-    expect(back.status?.schemaVersion).toBe('SortIndexesSessionsResets1764300000001');
+    expect(back.status?.schemaVersion).toBe(newestMigration);
     expect(condition(back, 'MigrationsApplied')).toMatchObject({
       status: 'True',
       reason: 'SchemaNewerThanCode',
