@@ -1,5 +1,5 @@
-// The status is written over the instance as it was read: a reconcile working from a
-// cached copy older than the last status write must not put that copy's values back.
+// The status is written over the instance as it was read: a status computed from a cached
+// copy older than the last write must neither put that copy's values back nor be lost.
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { NotejamInstance, NotejamInstanceStatus } from '../../src/api/v1alpha1/types.js';
@@ -17,11 +17,26 @@ let admin: KubeClient;
 let events: EventRecorder;
 let writer: StatusWriter;
 
-const getInstance = () => admin.get<NotejamInstance>(types.instance, namespace, 'notes');
-const statusWith = (schemaVersion: string): NotejamInstanceStatus => ({
-  phase: 'Ready',
-  schemaVersion,
-});
+const read = (name: string) => admin.get<NotejamInstance>(types.instance, namespace, name);
+
+async function create(name: string): Promise<NotejamInstance> {
+  await admin.apply(
+    types.instance,
+    {
+      apiVersion: 'notejam.io/v1alpha1',
+      kind: 'NotejamInstance',
+      metadata: { name, namespace },
+      spec: { image: 'ghcr.io/notejam/notejam:v1', database: { type: 'sqlite' } },
+    } as KubernetesObject,
+    { fieldManager, force: true },
+  );
+  return read(name);
+}
+
+/** As computeStatus does: the instance's status carried over, with this reconcile's phase. */
+const withPhase =
+  (phase: NotejamInstanceStatus['phase']) =>
+  (instance: NotejamInstance): NotejamInstanceStatus => ({ ...instance.status, phase });
 
 beforeAll(async () => {
   admin = adminClient(await sharedControlPlane());
@@ -34,16 +49,6 @@ beforeAll(async () => {
     log,
   );
   writer = new StatusWriter({ client: admin, events, instanceType: types.instance, fieldManager });
-  await admin.apply(
-    types.instance,
-    {
-      apiVersion: 'notejam.io/v1alpha1',
-      kind: 'NotejamInstance',
-      metadata: { name: 'notes', namespace },
-      spec: { image: 'ghcr.io/notejam/notejam:v1', database: { type: 'sqlite' } },
-    } as KubernetesObject,
-    { fieldManager, force: true },
-  );
 }, 120_000);
 
 afterAll(async () => {
@@ -52,17 +57,42 @@ afterAll(async () => {
 });
 
 describe('StatusWriter', () => {
-  it('refuses, without an error, a status computed from a copy older than the last write', async () => {
-    const read = await getInstance();
-    await writer.update(read, statusWith('Newer1764300000001'), []);
-    expect((await getInstance()).status?.schemaVersion).toBe('Newer1764300000001');
+  it('computes a status refused as stale again from the current instance', async () => {
+    const stale = await create('stale');
+    await writer.update(stale, () => ({ phase: 'Migrating', schemaVersion: 'A1764300000000' }), []);
+    const written = await read('stale');
+    expect(written.status).toEqual({ phase: 'Migrating', schemaVersion: 'A1764300000000' });
 
-    // The same stale copy again, as a cache that has not seen the write yet would give it.
-    await writer.update(read, statusWith('Older1764300000000'), []);
-    expect((await getInstance()).status?.schemaVersion).toBe('Newer1764300000001');
+    // A reconcile working from the copy before that write: written as computed, its status
+    // would drop the schema version.
+    const seen: Array<string | undefined> = [];
+    await writer.update(
+      stale,
+      (instance) => (seen.push(instance.metadata.resourceVersion), withPhase('Ready')(instance)),
+      [],
+    );
+    expect(seen).toEqual([stale.metadata.resourceVersion, written.metadata.resourceVersion]);
+    expect((await read('stale')).status).toEqual({
+      phase: 'Ready',
+      schemaVersion: 'A1764300000000',
+    });
+  });
 
-    // From the current copy, the write goes through.
-    await writer.update(await getInstance(), statusWith('Newest1764300000002'), []);
-    expect((await getInstance()).status?.schemaVersion).toBe('Newest1764300000002');
+  it('drops a stale status when the spec changed meanwhile: the new generation’s reconcile writes', async () => {
+    const stale = await create('respecified');
+    await admin.mergePatch(
+      types.instance,
+      namespace,
+      'respecified',
+      { spec: { logLevel: 'debug' } },
+      fieldManager,
+    );
+    const current = await read('respecified');
+    expect(current.metadata.generation).toBe((stale.metadata.generation ?? 0) + 1);
+
+    await writer.update(stale, withPhase('Ready'), []);
+    const after = await read('respecified');
+    expect(after.metadata.resourceVersion).toBe(current.metadata.resourceVersion);
+    expect(after.status).toBeUndefined();
   });
 });

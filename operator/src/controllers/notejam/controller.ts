@@ -188,7 +188,8 @@ export interface Permission {
  */
 export function controllerPermissions(): Permission[] {
   return [
-    { group: instanceType.group, resource: instanceType.plural, verbs: ['list', 'watch'] },
+    // get: a status write refused as computed from a stale cache is computed again.
+    { group: instanceType.group, resource: instanceType.plural, verbs: ['get', 'list', 'watch'] },
     { group: instanceType.group, resource: `${instanceType.plural}/status`, verbs: ['patch'] },
     // Children and Jobs name their instance with blockOwnerDeletion: where the admission
     // plugin OwnerReferencesPermissionEnforcement runs (OpenShift), that needs this.

@@ -122,7 +122,7 @@ export function notejamReconciler(deps: ReconcilerDeps): Reconciler {
     };
     await statusWriter.update(
       instance,
-      computeStatus(instance, observation, run.now),
+      (current) => computeStatus(current, observation, run.now),
       degradedBy(observation),
     );
 

@@ -32,39 +32,53 @@ export class StatusWriter {
   constructor(private readonly deps: StatusWriterDeps) {}
 
   /**
-   * Writes `status` if it differs from the instance's, and records its transitions;
-   * `failures` are those its Degraded condition lists. Nothing is written when the
-   * instance changed since it was read.
+   * Writes the status `statusOf` computes from the instance, if it differs from the
+   * instance's, and records its transitions; `failures` are those its Degraded condition
+   * lists. The write is conditional on the instance's resourceVersion: a status computed
+   * from a cached copy older than the last write would put older values back (a schema
+   * version, a condition). When the API server refuses it, the status is computed again
+   * from the instance as it is now and written once more, so what this reconcile did (a
+   * rollout and its schema version) is not lost: the next reconcile finds the Deployment
+   * moved and has nothing to say about it. Unless the spec changed meanwhile: the new
+   * generation's reconcile writes then.
    */
   async update(
+    instance: NotejamInstance,
+    statusOf: (instance: NotejamInstance) => NotejamInstanceStatus,
+    failures: readonly Failure[],
+  ): Promise<void> {
+    try {
+      await this.write(instance, statusOf(instance), failures);
+    } catch (err) {
+      if (!isConflict(err)) throw err;
+      const { name, namespace, generation } = instance.metadata;
+      const current = await this.deps.client.get<NotejamInstance>(
+        this.deps.instanceType,
+        namespace,
+        name,
+      );
+      if (current.metadata.generation !== generation) return;
+      await this.write(current, statusOf(current), failures);
+    }
+  }
+
+  private async write(
     instance: NotejamInstance,
     status: NotejamInstanceStatus,
     failures: readonly Failure[],
   ): Promise<void> {
     if (!statusChanged(instance.status, status)) return;
-    try {
-      await this.deps.client.apply(
-        this.deps.instanceType,
-        {
-          apiVersion: instance.apiVersion,
-          kind: instance.kind,
-          metadata: {
-            name: instance.metadata.name,
-            namespace: instance.metadata.namespace,
-            // A precondition: a status computed from a cached copy older than the last
-            // write (this operator's own included) would put older values back (a schema
-            // version, a condition). Refused instead; the newer copy's watch event brings
-            // the instance back, to be reconciled from it.
-            resourceVersion: instance.metadata.resourceVersion,
-          },
-          status,
-        } as KubernetesObject,
-        { fieldManager: this.deps.fieldManager, force: true, subresource: 'status' },
-      );
-    } catch (err) {
-      if (isConflict(err)) return;
-      throw err;
-    }
+    const { name, namespace, resourceVersion } = instance.metadata;
+    await this.deps.client.apply(
+      this.deps.instanceType,
+      {
+        apiVersion: instance.apiVersion,
+        kind: instance.kind,
+        metadata: { name, namespace, resourceVersion },
+        status,
+      } as KubernetesObject,
+      { fieldManager: this.deps.fieldManager, force: true, subresource: 'status' },
+    );
     this.announceTransitions(instance, instance.status, status, failures);
   }
 
