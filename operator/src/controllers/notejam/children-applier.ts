@@ -68,20 +68,34 @@ export class ChildrenApplier {
 
   /**
    * Applies each desired child on its own, then prunes the undesired ones. Returns the
-   * kinds whose apply succeeded (unchanged ones included).
+   * kinds whose apply succeeded (unchanged ones included) and the Deployment as the API
+   * server answered the apply: its status is the one to assess, not the status of the
+   * Deployment read before (which, complete on the previous template, would call a
+   * rollout that has only just begun Ready).
    */
-  async apply(run: ReconcileRun, desired: KubernetesObject[]): Promise<Set<string>> {
-    const applied = new Set<string>();
+  async apply(
+    run: ReconcileRun,
+    desired: KubernetesObject[],
+  ): Promise<{ kinds: Set<string>; deployment?: V1Deployment }> {
+    const kinds = new Set<string>();
+    let deployment: V1Deployment | undefined;
     for (const child of desired) {
       const doing = `applying ${child.kind} ${child.metadata?.name}`;
-      if (await run.attempt(child.kind ?? 'Child', doing, () => this.applyChild(run, child)))
-        applied.add(child.kind ?? '');
+      const done = await run.attempt(child.kind ?? 'Child', doing, async () => {
+        const object = await this.applyChild(run, child);
+        if (child.kind === 'Deployment') deployment = object as V1Deployment | undefined;
+      });
+      if (done) kinds.add(child.kind ?? '');
     }
     await this.pruneUndesired(run, desired);
-    return applied;
+    return { kinds, deployment };
   }
 
-  private async applyChild(run: ReconcileRun, child: KubernetesObject): Promise<void> {
+  /** Applies one child; returns it as the API server answered (the live copy if unchanged). */
+  private async applyChild(
+    run: ReconcileRun,
+    child: KubernetesObject,
+  ): Promise<KubernetesObject | undefined> {
     const { instance, log } = run;
     const kind = this.ownedKind(child.kind);
     const live = kind.informer.get(child.metadata?.namespace, child.metadata?.name ?? '');
@@ -89,8 +103,8 @@ export class ChildrenApplier {
       child.kind === 'Deployment'
         ? this.handOverReplicas(instance, child as V1Deployment, live as V1Deployment | undefined)
         : child;
-    const { outcome } = await this.deps.applier.apply(kind.type, toApply, live, run.key);
-    if (outcome === 'unchanged') return;
+    const { outcome, object } = await this.deps.applier.apply(kind.type, toApply, live, run.key);
+    if (outcome === 'unchanged') return object;
     const reason = outcome === 'created' ? 'Created' : 'Updated';
     log.info(reason.toLowerCase(), { kind: child.kind, name: child.metadata?.name });
     this.deps.events.record(
@@ -100,6 +114,7 @@ export class ChildrenApplier {
       'Apply',
       `${reason} ${child.kind} ${child.metadata?.name}`,
     );
+    return object;
   }
 
   /**

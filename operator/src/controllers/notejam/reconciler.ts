@@ -113,9 +113,12 @@ export function notejamReconciler(deps: ReconcilerDeps): Reconciler {
     // 5. Write the status, only when it changed; tell the story with Events.
     const observation: Observation = {
       lifecycle: lifecycle.report,
-      deployment: live,
+      // As this reconcile left it: a rollout it began is not assessed on the previous template.
+      deployment: applied.deployment ?? live,
       // What the Deployment runs now: as applied, or as it was when its apply failed.
-      deployed: applied.has('Deployment') ? lifecycle.deploy : deployedRevision(instance, live),
+      deployed: applied.kinds.has('Deployment')
+        ? lifecycle.deploy
+        : deployedRevision(instance, live),
       failures: run.failures,
       serviceMonitorUnavailable:
         instance.spec.monitoring.serviceMonitor && !deps.serviceMonitorAvailable(),
