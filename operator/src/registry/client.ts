@@ -2,9 +2,11 @@
 // `HEAD /v2/<repository>/manifests/<tag>` accepting every manifest and index media type
 // (a multi-platform image resolves to its index, as the kubelet pulls it), answering the
 // registry's challenge: Bearer (token from the realm, with Basic credentials when given)
-// or Basic.
+// or Basic. A 404 means the tag does not exist (RegistryError reason NotFound); every
+// other failure is transient.
 import { createHash } from 'node:crypto';
-import type { RegistryCredentials } from './credentials.js';
+import type { RegistryAuthorizations } from './authorizations.js';
+import { credentialsFingerprint, type RegistryCredentials } from './credentials.js';
 import type { ImageReference } from './reference.js';
 
 export const manifestMediaTypes = [
@@ -32,7 +34,14 @@ export interface ResolveOptions {
   plainHttp?: boolean;
   /** Per request; default 10 s. */
   timeoutMs?: number;
+  /** Abandons the resolution (the operator stops). */
+  signal?: AbortSignal;
+  /** Headers accepted before, reused (and updated) so a token is fetched once per lifetime. */
+  authorizations?: RegistryAuthorizations;
 }
+
+/** Default lifetime of a Bearer token whose server does not say (distribution token spec). */
+const defaultTokenLifetimeSeconds = 60;
 
 const digestPattern = /^sha256:[0-9a-f]{64}$/;
 
@@ -60,19 +69,25 @@ function basic(credentials: RegistryCredentials): string {
   return `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
 }
 
-async function request(url: string, init: RequestInit, timeoutMs: number): Promise<Response> {
+async function request(
+  url: string,
+  init: RequestInit,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<Response> {
+  const timeout = AbortSignal.timeout(timeoutMs);
   try {
     return await fetch(url, {
       ...init,
       redirect: 'follow',
-      signal: AbortSignal.timeout(timeoutMs),
+      signal: signal ? AbortSignal.any([timeout, signal]) : timeout,
     });
   } catch (error) {
     const cause = (error as { cause?: { message?: string } }).cause?.message;
-    throw new RegistryError(
-      'Unreachable',
-      `${new URL(url).host}: ${cause ?? (error as Error).message}`,
-    );
+    const why = timeout.aborted
+      ? `no answer within ${timeoutMs / 1000} s`
+      : (cause ?? (error as Error).message);
+    throw new RegistryError('Unreachable', `${new URL(url).host}: ${why}`);
   }
 }
 
@@ -81,7 +96,7 @@ async function bearerToken(
   image: ImageReference,
   options: ResolveOptions,
   timeoutMs: number,
-): Promise<string> {
+): Promise<{ token: string; lifetimeMs: number }> {
   const { realm, service, scope } = challenge.params;
   if (!realm)
     throw new RegistryError(
@@ -93,23 +108,35 @@ async function bearerToken(
   url.searchParams.set('scope', scope ?? `repository:${image.repository}:pull`);
   const headers: Record<string, string> = {};
   if (options.credentials) headers.authorization = basic(options.credentials);
-  const response = await request(url.toString(), { headers }, timeoutMs);
+  const response = await request(url.toString(), { headers }, timeoutMs, options.signal);
   if (response.status === 401 || response.status === 403) {
+    await response.body?.cancel();
     throw new RegistryError(
       'Unauthorized',
       `${url.host} refused a pull token for ${image.repository}${options.credentials ? ' with the pull secret’s credentials' : ' without credentials (no pull secret matches)'}`,
     );
   }
-  if (!response.ok)
+  if (!response.ok) {
+    await response.body?.cancel();
     throw new RegistryError(
       'InvalidResponse',
       `${url.host}: token request answered ${response.status}`,
     );
-  const body = (await response.json()) as { token?: string; access_token?: string };
+  }
+  let body: { token?: string; access_token?: string; expires_in?: number };
+  try {
+    body = (await response.json()) as typeof body;
+  } catch {
+    throw new RegistryError('InvalidResponse', `${url.host}: token response is not JSON`);
+  }
   const token = body.token ?? body.access_token;
   if (!token)
     throw new RegistryError('InvalidResponse', `${url.host}: token response without a token`);
-  return token;
+  const seconds =
+    typeof body.expires_in === 'number' && body.expires_in > 0
+      ? body.expires_in
+      : defaultTokenLifetimeSeconds;
+  return { token, lifetimeMs: seconds * 1000 };
 }
 
 /** The digest (`sha256:...`) the registry serves for `image`'s tag now. */
@@ -127,16 +154,24 @@ export async function resolveDigest(
       url,
       { method, headers: { accept, ...(authorization ? { authorization } : {}) } },
       timeoutMs,
+      options.signal,
     );
-
-  let authorization: string | undefined;
-  let response = await manifest('HEAD');
+  const authorizations = options.authorizations;
+  const authorizationKey = `${image.apiHost}/${image.repository}|${credentialsFingerprint(options.credentials)}`;
+  let authorization = authorizations?.get(authorizationKey);
+  let response = await manifest('HEAD', authorization);
   if (response.status === 401) {
+    // No header, or the remembered one was refused (revoked, expired early): ask afresh.
+    authorizations?.delete(authorizationKey);
     const challenge = parseChallenge(response.headers.get('www-authenticate') ?? '');
+    const askedAt = Date.now();
     if (challenge?.scheme === 'bearer') {
-      authorization = `Bearer ${await bearerToken(challenge, image, options, timeoutMs)}`;
+      const { token, lifetimeMs } = await bearerToken(challenge, image, options, timeoutMs);
+      authorization = `Bearer ${token}`;
+      authorizations?.set(authorizationKey, authorization, askedAt, lifetimeMs);
     } else if (challenge?.scheme === 'basic' && options.credentials) {
       authorization = basic(options.credentials);
+      authorizations?.set(authorizationKey, authorization, askedAt);
     } else {
       throw new RegistryError(
         'Unauthorized',
@@ -147,7 +182,9 @@ export async function resolveDigest(
   }
   // Some registries do not answer HEAD for manifests: read the manifest itself then.
   if (response.status === 405) response = await manifest('GET', authorization);
-
+  if (response.status !== 200) await response.body?.cancel();
+  // A header refused now is not worth sending again.
+  if (response.status === 401 || response.status === 403) authorizations?.delete(authorizationKey);
   switch (response.status) {
     case 200:
       break;

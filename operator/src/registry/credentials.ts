@@ -2,6 +2,7 @@
 // legacy `kubernetes.io/dockercfg`), matched to an image the way the kubelet matches them:
 // by registry host (`*` wildcards allowed per host component) and optional path prefix,
 // the most specific entry first.
+import { createHash } from 'node:crypto';
 import type { V1Secret } from '@kubernetes/client-node';
 import { normalizeRegistry, type ImageReference } from './reference.js';
 
@@ -102,4 +103,16 @@ export function credentialsFor(
   const specificity = (entry: CredentialEntry) =>
     entry.path.length * 2 + (entry.host.includes('*') ? 0 : 1);
   return matching.sort((a, b) => specificity(b) - specificity(a))[0]?.credentials;
+}
+
+/**
+ * A short digest of credentials (never the credentials themselves) naming them in cache
+ * keys: the same image read with other credentials may well get another answer.
+ */
+export function credentialsFingerprint(credentials: RegistryCredentials | undefined): string {
+  if (!credentials) return 'anonymous';
+  return createHash('sha256')
+    .update(`${credentials.username}\0${credentials.password}`)
+    .digest('hex')
+    .slice(0, 16);
 }

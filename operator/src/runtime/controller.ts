@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import type { KubernetesObject, V1OwnerReference } from '@kubernetes/client-node';
 import type { RateLimiter } from './backoff.js';
-import type { Informer } from './informer.js';
+import type { EventSource } from './informer.js';
 import type { Logger } from './logger.js';
 import type { RuntimeMetrics } from './metrics.js';
 import { objectKey, parseObjectKey } from './resources.js';
@@ -106,7 +106,7 @@ export class Controller {
   }
 
   /** Events on the reconciled kind enqueue the object itself. */
-  watchPrimary<T extends KubernetesObject>(informer: Informer<T>): void {
+  watchPrimary<T extends KubernetesObject>(informer: EventSource<T>): void {
     this.primaries.push(informer);
     informer.on((_type, object) =>
       this.queue.add(objectKey(object.metadata?.namespace, object.metadata?.name ?? '')),
@@ -115,13 +115,23 @@ export class Controller {
 
   /** Events on an owned kind enqueue its controlling owner. */
   watchOwned<T extends KubernetesObject>(
-    informer: Informer<T>,
+    informer: EventSource<T>,
     ownerGroup: string,
     ownerKind: string,
   ): void {
     informer.on((_type, object) => {
       const key = controllerOwnerKey(object, ownerGroup, ownerKind);
       if (key) this.queue.add(key);
+    });
+  }
+
+  /** Events on any other kind enqueue the keys `map` names (e.g. the instances using a Secret). */
+  watchMapped<T extends KubernetesObject>(
+    source: EventSource<T>,
+    map: (object: T) => Iterable<string>,
+  ): void {
+    source.on((_type, object) => {
+      for (const key of map(object)) this.queue.add(key);
     });
   }
 

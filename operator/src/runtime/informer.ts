@@ -5,6 +5,10 @@
  * and a watch that stays silent past `silenceTimeoutMs` (a dead connection looks exactly
  * like a quiet one), relists after an exponential backoff. Relisting diffs against the
  * cache, so handlers see what changed while the watch was down.
+ *
+ * Memory: a `transform` trims every object before it is cached (client-go's
+ * SetTransform), so the cache holds only what its readers use; the cache is indexed by
+ * namespace, so a namespaced read does not walk every object.
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { exponentialDelay } from './backoff.js';
@@ -20,13 +24,27 @@ const healthyWatchMs = 60_000;
 export type InformerEventType = 'added' | 'updated' | 'deleted';
 export type InformerHandler<T> = (type: InformerEventType, object: T) => void;
 
-export interface InformerOptions {
+/** The two calls an informer makes (the KubeClient's; a scripted source in unit tests). */
+export type ListWatchClient = Pick<KubeClient, 'list' | 'watch'>;
+
+/** What a controller needs of a cache it reacts to: its events and its contents. */
+export interface EventSource<T> {
+  on(handler: InformerHandler<T>): void;
+  list(namespace?: string): T[];
+}
+
+export interface InformerOptions<T extends KubernetesObject = KubernetesObject> {
   type: ResourceType;
   /** Only this namespace; all namespaces when undefined. */
   namespace?: string;
   labelSelector?: string;
   /** E.g. `metadata.name=<name>`: one object, which RBAC can grant by its name alone. */
   fieldSelector?: string;
+  /**
+   * Applied to every object before it is cached and handed to handlers: drop what no reader
+   * uses (managedFields, large fields). It may modify the object it is given.
+   */
+  transform?: (object: T) => T;
   /** Server-side watch timeout; each watch picks a random value in [t, 2t) like client-go. */
   watchTimeoutSeconds?: number;
   /**
@@ -46,9 +64,12 @@ export interface RunnableCache {
   hasSynced(): boolean;
 }
 
-export class Informer<T extends KubernetesObject = KubernetesObject> implements RunnableCache {
+export class Informer<T extends KubernetesObject = KubernetesObject>
+  implements RunnableCache, EventSource<T>
+{
   readonly type: ResourceType;
-  private readonly cache = new Map<string, T>();
+  /** Objects by namespace, then by name ('' for cluster-scoped ones). */
+  private readonly cache = new Map<string, Map<string, T>>();
   private readonly handlers: InformerHandler<T>[] = [];
   private readonly abort = new AbortController();
   private resourceVersion = '';
@@ -59,8 +80,8 @@ export class Informer<T extends KubernetesObject = KubernetesObject> implements 
   private readonly silenceTimeoutMs: number;
 
   constructor(
-    private readonly client: KubeClient,
-    private readonly options: InformerOptions,
+    private readonly client: ListWatchClient,
+    private readonly options: InformerOptions<T>,
     logger: Logger,
     private readonly metrics?: RuntimeMetrics,
   ) {
@@ -75,14 +96,19 @@ export class Informer<T extends KubernetesObject = KubernetesObject> implements 
   }
 
   get(namespace: string | undefined, name: string): T | undefined {
-    return this.cache.get(objectKey(namespace, name));
+    return this.cache.get(namespace ?? '')?.get(name);
   }
 
   list(namespace?: string): T[] {
-    const all = [...this.cache.values()];
-    return namespace === undefined
-      ? all
-      : all.filter((object) => object.metadata?.namespace === namespace);
+    if (namespace !== undefined) return [...(this.cache.get(namespace)?.values() ?? [])];
+    return [...this.cache.values()].flatMap((objects) => [...objects.values()]);
+  }
+
+  /** How many objects the cache holds. */
+  size(): number {
+    let count = 0;
+    for (const objects of this.cache.values()) count += objects.size;
+    return count;
   }
 
   /** True once the first list has filled the cache. */
@@ -157,19 +183,19 @@ export class Informer<T extends KubernetesObject = KubernetesObject> implements 
         continue: continueToken,
       });
       if (!listVersion) listVersion = page.metadata?.resourceVersion ?? '';
-      items.push(...page.items.map((item) => this.withTypeMeta(item)));
+      for (const item of page.items) items.push(this.prepare(item));
       continueToken = page.metadata?._continue || undefined;
     } while (continueToken);
 
     const seen = new Set<string>();
     for (const item of items) {
-      const key = keyOf(item);
-      seen.add(key);
+      seen.add(keyOf(item));
       this.store(item);
     }
-    for (const [key, object] of this.cache) {
-      if (!seen.has(key)) {
-        this.cache.delete(key);
+    for (const [namespace, objects] of this.cache) {
+      for (const [name, object] of objects) {
+        if (seen.has(objectKey(namespace || undefined, name))) continue;
+        this.remove(object);
         this.emit('deleted', object);
       }
     }
@@ -199,9 +225,9 @@ export class Informer<T extends KubernetesObject = KubernetesObject> implements 
     const version = event.object.metadata?.resourceVersion;
     if (version) this.resourceVersion = version;
     if (event.type === 'BOOKMARK') return;
-    const object = this.withTypeMeta(event.object);
+    const object = this.prepare(event.object);
     if (event.type === 'DELETED') {
-      this.cache.delete(keyOf(object));
+      this.remove(object);
       this.emit('deleted', object);
       return;
     }
@@ -209,11 +235,21 @@ export class Informer<T extends KubernetesObject = KubernetesObject> implements 
   }
 
   private store(object: T): void {
-    const key = keyOf(object);
-    const previous = this.cache.get(key);
+    const namespace = object.metadata?.namespace ?? '';
+    const name = object.metadata?.name ?? '';
+    let objects = this.cache.get(namespace);
+    const previous = objects?.get(name);
     if (previous?.metadata?.resourceVersion === object.metadata?.resourceVersion) return;
-    this.cache.set(key, object);
+    if (!objects) this.cache.set(namespace, (objects = new Map()));
+    objects.set(name, object);
     this.emit(previous ? 'updated' : 'added', object);
+  }
+
+  private remove(object: T): void {
+    const namespace = object.metadata?.namespace ?? '';
+    const objects = this.cache.get(namespace);
+    objects?.delete(object.metadata?.name ?? '');
+    if (objects?.size === 0) this.cache.delete(namespace);
   }
 
   private emit(type: InformerEventType, object: T): void {
@@ -226,11 +262,11 @@ export class Informer<T extends KubernetesObject = KubernetesObject> implements 
     }
   }
 
-  /** List items come without apiVersion/kind; give every cached object its type. */
-  private withTypeMeta(object: T): T {
+  /** List items come without apiVersion/kind: every cached object gets its type, then the transform. */
+  private prepare(object: T): T {
     object.apiVersion ??= apiVersionOf(this.type);
     object.kind ??= this.type.kind;
-    return object;
+    return this.options.transform ? this.options.transform(object) : object;
   }
 }
 

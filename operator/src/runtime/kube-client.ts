@@ -80,6 +80,19 @@ export interface ApplyOptions {
   subresource?: string;
 }
 
+/** Per request: aborting `signal` abandons the request (it rejects at once). */
+export interface RequestOptions {
+  signal?: AbortSignal;
+}
+
+/** A write refused because this process stopped writing (see KubeClient.stopWriting). */
+export class WritesStoppedError extends Error {
+  constructor(reason: string) {
+    super(`writes stopped: ${reason}`);
+    this.name = 'WritesStoppedError';
+  }
+}
+
 type Query = Record<string, string | number | boolean | undefined>;
 
 interface RequestSpec {
@@ -90,7 +103,15 @@ interface RequestSpec {
   query?: Query;
   body?: unknown;
   contentType?: string;
+  signal?: AbortSignal;
 }
+
+const writeMethods: ReadonlySet<RequestSpec['method']> = new Set([
+  'POST',
+  'PUT',
+  'PATCH',
+  'DELETE',
+]);
 
 export interface KubeClientOptions {
   metrics?: RuntimeMetrics;
@@ -105,6 +126,8 @@ export class KubeClient {
   private readonly server: URL;
   private readonly userAgent: string;
   private readonly requestTimeoutMs: number;
+  /** Aborted by stopWriting(): every write in flight, and refuses later ones. */
+  private readonly writes = new AbortController();
 
   constructor(
     private readonly kubeConfig: KubeConfig,
@@ -121,8 +144,14 @@ export class KubeClient {
     type: ResourceType,
     namespace: string | undefined,
     name: string,
+    options: RequestOptions = {},
   ) {
-    return this.send<T>({ method: 'GET', path: objectPath(type, namespace, name), type });
+    return this.send<T>({
+      method: 'GET',
+      path: objectPath(type, namespace, name),
+      type,
+      signal: options.signal,
+    });
   }
 
   /** Like get, but a missing object is `undefined` instead of an error. */
@@ -130,9 +159,10 @@ export class KubeClient {
     type: ResourceType,
     namespace: string | undefined,
     name: string,
+    options: RequestOptions = {},
   ) {
     try {
-      return await this.get<T>(type, namespace, name);
+      return await this.get<T>(type, namespace, name, options);
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw err;
@@ -149,24 +179,36 @@ export class KubeClient {
     });
   }
 
-  async create<T extends KubernetesObject>(type: ResourceType, object: T, fieldManager: string) {
+  async create<T extends KubernetesObject>(
+    type: ResourceType,
+    object: T,
+    fieldManager: string,
+    options: RequestOptions = {},
+  ) {
     return this.send<T>({
       method: 'POST',
       path: collectionPath(type, object.metadata?.namespace),
       type,
       query: { fieldManager },
       body: object,
+      signal: options.signal,
     });
   }
 
   /** PUT with the object's resourceVersion: fails with 409 when someone wrote in between. */
-  async replace<T extends KubernetesObject>(type: ResourceType, object: T, fieldManager: string) {
+  async replace<T extends KubernetesObject>(
+    type: ResourceType,
+    object: T,
+    fieldManager: string,
+    options: RequestOptions = {},
+  ) {
     return this.send<T>({
       method: 'PUT',
       path: objectPath(type, object.metadata?.namespace, requireName(object)),
       type,
       query: { fieldManager },
       body: object,
+      signal: options.signal,
     });
   }
 
@@ -293,6 +335,15 @@ export class KubeClient {
     }
   }
 
+  /**
+   * From now on this client writes nothing: writes in flight are aborted, later ones fail
+   * with WritesStoppedError at once; reads and watches go on. For a leader that lost its
+   * lease, so it cannot write after another replica may have taken over.
+   */
+  stopWriting(reason: string): void {
+    if (!this.writes.signal.aborted) this.writes.abort(new WritesStoppedError(reason));
+  }
+
   /** Closes pooled connections (watches included). */
   async close(): Promise<void> {
     const agent = this.agent;
@@ -301,16 +352,18 @@ export class KubeClient {
   }
 
   private async send<T>(spec: RequestSpec): Promise<T> {
+    const isWrite = writeMethods.has(spec.method);
+    if (isWrite && this.writes.signal.aborted) throw this.writes.signal.reason as Error;
     const started = performance.now();
+    const signals = [AbortSignal.timeout(this.requestTimeoutMs)];
+    if (spec.signal) signals.push(spec.signal);
+    if (isWrite) signals.push(this.writes.signal);
     let response: Dispatcher.ResponseData;
     try {
-      response = await this.dispatch(
-        spec,
-        AbortSignal.timeout(this.requestTimeoutMs),
-        this.requestTimeoutMs,
-      );
+      response = await this.dispatch(spec, AbortSignal.any(signals), this.requestTimeoutMs);
     } catch (err) {
       this.count(spec.method, spec.type, spec.subresource, '<error>', started);
+      if (isWrite && this.writes.signal.aborted) throw this.writes.signal.reason as Error;
       throw new Error(`${spec.method} ${spec.path}: ${(err as Error).message}`, { cause: err });
     }
     this.count(spec.method, spec.type, spec.subresource, String(response.statusCode), started);

@@ -4,7 +4,8 @@
  *   leaseDuration as measured on OUR clock since we last saw it change (so clock skew
  *   between replicas does not matter);
  * - writes carry the resourceVersion they were based on, so two candidates never both win;
- * - a leader that cannot renew within renewDeadline stops leading (the caller exits);
+ * - a leader that cannot renew within renewDeadline stops leading (the caller exits), and
+ *   each attempt is aborted at that deadline, so a slow API server cannot stretch it;
  * - on shutdown the leader releases the lease so a standby takes over at once.
  */
 import type { KubernetesObject, V1LeaseSpec } from '@kubernetes/client-node';
@@ -121,11 +122,24 @@ export class LeaderElector {
     return this.leading;
   }
 
-  /** Campaigns, then renews, until `signal` aborts (then releases) or leadership is lost. */
+  /**
+   * Campaigns, then renews, until `signal` aborts (then releases) or leadership is lost.
+   *
+   * Leadership ends at the renew deadline counted from the start of the last successful
+   * renewal, whatever the API server does: every attempt is aborted when the deadline
+   * comes (a renewal the server is still holding cannot extend it), so the callback runs
+   * before any other replica can see the lease expire (leaseDuration > renewDeadline,
+   * counted from when it observes that same renewal, which is later).
+   */
   async run(signal: AbortSignal, callbacks: LeaderCallbacks): Promise<void> {
     this.metrics?.leaderStatus.set({ name: this.config.name }, 0);
-    while (!signal.aborted && !this.leading) {
-      if (await this.tryAcquireOrRenew()) break;
+    let renewedAt = 0;
+    while (!signal.aborted) {
+      const attemptStartedAt = Date.now();
+      if (await this.tryAcquireOrRenew(this.attemptSignal(signal, this.config.renewDeadlineMs))) {
+        renewedAt = attemptStartedAt;
+        break;
+      }
       await sleep(jittered(this.config.retryPeriodMs), signal);
     }
     if (signal.aborted) return;
@@ -134,24 +148,37 @@ export class LeaderElector {
     this.log.info('became leader');
     callbacks.onStartedLeading();
 
-    let lastRenewMs = Date.now();
-    while (!signal.aborted) {
-      await sleep(this.config.retryPeriodMs, signal);
+    for (;;) {
+      const deadline = renewedAt + this.config.renewDeadlineMs;
+      await sleep(Math.min(this.config.retryPeriodMs, deadline - Date.now()), signal);
       if (signal.aborted) break;
-      if (await this.tryAcquireOrRenew()) {
-        lastRenewMs = Date.now();
-      } else if (Date.now() - lastRenewMs >= this.config.renewDeadlineMs) {
-        this.leading = false;
-        this.metrics?.leaderStatus.set({ name: this.config.name }, 0);
-        this.log.error('failed to renew the lease within the renew deadline: leadership lost');
-        callbacks.onStoppedLeading();
-        return;
+      const attemptStartedAt = Date.now();
+      if (attemptStartedAt < deadline) {
+        const attempt = this.attemptSignal(signal, deadline - attemptStartedAt);
+        if ((await this.tryAcquireOrRenew(attempt)) && Date.now() < deadline) {
+          renewedAt = attemptStartedAt;
+          continue;
+        }
       }
+      if (signal.aborted) break;
+      if (Date.now() < deadline) continue;
+      this.leading = false;
+      this.metrics?.leaderStatus.set({ name: this.config.name }, 0);
+      this.log.error('failed to renew the lease within the renew deadline: leadership lost', {
+        renewDeadlineMs: this.config.renewDeadlineMs,
+      });
+      callbacks.onStoppedLeading();
+      return;
     }
     await this.release();
   }
 
-  private async tryAcquireOrRenew(): Promise<boolean> {
+  /** Aborted when the run ends or after `ms`, whichever comes first. */
+  private attemptSignal(run: AbortSignal, ms: number): AbortSignal {
+    return AbortSignal.any([run, AbortSignal.timeout(Math.max(1, ms))]);
+  }
+
+  private async tryAcquireOrRenew(signal: AbortSignal): Promise<boolean> {
     const now = new Date();
     try {
       // Fast path: the leader renews from its own last write, without reading first.
@@ -160,6 +187,7 @@ export class LeaderElector {
           this.lease = await this.write(
             this.lease,
             leaseRecordFor(this.lease.spec, this.config.identity, this.durationSeconds(), now),
+            signal,
           );
           return true;
         } catch (err) {
@@ -170,6 +198,7 @@ export class LeaderElector {
         leaseType,
         this.config.namespace,
         this.config.name,
+        { signal },
       );
       if (!current) {
         this.lease = await this.client.create<Lease>(
@@ -183,6 +212,7 @@ export class LeaderElector {
             ),
           },
           this.fieldManager,
+          { signal },
         );
         return true;
       }
@@ -194,11 +224,17 @@ export class LeaderElector {
       this.lease = await this.write(
         current,
         leaseRecordFor(current.spec, this.config.identity, this.durationSeconds(), now),
+        signal,
       );
       return true;
     } catch (err) {
       if (isConflict(err) || isNotFound(err)) return false;
-      this.log.warn('lease update failed', { err });
+      this.log.warn(
+        signal.aborted ? 'lease update abandoned at its deadline' : 'lease update failed',
+        {
+          err,
+        },
+      );
       return false;
     }
   }
@@ -208,14 +244,18 @@ export class LeaderElector {
     this.leading = false;
     this.metrics?.leaderStatus.set({ name: this.config.name }, 0);
     try {
-      await this.write(this.lease, releasedLeaseRecord(this.lease.spec, new Date()));
+      await this.write(
+        this.lease,
+        releasedLeaseRecord(this.lease.spec, new Date()),
+        AbortSignal.timeout(this.config.renewDeadlineMs),
+      );
       this.log.info('released the lease');
     } catch (err) {
       this.log.warn('could not release the lease; a standby takes over when it expires', { err });
     }
   }
 
-  private write(base: Lease, spec: LeaseRecord): Promise<Lease> {
+  private write(base: Lease, spec: LeaseRecord, signal: AbortSignal): Promise<Lease> {
     return this.client.replace<Lease>(
       leaseType,
       {
@@ -225,6 +265,7 @@ export class LeaderElector {
         spec: leaseSpecOnTheWire(spec),
       },
       this.fieldManager,
+      { signal },
     );
   }
 

@@ -33,8 +33,14 @@ export interface ManagerOptions {
   onLeadershipLost: () => void;
 }
 
+/** Something that runs in the background until the manager stops it (e.g. a resolver). */
+export interface Stoppable {
+  stop(): Promise<void> | void;
+}
+
 export class Manager {
   private readonly informers: RunnableCache[] = [];
+  private readonly stoppables: Stoppable[] = [];
   private readonly controllers: Controller[] = [];
   /** Aborted first on shutdown: no controller may start after it. */
   private readonly draining = new AbortController();
@@ -57,6 +63,11 @@ export class Manager {
 
   addController(controller: Controller): void {
     this.controllers.push(controller);
+  }
+
+  /** Stopped with the manager, after the controllers (nothing uses it any more). */
+  addStoppable(stoppable: Stoppable): void {
+    this.stoppables.push(stoppable);
   }
 
   /** The bound ports (useful when configured as 0). */
@@ -116,8 +127,22 @@ export class Manager {
         }
         void this.startControllers();
       },
-      onStoppedLeading: () => this.options.onLeadershipLost(),
+      onStoppedLeading: () => this.stopLeading(),
     });
+  }
+
+  /**
+   * Leadership lost without a release: another replica may take over once the lease
+   * expires, so from this moment nothing of ours may reach the API server. Writes in flight
+   * are aborted and later ones refused, the workers take no further key, and the owner is
+   * told (the process exits).
+   */
+  private stopLeading(): void {
+    this.options.client.stopWriting('leadership lost');
+    this.draining.abort();
+    this.controllersStarted = false;
+    for (const controller of this.controllers) void controller.stop();
+    this.options.onLeadershipLost();
   }
 
   /** Drains the controllers, releases the lease, stops the caches and the server. */
@@ -128,6 +153,7 @@ export class Manager {
     this.controllersStarted = false;
     this.stopping.abort();
     await this.election;
+    await Promise.all(this.stoppables.map((stoppable) => stoppable.stop()));
     await Promise.all(this.informers.map((informer) => informer.stop()));
     await Promise.all(this.servers.map((server) => server.close()));
     await this.options.events?.flush();

@@ -38,6 +38,7 @@ export class RuntimeMetrics {
   >;
   readonly restLatency: Histogram<'verb' | 'host'>;
   readonly watchRestarts: Counter<'resource' | 'reason'>;
+  readonly imageResolutions: Counter<'result'>;
 
   constructor(
     readonly registry: Registry = new Registry(),
@@ -137,6 +138,12 @@ export class RuntimeMetrics {
       name: 'informer_watch_restarts_total',
       help: 'Watches restarted by the informer supervisor, by resource and reason (closed, expired, error, silent)',
       labelNames: ['resource', 'reason'],
+      registers,
+    });
+    this.imageResolutions = new Counter({
+      name: 'notejam_image_resolutions_total',
+      help: 'Image tags resolved through a registry, by result (digest, not_found, error)',
+      labelNames: ['result'],
       registers,
     });
   }

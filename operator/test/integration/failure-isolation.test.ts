@@ -1,6 +1,6 @@
 // One failing step never stops the others, and every failure reaches the status: the API
-// server refusing a child, a ResourceQuota refusing a Job, a Secret the operator may not
-// read, a cleanup it may not do. Each is a Degraded condition with a reason saying what
+// server refusing a child, a ResourceQuota refusing a Job, a child the operator may not
+// apply, a cleanup it may not do. Each is a Degraded condition with a reason saying what
 // refused what, an Event of that reason, and an observedGeneration that advances.
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type {
@@ -197,14 +197,14 @@ describe('with permissions taken away', () => {
   let operator: RunningOperator;
   let runner: JobRunner;
 
-  /** config/rbac's rules, less `get` on Secrets and `delete` on Jobs. */
+  /** config/rbac's rules, less `patch` on PodDisruptionBudgets and `delete` on Jobs. */
   function restricted(): V1PolicyRule[] {
     const role = kustomize('config/rbac').find((object) => object.kind === 'ClusterRole') as
       (KubernetesObject & { rules: V1PolicyRule[] }) | undefined;
     return (role?.rules ?? []).map((rule) => {
       const resources = rule.resources ?? [];
-      const drop = resources.includes('secrets')
-        ? 'get'
+      const drop = resources.includes('poddisruptionbudgets')
+        ? 'patch'
         : resources.includes('jobs')
           ? 'delete'
           : '';
@@ -232,10 +232,8 @@ describe('with permissions taken away', () => {
     await runner?.stop();
   });
 
-  it('reports a pull Secret it may not read and a finished Job it may not clean up', async () => {
-    await apply(
-      instance(namespace, 'private', { ...mysql, imagePullSecrets: [{ name: 'regcred' }] }),
-    );
+  it('reports a child it may not apply and a finished Job it may not clean up', async () => {
+    await apply(instance(namespace, 'private', mysql));
     const owner = await getInstance(namespace, 'private');
     // Four finished migrations of earlier revisions: one more than the history keeps.
     for (const n of [1, 2, 3, 4]) {
@@ -281,19 +279,20 @@ describe('with permissions taken away', () => {
     }
 
     const degraded = await waitFor('both failures in Degraded', async () => {
-      const current = await degradedBy(namespace, 'private', 'PullSecretForbidden');
+      const current = await degradedBy(namespace, 'private', 'JobCleanupForbidden');
       const message = condition(current, 'Degraded')?.message ?? '';
-      return message.includes('deleting the finished Job') ? current : undefined;
+      return message.includes('applying PodDisruptionBudget') ? current : undefined;
     });
     const message = condition(degraded, 'Degraded')?.message ?? '';
-    expect(message).toMatch(/^reading the pull Secret regcred: 403 Forbidden: /m);
     expect(message).toMatch(/^deleting the finished Job private-migrate-0+\d: 403 Forbidden: /m);
+    expect(message).toMatch(/^applying PodDisruptionBudget private: 403 Forbidden: /m);
     await waitFor('an Event per failure', async () => {
       const reasons = await eventReasons(namespace, 'private');
-      return reasons.includes('PullSecretForbidden') && reasons.includes('JobCleanupForbidden');
+      return (
+        reasons.includes('PodDisruptionBudgetForbidden') && reasons.includes('JobCleanupForbidden')
+      );
     });
-    // Without its pull Secret the registry is not asked, and nothing is deployed.
-    expect(condition(degraded, 'ImageResolved')).toBeUndefined();
-    expect(await admin.getIfExists(types.deployment, namespace, 'private')).toBeUndefined();
+    // The children it may apply are there all the same.
+    expect(await admin.getIfExists(types.service, namespace, 'private')).toBeDefined();
   });
 });

@@ -30,6 +30,8 @@ export interface TestRegistry {
   auth: RegistryAuth;
   /** Pushes a new, unique image under repository:tag and returns its manifest digest. */
   pushImage(repository: string, tag: string): Promise<string>;
+  /** Tokens the token service handed out to clients (token auth; 0 otherwise). */
+  tokensIssued(): number;
   stop(): Promise<void>;
 }
 
@@ -50,7 +52,8 @@ async function startTokenService(
   keyId: string,
   issuer: string,
   service: string,
-): Promise<{ server: Server; realm: string; issue(scope: string): string }> {
+): Promise<{ server: Server; realm: string; issue(scope: string): string; served(): number }> {
+  let served = 0;
   const issue = (scope: string) => {
     const [type, name, actions] = scope.split(':');
     const now = Math.floor(Date.now() / 1000);
@@ -80,12 +83,13 @@ async function startTokenService(
     if (request.headers.authorization !== expected) return void response.writeHead(401).end();
     if (url.searchParams.get('service') !== service) return void response.writeHead(400).end();
     const token = issue(url.searchParams.get('scope') ?? '');
+    served++;
     response.writeHead(200, { 'content-type': 'application/json' });
     response.end(JSON.stringify({ token, access_token: token, expires_in: 300 }));
   });
   const [port] = await freePorts(1);
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  return { server, realm: `http://127.0.0.1:${port}/token`, issue };
+  return { server, realm: `http://127.0.0.1:${port}/token`, issue, served: () => served };
 }
 
 async function waitUntilServing(
@@ -222,5 +226,5 @@ export async function startTestRegistry(auth: RegistryAuth): Promise<TestRegistr
     if (tokenService) await new Promise((resolve) => tokenService?.server.close(resolve));
     await rm(dir, { recursive: true, force: true });
   };
-  return { host, auth, pushImage, stop };
+  return { host, auth, pushImage, tokensIssued: () => tokenService?.served() ?? 0, stop };
 }

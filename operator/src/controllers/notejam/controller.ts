@@ -1,9 +1,10 @@
 /**
  * Wires the NotejamInstance controller: which kinds it watches (the instances, and every
- * kind it owns, selected by the managed-by label so the caches hold only our objects),
- * how their events map to an instance, and the reconciler that handles them.
+ * kind it owns, selected by the managed-by label so the caches hold only our objects,
+ * trimmed to what the reconcile reads; image pull Secrets by type), how their events map
+ * to an instance, the image resolver whose answers enqueue instances, and the reconciler.
  */
-import type { V1Job } from '@kubernetes/client-node';
+import type { V1Job, V1Secret } from '@kubernetes/client-node';
 import * as api from '../../api/v1alpha1/types.js';
 import { ImageResolver, type ImageResolverOptions } from '../../registry/resolver.js';
 import type { Applier } from '../../runtime/apply.js';
@@ -14,10 +15,11 @@ import type { Logger } from '../../runtime/logger.js';
 import type { Manager } from '../../runtime/manager.js';
 import type { RuntimeMetrics } from '../../runtime/metrics.js';
 import { type EventRecorder, eventVerbs } from '../../runtime/events.js';
-import { type ResourceType, eventType } from '../../runtime/resources.js';
+import { type ResourceType, eventType, objectKey } from '../../runtime/resources.js';
+import { trimInstance, trimOwned, trimPullSecret } from './cache-transforms.js';
 import { ownedKinds } from './children.js';
 import { JobSlots } from './job-slots.js';
-import { managedByLabel } from './labels.js';
+import { fieldManager, managedByLabel } from './labels.js';
 import { type OwnedKind, notejamReconciler } from './reconciler.js';
 import { ServiceMonitorSupport, crdNameOf, crdType } from './service-monitor-support.js';
 
@@ -40,8 +42,8 @@ export const instanceType: ResourceType = {
 const neverPruned = new Set(['PersistentVolumeClaim', 'Secret']);
 /** Created once and never applied again (see session-secret.ts). */
 const createOnly = new Set(['Secret']);
-/** Also read one by one: the pull Secrets the image resolver authenticates with. */
-const alsoGot = new Set(['Secret']);
+/** The Secret types the kubelet takes image pull credentials from (and so do we). */
+const pullSecretTypes = ['kubernetes.io/dockerconfigjson', 'kubernetes.io/dockercfg'];
 
 function resourceTypeOf(owned: { apiVersion: string; kind: string; plural: string }): ResourceType {
   const [group, version] = owned.apiVersion.includes('/')
@@ -92,7 +94,7 @@ export interface NotejamControllerOptions {
   resyncPeriodMs: number;
   informer: { watchTimeoutSeconds: number; silenceTimeoutMs: number };
   /** How spec.image tags are resolved to digests (interval, plain-HTTP registries). */
-  imageResolution?: ImageResolverOptions;
+  imageResolution?: Omit<ImageResolverOptions, 'logger' | 'onResolved'>;
 }
 
 /** Registers the informers and the controller with the manager. */
@@ -104,7 +106,12 @@ export async function setUpNotejamController(
   const instances = manager.addInformer(
     new Informer<api.NotejamInstance>(
       client,
-      { type: instanceType, namespace: options.namespace, ...options.informer },
+      {
+        type: instanceType,
+        namespace: options.namespace,
+        transform: trimInstance,
+        ...options.informer,
+      },
       logger,
       metrics,
     ),
@@ -113,6 +120,7 @@ export async function setUpNotejamController(
   const ownedInformer = {
     namespace: options.namespace,
     labelSelector: managedBySelector,
+    transform: trimOwned(fieldManager),
     ...options.informer,
   };
   for (const type of ownedTypes) {
@@ -133,6 +141,32 @@ export async function setUpNotejamController(
       owner: { group: api.group, kind: api.kind },
     }),
   );
+  // Image pull Secrets are not ours (no label to select them by): one cache per type.
+  const pullSecrets = pullSecretTypes.map((secretTypeName) =>
+    manager.addInformer(
+      new Informer<V1Secret>(
+        client,
+        {
+          type: secretType,
+          namespace: options.namespace,
+          fieldSelector: `type=${secretTypeName}`,
+          transform: trimPullSecret,
+          ...options.informer,
+        },
+        logger,
+        metrics,
+      ),
+    ),
+  );
+  const pullSecret = (namespace: string, name: string) =>
+    pullSecrets.map((cache) => cache.get(namespace, name)).find((secret) => secret !== undefined);
+
+  const resolver = new ImageResolver({
+    ...options.imageResolution,
+    logger: logger.child({ component: 'image-resolver' }),
+    onResolved: (result) => metrics.imageResolutions.inc({ result }),
+  });
+  manager.addStoppable(resolver);
 
   const jobs = manager.addInformer(
     new Informer<V1Job>(client, { type: jobType, ...ownedInformer }, logger, metrics),
@@ -156,8 +190,8 @@ export async function setUpNotejamController(
         jobs: { type: jobType, informer: jobs },
         jobSlots,
         podType,
-        secretType,
-        resolver: new ImageResolver(options.imageResolution),
+        pullSecret,
+        resolver,
       }),
     },
     logger,
@@ -168,6 +202,19 @@ export async function setUpNotejamController(
   controller.watchOwned(jobs, api.group, api.kind);
   serviceMonitors.attach(controller, instances);
   jobSlots.onWake((keys) => keys.forEach((key) => controller.queue.add(key)));
+  // A pull Secret changed: the instances naming it resolve with the new credentials.
+  for (const cache of pullSecrets) {
+    controller.watchMapped(cache, (secret) =>
+      instances
+        .list(secret.metadata?.namespace)
+        .filter((instance) =>
+          instance.spec.imagePullSecrets?.some((ref) => ref.name === secret.metadata?.name),
+        )
+        .map((instance) => objectKey(instance.metadata.namespace, instance.metadata.name)),
+    );
+  }
+  // A digest first known or changed (or the tag gone): reconcile the instances using it.
+  resolver.onChange((keys) => keys.forEach((key) => controller.queue.add(key)));
   manager.addController(controller);
   return controller;
 }
@@ -181,7 +228,8 @@ export interface Permission {
 }
 
 /**
- * Every API call this controller makes, per resource: caches list and watch, server-side
+ * Every API call this controller makes, per resource: caches list and watch (Secrets
+ * include the image pull Secrets, selected by type), server-side
  * apply patches (and creates when absent), pruning deletes, status goes through /status;
  * lifecycle Jobs are created and deleted (never patched), pods listed for log tails.
  * config/rbac/role.yaml must grant exactly this (a unit test compares them).
@@ -198,7 +246,6 @@ export function controllerPermissions(): Permission[] {
       group: type.group,
       resource: type.plural,
       verbs: [
-        ...(alsoGot.has(type.kind) ? ['get'] : []),
         'list',
         'watch',
         'create',

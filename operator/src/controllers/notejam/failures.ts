@@ -1,6 +1,6 @@
 // A step of a reconcile that failed, said so that a person reading `kubectl describe nj`
 // knows what refused what: `MigrationJobRefusedByQuota`, `DeploymentInvalid`,
-// `PullSecretUnavailable`. The reconcile records it and carries on with the steps that do
+// `PodDisruptionBudgetForbidden`. The reconcile records it and carries on with the steps that do
 // not depend on it; the status (Degraded), an Event and the log carry it.
 import { ApiError } from '../../runtime/kube-client.js';
 

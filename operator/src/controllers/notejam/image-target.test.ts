@@ -28,6 +28,12 @@ describe('imageTarget', () => {
     ).toEqual({ state: 'found', image: 'r.example/notejam:v1' });
   });
 
+  it('holds any new revision while the registry has not answered for a new image', () => {
+    expect(imageTarget({ image: 'r.example/notejam:v3', source: 'pending' })).toEqual({
+      state: 'unknown',
+    });
+  });
+
   it('holds a tag the registry says does not exist, even with a digest known for the repository', () => {
     const message = 'r.example: notejam:v1x not found';
     for (const resolution of [
@@ -55,6 +61,21 @@ describe('imageResolvedCondition', () => {
       status: 'False',
       reason: 'RegistryUnreachable',
       message: 'r.example: connection refused; keeping the last known digest sha256:abc',
+    });
+  });
+
+  it('is Unknown while the registry has not answered for a new image', () => {
+    expect(
+      imageResolvedCondition('r.example/notejam:v3', {
+        image: 'r.example/notejam:v3',
+        source: 'pending',
+      }),
+    ).toEqual({
+      type: 'ImageResolved',
+      status: 'Unknown',
+      reason: 'Resolving',
+      message:
+        'Asking the registry for the digest of r.example/notejam:v3; no new revision starts before it answers',
     });
   });
 

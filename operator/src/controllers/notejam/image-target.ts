@@ -1,7 +1,7 @@
 // What the reconcile needs to know of spec.image, from the resolver's answer: the image a
 // new revision runs (by digest when known), or that the registry says the tag does not
-// exist, or that nothing could be asked. The resolver (src/registry/) answers "digest |
-// not found | error"; this is the one place that reads its answer.
+// exist, or that it has not answered yet. The resolver (src/registry/) answers "digest |
+// not found | error | pending"; this is the one place that reads its answer.
 import { conditionTypes } from '../../api/v1alpha1/types.js';
 import type { ImageResolution } from '../../registry/resolver.js';
 import type { ConditionInput } from './status.js';
@@ -11,7 +11,7 @@ export type ImageTarget =
   | { state: 'found'; image: string }
   /** The registry says the tag does not exist: no Job is created for it. */
   | { state: 'notFound'; message: string }
-  /** The registry could not be asked (a pull Secret could not be read): nothing changes. */
+  /** The registry has not answered yet for a new image: nothing changes until it does. */
   | { state: 'unknown' };
 
 /** The reason the resolver gives a definite "no such tag" (HTTP 404 for the manifest). */
@@ -23,6 +23,7 @@ const notFoundReason = 'RegistryNotFound';
  * let nodes pull from registries the operator cannot reach).
  */
 export function imageTarget(resolution: ImageResolution): ImageTarget {
+  if (resolution.source === 'pending') return { state: 'unknown' };
   if (resolution.error?.reason === notFoundReason)
     return { state: 'notFound', message: resolution.error.message };
   return { state: 'found', image: resolution.image };
@@ -33,6 +34,13 @@ export function imageResolvedCondition(
   resolution: ImageResolution,
 ): ConditionInput {
   const type = conditionTypes.imageResolved;
+  if (resolution.source === 'pending')
+    return {
+      type,
+      status: 'Unknown',
+      reason: 'Resolving',
+      message: `Asking the registry for the digest of ${specImage}; no new revision starts before it answers`,
+    };
   if (resolution.error?.reason === notFoundReason) {
     return {
       type,

@@ -14,9 +14,9 @@ import type { Applier } from '../../runtime/apply.js';
 import type { ReconcileContext, ReconcileRequest, Reconciler } from '../../runtime/controller.js';
 import type { EventRecorder } from '../../runtime/events.js';
 import type { Informer } from '../../runtime/informer.js';
-import { type KubeClient, isNotFound } from '../../runtime/kube-client.js';
+import type { KubeClient } from '../../runtime/kube-client.js';
 import { type ResourceType, objectKey } from '../../runtime/resources.js';
-import type { ImageResolution, ImageResolver } from '../../registry/resolver.js';
+import type { ImageResolver } from '../../registry/resolver.js';
 import { ChildrenApplier, type OwnedKind } from './children-applier.js';
 import { desiredChildren } from './children.js';
 import { imageResolvedCondition, imageTarget, type ImageTarget } from './image-target.js';
@@ -45,7 +45,9 @@ export interface ReconcilerDeps {
   jobSlots: JobSlots;
   /** Pods are only listed: a failed Job's log tail, a finished one's schema version. */
   podType: ResourceType;
-  secretType: ResourceType;
+  /** The image pull Secrets in the cache (none is ever read from the API server). */
+  pullSecret: (namespace: string, name: string) => V1Secret | undefined;
+  /** Reads only its cache: resolutions run in the background and enqueue their instances. */
   resolver: ImageResolver;
   randomSecretValue?: () => string;
   now?: () => Date;
@@ -92,8 +94,7 @@ export function notejamReconciler(deps: ReconcilerDeps): Reconciler {
     const live = children.live<V1Deployment>(instance, 'Deployment');
 
     // 2. Which image the spec asks for (a tag resolved to its digest, or known not to exist).
-    const image = await resolveImage(run, live);
-    run.checkpoint();
+    const image = resolveImage(run, live);
 
     // 3. The database steps of a new revision; the Deployment moves only after they succeed.
     // The Jobs' pods refer to the session Secret like the app's: it exists first.
@@ -129,54 +130,37 @@ export function notejamReconciler(deps: ReconcilerDeps): Reconciler {
       degradedBy(observation),
     );
 
-    // 6. Come back on the next event (Jobs, Deployment), to retry, or to resolve the tag
-    // again; fail when a step failed.
+    // 6. Come back on the next event (Jobs, Deployment, a new digest) or to retry; fail
+    // when a step failed.
     return run.result();
   };
 
-  /** The resolver's answer for spec.image, and the ImageResolved condition it gives. */
-  async function resolveImage(
+  /**
+   * What the shared resolver knows of spec.image now, and the ImageResolved condition it
+   * gives. Never waits for a registry: an image not resolved yet holds any new revision,
+   * and the resolver enqueues the instance when it answers.
+   */
+  function resolveImage(
     run: ReconcileRun,
     live: V1Deployment | undefined,
-  ): Promise<{ target: ImageTarget; condition?: ConditionInput }> {
+  ): { target: ImageTarget; condition: ConditionInput } {
     const { instance } = run;
-    const secrets = await pullSecrets(run);
-    if (!secrets) return { target: { state: 'unknown' } };
-    let resolution: ImageResolution | undefined;
-    await run.attempt('ImageResolution', `resolving ${instance.spec.image}`, async () => {
-      resolution = await deps.resolver.resolve({
-        key: run.key,
-        image: instance.spec.image,
-        pullSecrets: secrets,
-        deployedImage: deployedRevision(instance, live)?.image,
-      });
+    const resolution = deps.resolver.lookup({
+      subscriber: run.key,
+      image: instance.spec.image,
+      pullSecrets: pullSecrets(instance),
+      deployedImage: deployedRevision(instance, live)?.image,
     });
-    if (!resolution) return { target: { state: 'unknown' } };
-    run.requeueAfter(resolution.recheckAfterMs);
     return {
       target: imageTarget(resolution),
       condition: imageResolvedCondition(instance.spec.image, resolution),
     };
   }
 
-  /**
-   * The Secrets named by spec.imagePullSecrets that exist (the resolver's credentials);
-   * undefined when one could not be read (then the registry is not asked at all: without
-   * its credentials it would answer with a misleading 401).
-   */
-  async function pullSecrets(run: ReconcileRun): Promise<V1Secret[] | undefined> {
-    const { namespace } = run.instance.metadata;
-    const found: V1Secret[] = [];
-    for (const { name } of run.instance.spec.imagePullSecrets ?? []) {
-      const read = await run.attempt('PullSecret', `reading the pull Secret ${name}`, async () => {
-        try {
-          found.push(await client.get<V1Secret>(deps.secretType, namespace, name));
-        } catch (err) {
-          if (!isNotFound(err)) throw err; // a missing one is reported by the resolver's 401
-        }
-      });
-      if (!read) return undefined;
-    }
-    return found;
+  /** The Secrets named by spec.imagePullSecrets that exist (a missing one shows as a 401). */
+  function pullSecrets(instance: NotejamInstance): V1Secret[] {
+    return (instance.spec.imagePullSecrets ?? [])
+      .map(({ name }) => deps.pullSecret(instance.metadata.namespace, name))
+      .filter((secret): secret is V1Secret => secret !== undefined);
   }
 }

@@ -4,7 +4,7 @@
 // resources, probes, the operator's own rendering of the template) rolls the pods and
 // leaves the revision, so it runs no Job. The Deployment carries the revision it runs in
 // its pod template's annotation: that is what is deployed (docs/design/lifecycle.md).
-import type { V1Container, V1Deployment } from '@kubernetes/client-node';
+import type { V1Container, V1Deployment, V1EnvVar } from '@kubernetes/client-node';
 import type { NotejamInstance } from '../../api/v1alpha1/types.js';
 import { canonicalJson, stableHash } from '../../runtime/canonical-json.js';
 import { appContainerName, podTemplate } from './pod-template.js';
@@ -38,11 +38,12 @@ export interface DeployedRevision {
 const appContainer = (containers: V1Container[] | undefined) =>
   containers?.find((container) => container.name === appContainerName);
 
-/** The app's database variables (DB_*), as rendered: where a pod's database is. */
+/** The app's database variables (DB_*): where a pod's database is. */
+export const isDatabaseVariable = (variable: V1EnvVar): boolean => variable.name.startsWith('DB_');
+
+/** The app's database variables, as rendered. */
 function databaseEnvironment(container: V1Container | undefined): string {
-  return canonicalJson(
-    (container?.env ?? []).filter((variable) => variable.name.startsWith('DB_')),
-  );
+  return canonicalJson((container?.env ?? []).filter(isDatabaseVariable));
 }
 
 /**

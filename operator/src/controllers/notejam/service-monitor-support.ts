@@ -38,6 +38,16 @@ export interface ServiceMonitorSupportOptions {
   owner: { group: string; kind: string };
 }
 
+/**
+ * Only whether the CRD is Established and serves our version is read: its schemas (most of
+ * its bytes, hundreds of KiB for the ServiceMonitor) and managedFields are dropped.
+ */
+function trimCrd(crd: V1CustomResourceDefinition): V1CustomResourceDefinition {
+  delete crd.metadata?.managedFields;
+  for (const version of crd.spec.versions) delete version.schema;
+  return crd;
+}
+
 /** `servicemonitors.monitoring.coreos.com`: a CRD is named `<plural>.<group>`. */
 export function crdNameOf(type: ResourceType): string {
   return `${type.plural}.${type.group}`;
@@ -62,6 +72,8 @@ export class ServiceMonitorSupport implements RunnableCache {
         namespace: undefined,
         labelSelector: undefined,
         fieldSelector: `metadata.name=${this.crdName}`,
+        // Not one of our objects: its own transform, not the owned kinds' one.
+        transform: trimCrd,
       },
       options.logger,
       options.metrics,
