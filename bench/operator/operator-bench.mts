@@ -1,19 +1,27 @@
 // Operator benchmark on the real control plane (run by hand: `make bench-operator`).
 // The operator runs as deployed (operator/dist/main.js, a child process, under config/rbac's
-// permissions, no leader election); the benchmark observes the children through its own
-// watches, so measuring adds no polling load.
-// The instances are mysql ones: since the deployment lifecycle, each first rollout waits for
-// its migrate Job, which the Job runner (operator/test/support/job-runner.ts) runs with the
-// app's real CLI against one MariaDB database (`make mariadb`), so the times include it.
-//  1. latency: time from applying one instance to all of its children applied (N runs);
-//  2. cold start: 100 instances exist before the operator starts; time and API requests
-//     until every instance has its children and a status for its generation;
-//  3. steady state: API writes over several resync periods afterwards; operator memory.
+// permissions, with the V8 heap ceiling the container gets: Dockerfile.operator's heap
+// percentage of config/manager's memory limit); the benchmark observes the children and
+// instances through its own watches, so measuring adds no polling load.
+// The instances are mysql ones: each first rollout waits for its migrate Job, which the Job
+// runner (operator/test/support/job-runner.ts) plays the kubelet for.
+//  1. latency: time from applying one instance to all of its children applied (N runs),
+//     each migrate Job running the app's real CLI against MariaDB (`make mariadb`);
+//  2. cold start: COLD_INSTANCES (1,000) instances exist before the operator starts; time
+//     until its caches are synced, and until every instance has its children and a status
+//     for its generation, and the API requests it made. Their migrate Jobs succeed at once
+//     (the runner runs `true` for them: 1,000 real migrations would measure the app's CLI
+//     on two cores, not the operator);
+//  3. steady state: API writes and requests over several resync periods afterwards;
+//  4. memory: the operator's RSS (now and its peak, from /proc) and heap with everything
+//     cached, and a standby replica's (a second process campaigning for the same Lease).
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { cpus, totalmem, tmpdir, type as osType, release } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import type { KubernetesObject } from '@kubernetes/client-node';
+import { parseAllDocuments } from 'yaml';
 import { Informer } from '../../operator/src/runtime/informer.ts';
 import { createLogger } from '../../operator/src/runtime/logger.ts';
 import { startControlPlane, writeKubeConfig } from '../../operator/test/envtest/control-plane.ts';
@@ -24,6 +32,7 @@ import {
   installCrd,
   type LifecycleJobs,
   operatorIdentity,
+  operatorNamespace,
   repoRoot,
   runLifecycleJobs,
   types,
@@ -31,9 +40,29 @@ import {
 } from '../../operator/test/integration/support.ts';
 
 const latencyRuns = Number(process.env.LATENCY_RUNS ?? 20);
-const coldInstances = Number(process.env.COLD_INSTANCES ?? 100);
+const coldInstances = Number(process.env.COLD_INSTANCES ?? 1000);
 const resyncSeconds = 10;
 const childKinds = [types.serviceAccount, types.secret, types.deployment, types.service, types.pdb];
+
+/** The container's memory limit (config/manager, which the chart's default matches), in MiB. */
+function containerLimitMiB(): number {
+  const manifests = parseAllDocuments(
+    readFileSync(`${repoRoot}config/manager/manager.yaml`, 'utf8'),
+  ).map((document) => document.toJS() as Record<string, any>);
+  const deployment = manifests.find((manifest) => manifest?.kind === 'Deployment');
+  const limit = String(deployment?.spec.template.spec.containers[0].resources.limits.memory);
+  const match = /^(\d+)Mi$/.exec(limit);
+  if (!match) throw new Error(`config/manager: memory limit ${limit} is not in Mi`);
+  return Number(match[1]);
+}
+
+/** The heap ceiling the image's entry point sets, as a share of the container's memory. */
+function heapPercentage(): number {
+  const dockerfile = readFileSync(`${repoRoot}Dockerfile.operator`, 'utf8');
+  const match = /--max-old-space-size-percentage=(\d+)/.exec(dockerfile);
+  if (!match) throw new Error('Dockerfile.operator sets no --max-old-space-size-percentage');
+  return Number(match[1]);
+}
 
 function instance(namespace: string, name: string): KubernetesObject {
   return {
@@ -41,7 +70,8 @@ function instance(namespace: string, name: string): KubernetesObject {
     kind: 'NotejamInstance',
     metadata: { name, namespace },
     spec: {
-      image: 'ghcr.io/notejam/notejam:v0.1',
+      // Pinned: the benchmark measures the operator, not a registry this machine cannot reach.
+      image: `ghcr.io/notejam/notejam:v0.1@sha256:${'0'.repeat(64)}`,
       environment: 'production',
       replicas: 2,
       database: { type: 'mysql', mysql: { secretRef: { name: 'notejam-db' } } },
@@ -49,10 +79,20 @@ function instance(namespace: string, name: string): KubernetesObject {
   } as KubernetesObject;
 }
 
+/** Peak and current resident memory of a process, from /proc (kB there, MiB here). */
+function memoryOf(pid: number): { peakMiB: number; rssMiB: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const field = (name: string) =>
+    Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1]) / 1024;
+  return { peakMiB: field('VmHWM'), rssMiB: field('VmRSS') };
+}
+
+const limitMiB = containerLimitMiB();
+const heapMiB = Math.floor((limitMiB * heapPercentage()) / 100);
 const plane = await startControlPlane();
 const admin = adminClient(plane);
 const quiet = createLogger({ level: 'error' });
-let operator: ChildProcess | undefined;
+const operators: ChildProcess[] = [];
 const lifecycleJobs: LifecycleJobs[] = [];
 try {
   await installCrd(admin);
@@ -61,7 +101,7 @@ try {
     mkdtempSync(join(tmpdir(), 'notejam-bench-')),
   );
 
-  // When each child was first seen, by kind/namespace/name.
+  // When each child was first seen, by kind/namespace/name; the instances as they are.
   const firstSeen = new Map<string, number>();
   const watchers = childKinds.map((type) => {
     const informer = new Informer(
@@ -76,6 +116,12 @@ try {
     informer.start();
     return informer;
   });
+  const instances = new Informer<KubernetesObject & { status?: { observedGeneration?: number } }>(
+    admin,
+    { type: types.instance },
+    quiet,
+  );
+  instances.start();
   const childrenOf = (namespace: string, name: string) =>
     childKinds.map(
       (type) => `${type.kind}/${namespace}/${type.kind === 'Secret' ? `${name}-session` : name}`,
@@ -85,51 +131,76 @@ try {
     return times.every((time) => time !== undefined) ? Math.max(...(times as number[])) : undefined;
   };
 
-  let metricsPort = 0;
-  const startOperator = () => {
-    metricsPort = 0;
-    const child = spawn(process.execPath, [`${repoRoot}operator/dist/main.js`], {
-      env: {
-        PATH: process.env.PATH,
-        KUBECONFIG: kubeconfig,
-        LEADER_ELECTION: 'false',
-        METRICS_PORT: '0',
-        HEALTH_PORT: '0',
-        RESYNC_PERIOD: `${resyncSeconds}s`,
-        LOG_LEVEL: 'info',
+  /** An operator process as deployed; `synced` resolves when its caches are (controllers start). */
+  const startOperator = (name: string, env: Record<string, string> = {}) => {
+    const child = spawn(
+      process.execPath,
+      [`--max-old-space-size=${heapMiB}`, `${repoRoot}operator/dist/main.js`],
+      {
+        env: {
+          PATH: process.env.PATH,
+          KUBECONFIG: kubeconfig,
+          LEADER_ELECTION: 'false',
+          METRICS_PORT: '0',
+          HEALTH_PORT: '0',
+          RESYNC_PERIOD: `${resyncSeconds}s`,
+          LOG_LEVEL: 'info',
+          ...env,
+        },
+        stdio: ['ignore', 'pipe', 'inherit'],
       },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    child.stdout?.on('data', (chunk: Buffer) => {
-      for (const line of chunk.toString().split('\n')) {
-        if (!line.includes('serving metrics and probes')) continue;
-        metricsPort = (JSON.parse(line) as { metrics: number }).metrics;
+    );
+    operators.push(child);
+    let metricsPort = 0;
+    let healthPort = 0;
+    let syncedAt: number | undefined;
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      if (line.includes('serving metrics and probes')) {
+        ({ metrics: metricsPort, health: healthPort } = JSON.parse(line) as {
+          metrics: number;
+          health: number;
+        });
+      } else if (line.includes('"msg":"started"') && line.includes('"controller"')) {
+        syncedAt ??= performance.now();
+      } else if (line.includes('"level":"error"')) {
+        process.stderr.write(`${name}: ${line}\n`);
       }
     });
-    return child;
-  };
-  const metrics = async () => {
-    const port = await waitFor('the operator metrics port', () => metricsPort || undefined);
-    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-    const sum = (name: string, filter: (labels: string) => boolean = () => true) =>
-      text
-        .split('\n')
-        .filter((line) => line.startsWith(name) && filter(line))
-        .reduce((total, line) => total + Number(line.split(' ').pop()), 0);
-    const isWrite = (line: string) => /method="(POST|PUT|PATCH|DELETE)"/.test(line);
-    return {
-      requests: sum('rest_client_requests_total{'),
-      writes: sum('rest_client_requests_total{', isWrite),
-      rssMiB: sum('process_resident_memory_bytes ') / 2 ** 20,
-      heapMiB: sum('nodejs_heap_size_used_bytes ') / 2 ** 20,
+    const metrics = async () => {
+      const port = await waitFor(`${name}'s metrics port`, () => metricsPort || undefined);
+      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      const sum = (metric: string, filter: (labels: string) => boolean = () => true) =>
+        text
+          .split('\n')
+          .filter((line) => line.startsWith(metric) && filter(line))
+          .reduce((total, line) => total + Number(line.split(' ').pop()), 0);
+      const isWrite = (line: string) => /method="(POST|PUT|PATCH|DELETE)"/.test(line);
+      return {
+        requests: sum('rest_client_requests_total{'),
+        writes: sum('rest_client_requests_total{', isWrite),
+        heapMiB: sum('nodejs_heap_size_used_bytes ') / 2 ** 20,
+        ...memoryOf(child.pid ?? 0),
+      };
     };
+    const ready = () =>
+      waitFor(
+        `${name}'s caches to sync`,
+        async () =>
+          healthPort > 0 && (await fetch(`http://127.0.0.1:${healthPort}/readyz`)).status === 200,
+        300_000,
+      );
+    const stop = async () => {
+      child.kill('SIGTERM');
+      if (child.exitCode === null) await new Promise((resolve) => child.once('exit', resolve));
+    };
+    return { child, metrics, ready, stop, syncedAt: () => syncedAt };
   };
 
   // 1. Latency of one instance, operator warm and idle.
   await ensureNamespace(admin, 'bench-latency');
   lifecycleJobs.push(await runLifecycleJobs(plane, admin, 'bench-latency'));
-  operator = startOperator();
-  await metrics();
+  const warm = startOperator('latency');
+  await warm.metrics();
   const latencies: number[] = [];
   for (let i = 0; i < latencyRuns; i++) {
     const name = `latency-${i}`;
@@ -145,60 +216,72 @@ try {
     );
     latencies.push(done - started);
   }
-  operator.kill('SIGTERM');
-  await new Promise((resolve) => operator?.once('exit', resolve));
+  await warm.stop();
 
-  // 2. Cold start with 100 instances waiting.
+  // 2. Cold start with COLD_INSTANCES instances waiting.
   await ensureNamespace(admin, 'bench-cold');
-  lifecycleJobs.push(await runLifecycleJobs(plane, admin, 'bench-cold'));
+  lifecycleJobs.push(
+    await runLifecycleJobs(plane, admin, 'bench-cold', { runner: { entrypoint: ['true'] } }),
+  );
   for (let i = 0; i < coldInstances; i++) {
     await admin.apply(types.instance, instance('bench-cold', `cold-${i}`), {
       fieldManager,
       force: true,
     });
   }
+  const election = { LEADER_ELECTION: 'true', POD_NAMESPACE: operatorNamespace };
   const coldStart = performance.now();
-  operator = startOperator();
+  const leader = startOperator('leader', { ...election, POD_NAME: 'bench-leader' });
   await waitFor(
     'every cold instance to converge',
-    async () => {
+    () => {
       for (let i = 0; i < coldInstances; i++)
         if (allSeenAt('bench-cold', `cold-${i}`) === undefined) return false;
-      const list = await admin.list<
-        KubernetesObject & { status?: { observedGeneration?: number } }
-      >(types.instance, {
-        namespace: 'bench-cold',
-      });
+      const cold = instances.list('bench-cold');
       return (
-        list.items.every((item) => item.status?.observedGeneration === item.metadata?.generation) ||
-        undefined
+        cold.length === coldInstances &&
+        cold.every((item) => item.status?.observedGeneration === item.metadata?.generation)
       );
     },
-    300_000,
+    1_800_000,
   );
   const coldSeconds = (performance.now() - coldStart) / 1000;
-  const afterCold = await metrics();
+  const syncSeconds = ((leader.syncedAt() ?? NaN) - coldStart) / 1000;
+  const afterCold = await leader.metrics();
 
   // 3. Steady state.
   await new Promise((resolve) => setTimeout(resolve, 3 * resyncSeconds * 1000 + 2000));
-  const steady = await metrics();
+  const steady = await leader.metrics();
+
+  // 4. A standby replica: caches only, waiting for the Lease.
+  const standbyStart = performance.now();
+  const standby = startOperator('standby', { ...election, POD_NAME: 'bench-standby' });
+  await standby.ready();
+  const standbySyncSeconds = (performance.now() - standbyStart) / 1000;
+  await new Promise((resolve) => setTimeout(resolve, 2 * resyncSeconds * 1000));
+  const standbyMemory = await standby.metrics();
+  await standby.stop();
 
   const sorted = [...latencies].sort((a, b) => a - b);
   const pick = (q: number) =>
     sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))].toFixed(0);
   const cpu = cpus();
+  const total = coldInstances + latencyRuns;
   console.log(
     [
       `machine: ${cpu.length} x ${cpu[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, ${osType()} ${release()}, Node.js ${process.versions.node}, kube-apiserver ${plane.version}`,
+      `operator heap ceiling: --max-old-space-size=${heapMiB} (${heapPercentage()}% of the ${limitMiB} MiB container limit)`,
       `latency (apply -> ${childKinds.length} children applied), ${latencyRuns} runs: median ${pick(0.5)} ms, p90 ${pick(0.9)} ms, max ${sorted.at(-1)?.toFixed(0)} ms`,
-      `cold start, ${coldInstances} instances: converged in ${coldSeconds.toFixed(1)} s with ${afterCold.requests} API requests (${afterCold.writes} writes, ${(afterCold.requests / coldInstances).toFixed(1)} requests per instance)`,
+      `cold start, ${coldInstances} instances: caches synced after ${syncSeconds.toFixed(1)} s, converged in ${coldSeconds.toFixed(1)} s with ${afterCold.requests} API requests (${afterCold.writes} writes, ${(afterCold.requests / coldInstances).toFixed(1)} requests per instance)`,
       `steady state, ${3 * resyncSeconds} s (3 resync periods): ${steady.writes - afterCold.writes} writes, ${steady.requests - afterCold.requests} requests`,
-      `operator memory with ${coldInstances + latencyRuns} instances cached: RSS ${steady.rssMiB.toFixed(0)} MiB, heap used ${steady.heapMiB.toFixed(0)} MiB`,
+      `leader memory with ${total} instances cached: RSS ${steady.rssMiB.toFixed(0)} MiB (peak ${steady.peakMiB.toFixed(0)} MiB), heap used ${steady.heapMiB.toFixed(0)} MiB`,
+      `standby with ${total} instances cached: ready after ${standbySyncSeconds.toFixed(1)} s, RSS ${standbyMemory.rssMiB.toFixed(0)} MiB (peak ${standbyMemory.peakMiB.toFixed(0)} MiB), heap used ${standbyMemory.heapMiB.toFixed(0)} MiB, ${standbyMemory.requests} API requests`,
     ].join('\n'),
   );
-  await Promise.all(watchers.map((informer) => informer.stop()));
+  await leader.stop();
+  await Promise.all([...watchers, instances].map((informer) => informer.stop()));
 } finally {
-  operator?.kill('SIGKILL');
+  for (const child of operators) if (child.exitCode === null) child.kill('SIGKILL');
   for (const jobs of lifecycleJobs) await jobs.stop();
   await admin.close();
   await plane.stop();

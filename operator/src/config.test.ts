@@ -35,6 +35,7 @@ describe('loadConfig', () => {
       watchTimeoutSeconds: 300,
       watchSilenceTimeoutMs: 630_000,
       imageResolveIntervalMs: 120_000,
+      imageResolveTimeoutMs: 10_000,
       plainHttpRegistries: [],
       leaderElection: {
         namespace: 'notejam-system',
@@ -61,6 +62,7 @@ describe('loadConfig', () => {
         WATCH_TIMEOUT: '1m',
         WATCH_SILENCE_TIMEOUT: '90s',
         IMAGE_RESOLVE_INTERVAL: '30s',
+        IMAGE_RESOLVE_TIMEOUT: '3s',
         PLAIN_HTTP_REGISTRIES: 'registry.local:5000, mirror.internal',
         LEADER_ELECTION_NAMESPACE: 'ops',
         LEADER_ELECTION_ID: 'lease',
@@ -82,6 +84,7 @@ describe('loadConfig', () => {
       watchTimeoutSeconds: 60,
       watchSilenceTimeoutMs: 90_000,
       imageResolveIntervalMs: 30_000,
+      imageResolveTimeoutMs: 3_000,
       plainHttpRegistries: ['registry.local:5000', 'mirror.internal'],
       leaderElection: {
         namespace: 'ops',
@@ -116,6 +119,7 @@ describe('loadConfig', () => {
       'MAX_CONCURRENT_LIFECYCLE_JOBS',
     ],
     [{ LEADER_ELECTION: 'false', IMAGE_RESOLVE_INTERVAL: '2' }, 'IMAGE_RESOLVE_INTERVAL'],
+    [{ LEADER_ELECTION: 'false', IMAGE_RESOLVE_TIMEOUT: '0s' }, 'IMAGE_RESOLVE_TIMEOUT'],
     [{ LEADER_ELECTION: 'false', PLAIN_HTTP_REGISTRIES: 'http://r:5000' }, 'PLAIN_HTTP_REGISTRIES'],
     [
       { POD_NAMESPACE: 'x', LEADER_ELECTION_RENEW_DEADLINE: '20s' },

@@ -26,6 +26,8 @@ export interface OperatorConfig {
   watchSilenceTimeoutMs: number;
   /** How often a spec.image tag is resolved to its digest again (IMAGE_RESOLVE_INTERVAL). */
   imageResolveIntervalMs?: number;
+  /** How long one registry request may take before it counts as failed (IMAGE_RESOLVE_TIMEOUT). */
+  imageResolveTimeoutMs?: number;
   /** Registries (host[:port]) spoken to over plain HTTP (PLAIN_HTTP_REGISTRIES); loopback always is. */
   plainHttpRegistries?: string[];
   /** Undefined when LEADER_ELECTION=false. */
@@ -68,6 +70,7 @@ export function loadConfig(
       `${2 * Math.round(watchTimeoutSeconds) + 30}s`,
     ),
     imageResolveIntervalMs: duration(env, 'IMAGE_RESOLVE_INTERVAL', '2m'),
+    imageResolveTimeoutMs: duration(env, 'IMAGE_RESOLVE_TIMEOUT', '10s'),
     plainHttpRegistries: registryList(env, 'PLAIN_HTTP_REGISTRIES'),
   };
   if (boolean(env, 'LEADER_ELECTION', true)) {

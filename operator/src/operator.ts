@@ -82,6 +82,9 @@ export async function startOperator(options: {
       ...(config.imageResolveIntervalMs !== undefined
         ? { intervalMs: config.imageResolveIntervalMs }
         : {}),
+      ...(config.imageResolveTimeoutMs !== undefined
+        ? { timeoutMs: config.imageResolveTimeoutMs }
+        : {}),
       plainHttpRegistries: config.plainHttpRegistries ?? [],
     },
   });

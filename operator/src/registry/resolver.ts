@@ -65,7 +65,7 @@ export interface LookupRequest {
   image: string;
   /** The Secrets named by spec.imagePullSecrets that exist. */
   pullSecrets: V1Secret[];
-  /** status.deployedImage: keeps a running instance on its digest until the registry answers. */
+  /** What the Deployment runs: keeps a running instance on its digest until the registry answers. */
   deployedImage?: string;
 }
 

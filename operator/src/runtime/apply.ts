@@ -8,7 +8,7 @@
  * After a restart the memory is empty: each object is applied once (a no-op on the server).
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { canonicalJson, stableHash } from './canonical-json.js';
+import { stableHash } from './canonical-json.js';
 import type { KubeClient } from './kube-client.js';
 import { type ResourceType, objectKey, resourceId } from './resources.js';
 
@@ -20,7 +20,8 @@ interface Applied {
   uid: string;
   resourceVersion: string;
   desiredHash: string;
-  ownedFields: string;
+  /** Hash of our managedFields entry (the entry itself is kilobytes per object). */
+  ownedFieldsHash: string;
 }
 
 export class Applier {
@@ -49,7 +50,7 @@ export class Applier {
       known &&
       known.uid === live.metadata?.uid &&
       known.desiredHash === desiredHash &&
-      known.ownedFields === this.ownedFields(live)
+      known.ownedFieldsHash === this.ownedFieldsHash(live)
     ) {
       return { outcome: 'unchanged', object: live };
     }
@@ -64,7 +65,7 @@ export class Applier {
       uid,
       resourceVersion,
       desiredHash,
-      ownedFields: this.ownedFields(object),
+      ownedFieldsHash: this.ownedFieldsHash(object),
     });
     // The cache may not show an object we applied moments ago: our memory knows it.
     const before =
@@ -104,8 +105,8 @@ export class Applier {
     return entry?.fieldsV1;
   }
 
-  private ownedFields(object: KubernetesObject): string {
-    return canonicalJson(this.ownedFieldSet(object) ?? null);
+  private ownedFieldsHash(object: KubernetesObject): string {
+    return stableHash(this.ownedFieldSet(object) ?? null);
   }
 }
 

@@ -9,11 +9,11 @@ import { Informer, type InformerEventType, type ListWatchClient } from './inform
 import { createLogger } from './logger.js';
 import type { ResourceType } from './resources.js';
 
-const configMaps: ResourceType = {
-  group: '',
+const things: ResourceType = {
+  group: 'example.io',
   version: 'v1',
-  plural: 'configmaps',
-  kind: 'ConfigMap',
+  plural: 'things',
+  kind: 'Thing',
   namespaced: true,
 };
 
@@ -52,8 +52,8 @@ class ScriptedSource implements ListWatchClient {
     if (!items) throw new Error('unexpected list');
     const versions = items.map((item) => Number(item.metadata?.resourceVersion ?? 0));
     return Promise.resolve({
-      apiVersion: 'v1',
-      kind: 'ConfigMapList',
+      apiVersion: 'example.io/v1',
+      kind: 'ThingList',
       metadata: { resourceVersion: String(Math.max(0, ...versions)) },
       items: items.map((item) => structuredClone(item)) as T[],
     });
@@ -75,7 +75,7 @@ class ScriptedSource implements ListWatchClient {
     if (!script) return;
     for (const event of script.events) onEvent(structuredClone(event) as WatchEvent<T>);
     if (script.then === 'gone') {
-      throw new ApiError(410, 'WATCH', '/api/v1/configmaps', {
+      throw new ApiError(410, 'WATCH', '/apis/example.io/v1/things', {
         code: 410,
         reason: 'Expired',
         message: 'too old resource version',
@@ -95,7 +95,7 @@ function informerOn(source: ScriptedSource, transform?: (object: Item) => Item) 
   const informer = new Informer<Item>(
     source,
     {
-      type: configMaps,
+      type: things,
       // A backoff this long would stall the test: only failures other than 410 may use it.
       backoffBaseMs: 3_600_000,
       ...(transform ? { transform } : {}),
@@ -134,8 +134,8 @@ describe('Informer', () => {
     expect(source.watches).toEqual(['2', '7']);
     expect(source.lists).toHaveLength(1);
     expect(informer.hasSynced()).toBe(true);
-    expect(informer.get('ns', 'a')?.apiVersion).toBe('v1'); // list items get their type
-    expect(informer.get('ns', 'a')?.kind).toBe('ConfigMap');
+    expect(informer.get('ns', 'a')?.apiVersion).toBe('example.io/v1'); // list items get their type
+    expect(informer.get('ns', 'a')?.kind).toBe('Thing');
   });
 
   it('relists at once on 410 Gone and tells handlers what changed meanwhile (diff against the cache)', async () => {

@@ -88,7 +88,7 @@ export const images: ImageSpec[] = [
     dockerfile: 'Dockerfile.operator',
     workspace: 'operator',
     workdir: '/operator',
-    entrypoint: ['node', 'dist/main.js'],
+    entrypoint: ['node', '--max-old-space-size-percentage=50', 'dist/main.js'],
   },
 ];
 

@@ -208,6 +208,9 @@ export function testConfig(overrides: Partial<OperatorConfig> = {}): OperatorCon
 export function runOperator(
   kubeConfig: KubeConfig,
   config: OperatorConfig,
+  onLeadershipLost: () => void = () => {
+    throw new Error('the operator lost its leadership during a test');
+  },
 ): Promise<RunningOperator> {
   return startOperator({
     config,
@@ -217,9 +220,7 @@ export function runOperator(
       write: (line) => process.stderr.write(`operator: ${line}\n`),
     }),
     processMetrics: false,
-    onLeadershipLost: () => {
-      throw new Error('the operator lost its leadership during a test');
-    },
+    onLeadershipLost,
   });
 }
 
@@ -320,6 +321,18 @@ export async function runLifecycleJobs(
       if (!options.database) await database.drop();
     },
   };
+}
+
+/** The value of an environment variable of the app container of a Deployment, if any. */
+export async function deploymentEnv(
+  admin: KubeClient,
+  namespace: string,
+  name: string,
+  variable: string,
+): Promise<string | undefined> {
+  const deployment = await admin.getIfExists<V1Deployment>(types.deployment, namespace, name);
+  return deployment?.spec?.template.spec?.containers[0]?.env?.find((env) => env.name === variable)
+    ?.value;
 }
 
 /** What the Deployment controller writes once every pod of the current template is up. */
