@@ -46,11 +46,18 @@ const childKinds = [types.serviceAccount, types.secret, types.deployment, types.
 
 /** The container's memory limit (config/manager, which the chart's default matches), in MiB. */
 function containerLimitMiB(): number {
-  const manifests = parseAllDocuments(
+  type Manifest = {
+    kind?: string;
+    spec?: {
+      template: { spec: { containers: Array<{ resources: { limits: { memory: string } } }> } };
+    };
+  };
+  const deployment = parseAllDocuments(
     readFileSync(`${repoRoot}config/manager/manager.yaml`, 'utf8'),
-  ).map((document) => document.toJS() as Record<string, any>);
-  const deployment = manifests.find((manifest) => manifest?.kind === 'Deployment');
-  const limit = String(deployment?.spec.template.spec.containers[0].resources.limits.memory);
+  )
+    .map((document) => document.toJS() as Manifest | null)
+    .find((manifest) => manifest?.kind === 'Deployment');
+  const limit = String(deployment?.spec?.template.spec.containers[0]?.resources.limits.memory);
   const match = /^(\d+)Mi$/.exec(limit);
   if (!match) throw new Error(`config/manager: memory limit ${limit} is not in Mi`);
   return Number(match[1]);
