@@ -111,10 +111,15 @@ function isLoopback(registry: string): boolean {
   return host === 'localhost' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
-/** Two answers that read the same in status need no new reconcile. */
+/**
+ * Whether an answer is news for the instances using the key. Another error of the same
+ * kind is not (its text varies: ENOTFOUND, EAI_AGAIN, a timeout...); the next reconcile
+ * shows it anyway.
+ */
 function sameAnswer(a: RegistryAnswer | undefined, b: RegistryAnswer): boolean {
-  if (a?.kind !== b.kind) return false;
+  if (!a || a.kind !== b.kind) return false;
   if (a.kind === 'digest') return a.digest === (b as typeof a).digest;
+  if (a.kind === 'error') return a.reason === (b as typeof a).reason;
   return a.message === (b as typeof a).message;
 }
 

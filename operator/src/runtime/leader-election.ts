@@ -129,14 +129,16 @@ export class LeaderElector {
    * renewal, whatever the API server does: every attempt is aborted when the deadline
    * comes (a renewal the server is still holding cannot extend it), so the callback runs
    * before any other replica can see the lease expire (leaseDuration > renewDeadline,
-   * counted from when it observes that same renewal, which is later).
+   * counted from when it observes that same renewal, which is later). Stopping lets an
+   * attempt in flight finish (never past its deadline), so the release writes over the
+   * latest record.
    */
   async run(signal: AbortSignal, callbacks: LeaderCallbacks): Promise<void> {
     this.metrics?.leaderStatus.set({ name: this.config.name }, 0);
     let renewedAt = 0;
     while (!signal.aborted) {
       const attemptStartedAt = Date.now();
-      if (await this.tryAcquireOrRenew(this.attemptSignal(signal, this.config.renewDeadlineMs))) {
+      if (await this.tryAcquireOrRenew(AbortSignal.timeout(this.config.renewDeadlineMs))) {
         renewedAt = attemptStartedAt;
         break;
       }
@@ -154,7 +156,7 @@ export class LeaderElector {
       if (signal.aborted) break;
       const attemptStartedAt = Date.now();
       if (attemptStartedAt < deadline) {
-        const attempt = this.attemptSignal(signal, deadline - attemptStartedAt);
+        const attempt = AbortSignal.timeout(deadline - attemptStartedAt);
         if ((await this.tryAcquireOrRenew(attempt)) && Date.now() < deadline) {
           renewedAt = attemptStartedAt;
           continue;
@@ -171,11 +173,6 @@ export class LeaderElector {
       return;
     }
     await this.release();
-  }
-
-  /** Aborted when the run ends or after `ms`, whichever comes first. */
-  private attemptSignal(run: AbortSignal, ms: number): AbortSignal {
-    return AbortSignal.any([run, AbortSignal.timeout(Math.max(1, ms))]);
   }
 
   private async tryAcquireOrRenew(signal: AbortSignal): Promise<boolean> {

@@ -75,8 +75,11 @@ export async function startApiServerProxy(target: KubeConfig): Promise<ApiServer
   kubeConfig.loadFromString(target.exportConfig());
   const proxied = new KubeConfig();
   proxied.loadFromOptions({
+    // Plain HTTP on loopback: client-node wants that said explicitly (no TLS to verify).
     clusters: kubeConfig.clusters.map((entry) =>
-      entry.name === cluster.name ? { ...entry, server: `http://127.0.0.1:${port}` } : entry,
+      entry.name === cluster.name
+        ? { ...entry, server: `http://127.0.0.1:${port}`, skipTLSVerify: true }
+        : entry,
     ),
     users: kubeConfig.users,
     contexts: kubeConfig.contexts,
