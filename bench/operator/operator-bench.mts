@@ -16,7 +16,7 @@
 //  4. memory: the operator's RSS (now and its peak, from /proc) and heap with everything
 //     cached, and a standby replica's (a second process campaigning for the same Lease).
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readFileSync } from 'node:fs';
 import { cpus, totalmem, tmpdir, type as osType, release } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -96,17 +96,19 @@ function memoryOf(pid: number): { peakMiB: number; rssMiB: number } {
 
 const limitMiB = containerLimitMiB();
 const heapMiB = Math.floor((limitMiB * heapPercentage()) / 100);
-const plane = await startControlPlane();
+// A Service per instance: the harness's /24 service range holds 254 of them.
+const plane = await startControlPlane({
+  apiServerFlags: ['--service-cluster-ip-range=10.0.0.0/16'],
+});
 const admin = adminClient(plane);
 const quiet = createLogger({ level: 'error' });
 const operators: ChildProcess[] = [];
 const lifecycleJobs: LifecycleJobs[] = [];
 try {
   await installCrd(admin);
-  const kubeconfig = writeKubeConfig(
-    await operatorIdentity(plane, admin),
-    mkdtempSync(join(tmpdir(), 'notejam-bench-')),
-  );
+  const workDir = mkdtempSync(join(tmpdir(), 'notejam-bench-'));
+  const kubeconfig = writeKubeConfig(await operatorIdentity(plane, admin), workDir);
+  console.log(`operator logs: ${workDir}/<name>.log`);
 
   // When each child was first seen, by kind/namespace/name; the instances as they are.
   const firstSeen = new Map<string, number>();
@@ -158,6 +160,7 @@ try {
       },
     );
     operators.push(child);
+    child.stdout?.pipe(createWriteStream(join(workDir, `${name}.log`)));
     let metricsPort = 0;
     let healthPort = 0;
     let syncedAt: number | undefined;
@@ -186,6 +189,8 @@ try {
         requests: sum('rest_client_requests_total{'),
         writes: sum('rest_client_requests_total{', isWrite),
         heapMiB: sum('nodejs_heap_size_used_bytes ') / 2 ** 20,
+        gcSeconds: sum('nodejs_gc_duration_seconds_sum{'),
+        loopLagMaxMs: sum('nodejs_eventloop_lag_max_seconds ') * 1000,
         ...memoryOf(child.pid ?? 0),
       };
     };

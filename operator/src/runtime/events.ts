@@ -3,7 +3,10 @@
  * `kubectl describe`. A repeat of the same event on the same object within the series
  * window bumps the existing Event's series instead of creating another one, like
  * client-go's recorder. Recording never blocks or fails a reconcile: writes happen in the
- * background and errors are logged.
+ * background, a few at a time, and errors are logged. The backlog is bounded (client-go's
+ * broadcaster drops too): when the API server cannot keep up, new events are dropped and
+ * counted rather than piling up requests in memory and in the API server's queue, where
+ * they would delay the writes that matter (the Lease renewals among them).
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { KubeClient } from './kube-client.js';
@@ -25,6 +28,10 @@ export interface EventRecorderOptions {
   seriesWindowMs?: number;
   /** Bound on remembered events. */
   cacheSize?: number;
+  /** Event writes in flight at once; default 2. */
+  maxInFlight?: number;
+  /** Event writes waiting; beyond it new events are dropped. Default 1,000. */
+  maxQueued?: number;
 }
 
 interface Remembered {
@@ -36,7 +43,10 @@ interface Remembered {
 
 export class EventRecorder {
   private readonly recent = new Map<string, Remembered>();
-  private readonly pending = new Set<Promise<void>>();
+  private readonly queue: Array<() => Promise<void>> = [];
+  private inFlight = 0;
+  private idle: Array<() => void> = [];
+  private dropped = 0;
   private sequence = 0;
 
   constructor(
@@ -59,25 +69,67 @@ export class EventRecorder {
     const namespace = regarding.metadata?.namespace ?? 'default';
     const key = JSON.stringify([regarding.metadata?.uid, type, reason, action, note]);
     const now = Date.now();
+    if (this.queue.length >= (this.options.maxQueued ?? 1000)) {
+      if (this.dropped++ % 100 === 0)
+        this.log.warn('the API server does not keep up with events: dropping', {
+          dropped: this.dropped,
+          reason,
+        });
+      return;
+    }
     const previous = this.recent.get(key);
-    const write =
-      previous && now - previous.lastMs < (this.options.seriesWindowMs ?? 6 * 60_000)
-        ? this.bumpSeries(previous, now)
-        : this.create(key, regarding, namespace, type, reason, action, note, now);
-    const tracked = write.catch((err: unknown) =>
-      this.log.warn('could not record event', { reason, err }),
-    );
-    this.pending.add(tracked);
-    void tracked.finally(() => this.pending.delete(tracked));
+    if (previous && now - previous.lastMs < (this.options.seriesWindowMs ?? 6 * 60_000)) {
+      previous.count += 1;
+      previous.lastMs = now;
+      const { count } = previous;
+      this.enqueue(() => this.bumpSeries(previous, count, now), reason);
+    } else {
+      const name = `${regarding.metadata?.name ?? 'object'}.${now.toString(16)}${(this.sequence++ % 4096).toString(16)}`;
+      this.remember(key, { namespace, name, count: 1, lastMs: now });
+      this.enqueue(
+        () => this.create(name, regarding, namespace, type, reason, action, note, now),
+        reason,
+      );
+    }
+  }
+
+  /** Events dropped because the backlog was full. */
+  get droppedEvents(): number {
+    return this.dropped;
   }
 
   /** Waits for background writes (used on shutdown and in tests). */
   async flush(): Promise<void> {
-    await Promise.all([...this.pending]);
+    while (this.inFlight > 0 || this.queue.length > 0) {
+      await new Promise<void>((resolve) => this.idle.push(resolve));
+    }
+  }
+
+  private enqueue(write: () => Promise<void>, reason: string): void {
+    this.queue.push(() =>
+      write().catch((err: unknown) => this.log.warn('could not record event', { reason, err })),
+    );
+    this.drain();
+  }
+
+  private drain(): void {
+    while (this.inFlight < (this.options.maxInFlight ?? 2) && this.queue.length > 0) {
+      const write = this.queue.shift() as () => Promise<void>;
+      this.inFlight++;
+      void write().finally(() => {
+        this.inFlight--;
+        this.drain();
+        if (this.inFlight === 0 && this.queue.length === 0) {
+          const waiting = this.idle;
+          this.idle = [];
+          for (const resolve of waiting) resolve();
+        }
+      });
+    }
   }
 
   private async create(
-    key: string,
+    name: string,
     regarding: KubernetesObject,
     namespace: string,
     type: EventSeverity,
@@ -86,8 +138,6 @@ export class EventRecorder {
     note: string,
     now: number,
   ): Promise<void> {
-    const name = `${regarding.metadata?.name ?? 'object'}.${now.toString(16)}${(this.sequence++ % 4096).toString(16)}`;
-    this.remember(key, { namespace, name, count: 1, lastMs: now });
     await this.client.create(
       eventType,
       {
@@ -114,14 +164,12 @@ export class EventRecorder {
     );
   }
 
-  private async bumpSeries(event: Remembered, now: number): Promise<void> {
-    event.count += 1;
-    event.lastMs = now;
+  private async bumpSeries(event: Remembered, count: number, now: number): Promise<void> {
     await this.client.mergePatch(
       eventType,
       event.namespace,
       event.name,
-      { series: { count: event.count, lastObservedTime: microTime(now) } },
+      { series: { count, lastObservedTime: microTime(now) } },
       this.options.fieldManager,
     );
   }

@@ -184,7 +184,7 @@ export class Informer<T extends KubernetesObject = KubernetesObject>
       });
       if (!listVersion) listVersion = page.metadata?.resourceVersion ?? '';
       for (const item of page.items) items.push(this.prepare(item));
-      continueToken = page.metadata?._continue || undefined;
+      continueToken = continueTokenOf(page) || undefined;
     } while (continueToken);
 
     const seen = new Set<string>();
@@ -268,6 +268,15 @@ export class Informer<T extends KubernetesObject = KubernetesObject>
     object.kind ??= this.type.kind;
     return this.options.transform ? this.options.transform(object) : object;
   }
+}
+
+/**
+ * The token of a list's next page. The API server sends it as `metadata.continue`;
+ * client-node's type calls it `_continue` (its deserializer renames it, and ours is plain
+ * JSON), so reading `_continue` would silently stop after the first page.
+ */
+function continueTokenOf(page: { metadata?: object }): string | undefined {
+  return (page.metadata as { continue?: string } | undefined)?.continue;
 }
 
 function keyOf(object: KubernetesObject): string {

@@ -63,6 +63,13 @@ export const types = {
     namespaced: true,
   },
   secret: { group: '', version: 'v1', plural: 'secrets', kind: 'Secret', namespaced: true },
+  configMap: {
+    group: '',
+    version: 'v1',
+    plural: 'configmaps',
+    kind: 'ConfigMap',
+    namespaced: true,
+  },
   pvc: {
     group: '',
     version: 'v1',

@@ -8,22 +8,16 @@ import { Registry } from 'prom-client';
 import { Applier } from '../../src/runtime/apply.js';
 import { KubeClient } from '../../src/runtime/kube-client.js';
 import { RuntimeMetrics } from '../../src/runtime/metrics.js';
-import type { ResourceType } from '../../src/runtime/resources.js';
 import { sharedControlPlane } from '../envtest/control-plane.js';
 import {
   adminClient,
   ensureNamespace,
   fieldManager as otherManager,
+  types,
 } from '../integration/support.js';
 
 const namespace = 'applier';
-const configMaps: ResourceType = {
-  group: '',
-  version: 'v1',
-  plural: 'configmaps',
-  kind: 'ConfigMap',
-  namespaced: true,
-};
+const configMaps = types.configMap;
 
 let client: KubeClient;
 let other: KubeClient;
