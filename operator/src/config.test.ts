@@ -1,9 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
-import { ConfigError, loadConfig, loadKubeConfig, parseDuration } from './config.js';
+import { ConfigError, loadConfig, parseDuration } from './config.js';
 
 const noNamespaceFile = () => undefined;
 
@@ -143,39 +139,5 @@ describe('parseDuration', () => {
   it('refuses anything else', () => {
     for (const text of ['', '15', 's', '1d', '-5s', '5 s'])
       expect(parseDuration(text)).toBeUndefined();
-  });
-});
-
-describe('loadKubeConfig', () => {
-  const noHomeConfig = () => false;
-
-  it('refuses to start without any Kubernetes credentials, naming KUBECONFIG', () => {
-    expect(() => loadKubeConfig({}, new KubeConfig(), noHomeConfig)).toThrow(
-      /^KUBECONFIG: no Kubernetes credentials/,
-    );
-  });
-
-  it('loads the file KUBECONFIG names', () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'notejam-kubeconfig-')), 'config');
-    writeFileSync(
-      file,
-      [
-        'apiVersion: v1',
-        'kind: Config',
-        'clusters: [{ name: c, cluster: { server: "https://10.0.0.1:6443" } }]',
-        'users: [{ name: u, user: { token: t } }]',
-        'contexts: [{ name: x, context: { cluster: c, user: u } }]',
-        'current-context: x',
-      ].join('\n'),
-    );
-    const before = process.env.KUBECONFIG;
-    process.env.KUBECONFIG = file; // client-node reads it from the process
-    try {
-      const kubeConfig = loadKubeConfig(process.env, new KubeConfig(), noHomeConfig);
-      expect(kubeConfig.getCurrentCluster()?.server).toBe('https://10.0.0.1:6443');
-    } finally {
-      if (before === undefined) delete process.env.KUBECONFIG;
-      else process.env.KUBECONFIG = before;
-    }
   });
 });

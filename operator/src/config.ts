@@ -3,10 +3,10 @@
  * at start; a bad one stops the process with a message naming the variable.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { homedir, hostname } from 'node:os';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
+import { serviceAccountDir } from './runtime/cluster-access.js';
 import type { LeaderElectionConfig } from './runtime/leader-election.js';
 import { type LogLevel, isLogLevel } from './runtime/logger.js';
 
@@ -44,7 +44,7 @@ export class ConfigError extends Error {
   }
 }
 
-const inClusterNamespaceFile = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
+const inClusterNamespaceFile = join(serviceAccountDir, 'namespace');
 
 type Env = Record<string, string | undefined>;
 
@@ -182,26 +182,4 @@ function duration(env: Env, name: string, fallback: string): number {
     );
   }
   return ms;
-}
-
-/**
- * Kubernetes credentials: KUBECONFIG, else ~/.kube/config, else the in-cluster service
- * account. client-node falls back to an unauthenticated http://localhost:8080 when none
- * exists, which fails later with a misleading TLS message: refuse it here instead.
- */
-export function loadKubeConfig(
-  env: Env = process.env,
-  kubeConfig: KubeConfig = new KubeConfig(),
-  homeConfigExists = () => existsSync(join(homedir(), '.kube', 'config')),
-): KubeConfig {
-  const configured = !!optional(env, 'KUBECONFIG') || homeConfigExists();
-  const inCluster = !!optional(env, 'KUBERNETES_SERVICE_HOST');
-  if (!configured && !inCluster) {
-    throw new ConfigError(
-      'KUBECONFIG',
-      'no Kubernetes credentials: set KUBECONFIG, create ~/.kube/config, or run in a pod (KUBERNETES_SERVICE_HOST)',
-    );
-  }
-  kubeConfig.loadFromDefault();
-  return kubeConfig;
 }

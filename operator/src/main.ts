@@ -3,8 +3,9 @@
  * Kubernetes credentials from KUBECONFIG / ~/.kube/config / the in-cluster service account.
  * SIGTERM or SIGINT drains the workers and releases the leader lease before exiting.
  */
-import { ConfigError, loadConfig, loadKubeConfig } from './config.js';
+import { ConfigError, loadConfig } from './config.js';
 import { startOperator } from './operator.js';
+import { ClusterAccessError, loadClusterAccess } from './runtime/cluster-access.js';
 import { createLogger } from './runtime/logger.js';
 
 async function main(): Promise<void> {
@@ -12,10 +13,16 @@ async function main(): Promise<void> {
   let kubeConfig;
   try {
     config = loadConfig();
-    kubeConfig = loadKubeConfig();
+    kubeConfig = await loadClusterAccess();
   } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    createLogger().error('invalid configuration', { variable: err.variable, error: err.message });
+    if (err instanceof ConfigError) {
+      createLogger().error('invalid configuration', { variable: err.variable, error: err.message });
+    } else if (err instanceof ClusterAccessError) {
+      createLogger().error('invalid Kubernetes credentials', {
+        source: err.source,
+        error: err.message,
+      });
+    } else throw err;
     process.exit(2);
   }
   const logger = createLogger({ level: config.logLevel });

@@ -3,13 +3,13 @@
  * manager and the NotejamInstance controller. main.ts runs it as a process; tests and
  * benchmarks run it in-process.
  */
-import type { KubeConfig } from '@kubernetes/client-node';
 import { Registry } from 'prom-client';
 import type { OperatorConfig } from './config.js';
 import { setUpNotejamController } from './controllers/notejam/controller.js';
 import { fieldManager } from './controllers/notejam/labels.js';
 import { Applier } from './runtime/apply.js';
 import { EventRecorder } from './runtime/events.js';
+import type { ClusterAccess } from './runtime/cluster-access.js';
 import { KubeClient } from './runtime/kube-client.js';
 import type { Logger } from './runtime/logger.js';
 import { Manager } from './runtime/manager.js';
@@ -24,7 +24,7 @@ export interface RunningOperator {
 
 export async function startOperator(options: {
   config: OperatorConfig;
-  kubeConfig: KubeConfig;
+  kubeConfig: ClusterAccess;
   logger: Logger;
   /** Leadership lost without release: the process must exit (the default does). */
   onLeadershipLost?: () => void;

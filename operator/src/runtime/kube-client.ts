@@ -1,13 +1,14 @@
 /**
- * The one way the operator talks to the API server. Authentication, TLS and kubeconfig /
- * in-cluster loading come from client-node's KubeConfig; requests go through ONE
+ * The one way the operator talks to the API server. Authentication and TLS come from the
+ * cluster access (cluster-access.ts, or client-node's KubeConfig); requests go through ONE
  * keep-alive undici Agent (client-node 2.0.1 builds a new dispatcher for every request,
  * i.e. a TLS handshake per call). Every request is counted in client-go's metric names.
  */
 import { createHash } from 'node:crypto';
 import { Agent, errors as undiciErrors, request as httpRequest } from 'undici';
 import type { Dispatcher } from 'undici';
-import type { KubeConfig, KubernetesListObject, KubernetesObject } from '@kubernetes/client-node';
+import type { KubernetesListObject, KubernetesObject } from '@kubernetes/client-node';
+import type { ClusterAccess, HttpsOptions } from './cluster-access.js';
 import type { RuntimeMetrics } from './metrics.js';
 import { type ResourceType, apiVersionOf, collectionPath, objectPath } from './resources.js';
 
@@ -130,7 +131,7 @@ export class KubeClient {
   private readonly writes = new AbortController();
 
   constructor(
-    private readonly kubeConfig: KubeConfig,
+    private readonly kubeConfig: ClusterAccess,
     private readonly options: KubeClientOptions = {},
   ) {
     const cluster = kubeConfig.getCurrentCluster();
@@ -395,18 +396,11 @@ export class KubeClient {
   }
 
   /**
-   * Auth headers per request (tokens rotate: client-node re-reads token files and runs exec
-   * plugins), TLS material into a long-lived Agent, replaced only when that material changes.
+   * Auth headers per request (tokens rotate: token files are re-read, exec plugins run
+   * again), TLS material into a long-lived Agent, replaced only when that material changes.
    */
   private async connection(): Promise<{ headers: Record<string, string>; agent: Agent }> {
-    const opts: {
-      headers?: Record<string, string>;
-      ca?: Buffer;
-      cert?: Buffer;
-      key?: Buffer;
-      rejectUnauthorized?: boolean;
-      servername?: string;
-    } = {};
+    const opts: HttpsOptions = {};
     await this.kubeConfig.applyToHTTPSOptions(opts);
     const tls = {
       ca: opts.ca,
