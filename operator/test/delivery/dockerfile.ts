@@ -88,7 +88,12 @@ export const images: ImageSpec[] = [
     dockerfile: 'Dockerfile.operator',
     workspace: 'operator',
     workdir: '/operator',
-    entrypoint: ['node', '--max-old-space-size-percentage=50', 'dist/main.js'],
+    entrypoint: [
+      'node',
+      '--max-old-space-size-percentage=50',
+      '--max-semi-space-size=4',
+      'dist/main.js',
+    ],
   },
 ];
 
