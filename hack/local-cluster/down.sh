@@ -17,13 +17,17 @@ main() {
   fi
   before=$state_dir/host-before
 
-  # The kubelet first, so that it restarts nothing; then every container, then the rest.
+  # The kubelets first, so that they restart nothing; then every container, each node's
+  # containerd, then the rest. Every possible node: a half-started cluster may not have
+  # recorded how many it has.
   local index
+  for ((index = 0; index < max_nodes; index++)); do stop "$(node_component kubelet "$index")"; done
+  remove_containers
+  for ((index = 0; index < max_nodes; index++)); do stop "$(node_component containerd "$index")"; done
+  remove_containers # when containerd was not running, runc may still hold containers
   for ((index = ${#components[@]} - 1; index >= 0; index--)); do
-    [ "${components[index]}" = containerd ] && remove_containers
     stop "${components[index]}"
   done
-  remove_containers # when containerd was not running, runc may still hold containers
   stop_strays
 
   unmount_all
@@ -50,15 +54,17 @@ stop() {
   rm -f "$run_dir/$1.pid"
 }
 
-# Every container of the cluster's runc root, and their shims.
+# Every container of each node's runc root.
 remove_containers() {
-  local runc_root=$run_dir/runc/k8s.io id
-  if [ -d "$runc_root" ]; then
+  local index runc_root id
+  for ((index = 0; index < max_nodes; index++)); do
+    runc_root=$(node_run_dir_of "$index")/runc/k8s.io
+    [ -d "$runc_root" ] || continue
     for id in $(runc --root "$runc_root" list -q 2>/dev/null); do
       runc --root "$runc_root" kill "$id" KILL 2>/dev/null || true
       runc --root "$runc_root" delete --force "$id" 2>/dev/null || true
     done
-  fi
+  done
 }
 
 # Processes started from the cluster's directories that outlived their parent (shims,
@@ -87,7 +93,13 @@ remove_network() {
       ip netns delete "$namespace" 2>/dev/null || true
     fi
   done
-  ip link delete "$bridge" 2>/dev/null || true
+  local index
+  for ((index = 0; index < max_nodes; index++)); do
+    ip link delete "$(node_bridge_of "$index")" 2>/dev/null || true
+    # A node powered off (node.sh) and never back: its blackhole routes.
+    ip route del blackhole "$(node_pod_cidr_of "$index")" metric 4000 2>/dev/null || true
+    ip route del blackhole "$(node_ip_of "$index")/32" metric 4000 2>/dev/null || true
+  done
   ip link delete "$node_interface" 2>/dev/null || true
 }
 
@@ -115,10 +127,11 @@ restore_rules() { # <iptables|ip6tables> <saved rules>
   "$tool-restore" <"$saved"
 }
 
-# The kubelet's cgroup trees (kubepods) in every v1 hierarchy.
+# The kubelets' cgroup trees in every v1 hierarchy: the first node's kubepods, the other
+# nodes' cgroup roots.
 remove_cgroups() {
   local tree
-  for tree in /sys/fs/cgroup/*/kubepods /sys/fs/cgroup/*/kubepods.slice; do
+  for tree in /sys/fs/cgroup/*/kubepods /sys/fs/cgroup/*/kubepods.slice /sys/fs/cgroup/*/"$node_name"-?; do
     if [ -d "$tree" ]; then find "$tree" -depth -type d -exec rmdir {} + 2>/dev/null || true; fi
   done
 }
@@ -137,10 +150,11 @@ verify() {
   local left=()
   pgrep -f -- "$run_dir|$state_dir" >/dev/null && left+=("processes: $(pgrep -a -f -- "$run_dir|$state_dir" | head -5)")
   findmnt -rn -o TARGET | grep -qE "^($state_dir|$run_dir|/run/netns/cni-)" && left+=("mounts")
-  ip link show "$bridge" >/dev/null 2>&1 && left+=("interface $bridge")
-  ip link show "$node_interface" >/dev/null 2>&1 && left+=("interface $node_interface")
+  ip -o link show | grep -qE ": (notejam-cni[0-9]+|$node_interface)[:@]" &&
+    left+=("interfaces: $(ip -o link show | grep -oE ": (notejam-cni[0-9]+|$node_interface)[:@]" | tr -d ':@ ' | xargs)")
+  ip route show table main | grep -qE "^blackhole (10\.244\.|10\.250\.0\.)" && left+=("blackhole routes of powered-off nodes")
   iptables-save | grep -qE "KUBE-|CNI-" && left+=("iptables rules (KUBE-*/CNI-*)")
-  for tree in /sys/fs/cgroup/*/kubepods; do
+  for tree in /sys/fs/cgroup/*/kubepods /sys/fs/cgroup/*/"$node_name"-?; do
     [ -d "$tree" ] && left+=("cgroup $tree")
   done
   if [ ${#left[@]} -gt 0 ]; then

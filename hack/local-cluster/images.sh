@@ -17,13 +17,18 @@
 # - notejam-operator:dev (Dockerfile.operator);
 # - mariadb:10.11-notejam (hack/local-cluster/mariadb/);
 # - pause:3.10-notejam: FROM scratch with the static pause of hack/local-cluster/binaries.sh
-#   (PAUSE_BIN: another pause binary).
+#   (PAUSE_BIN: another pause binary);
+# - with ADDON_IMAGES="metrics-server prometheus prometheus-operator" (any of them), those
+#   add-ons FROM scratch with their static binaries (hack/local-cluster/addon-binaries.sh).
 # RUN steps use the host's network and buildah's default isolation, runc
 # (BUILDAH_ISOLATION=chroot where runc cannot run). Build logs go to the cache directory.
 # Concurrent callers wait for each other. Heavy steps run under nice.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
+# The add-ons' image names (lib.sh names them for the manifests too).
+# shellcheck source=lib.sh
+source "$root/hack/local-cluster/lib.sh"
 registry=${1:-${REGISTRY:-10.250.0.1:5000}}
 node_version=$(tr -d ' \n' <"$root/.nvmrc")
 release=$(tr -d ' \n' <"$root/VERSION")
@@ -250,25 +255,60 @@ build() {
   echo "images: $name built in $((SECONDS - started)) s" >&2
 }
 
-build_pause() {
-  local pause=${PAUSE_BIN:-}
-  if [ -z "$pause" ]; then pause="$("$root/hack/local-cluster/binaries.sh")/pause"; fi
-  if [ ! -x "$pause" ]; then
-    echo "images: no pause binary at $pause" >&2
+# static_image <image> <binary> <user> <entrypoint, JSON>: FROM scratch with one static
+# binary as /<its name> (the pause sandbox, the add-ons of addon-binaries.sh).
+static_image() {
+  local image=$1 binary=$2 user=$3 entrypoint=$4
+  if [ ! -x "$binary" ]; then
+    echo "images: no binary at $binary" >&2
     exit 1
   fi
-  # The image has no libc: a dynamically linked pause would not start.
-  if readelf -l "$pause" | grep -q INTERP; then
-    echo "images: $pause is dynamically linked; the pause image needs a static binary" >&2
+  # The image has no libc: a dynamically linked binary would not start.
+  if readelf -l "$binary" | grep -q INTERP; then
+    echo "images: $binary is dynamically linked; a FROM scratch image needs a static binary" >&2
     exit 1
   fi
   container=$(buildah from scratch)
-  buildah copy --quiet --chmod 0755 "$container" "$pause" /pause >/dev/null
-  # As Kubernetes' own pause image: no privileges needed to sleep and reap.
-  buildah config --os linux --arch amd64 --user 65535:65535 --entrypoint '["/pause"]' \
-    "$container"
-  buildah commit --quiet --format docker --rm "$container" "localhost/$pause_image" >/dev/null
+  buildah copy --quiet --chmod 0755 "$container" "$binary" "/$(basename "$binary")" >/dev/null
+  buildah config --os linux --arch amd64 --user "$user" --entrypoint "$entrypoint" "$container"
+  buildah commit --quiet --format docker --rm "$container" "localhost/$image" >/dev/null
   container=
+}
+
+build_pause() {
+  local pause=${PAUSE_BIN:-}
+  if [ -z "$pause" ]; then pause="$("$root/hack/local-cluster/binaries.sh")/pause"; fi
+  # As Kubernetes' own pause image: no privileges needed to sleep and reap.
+  static_image "$pause_image" "$pause" 65535:65535 '["/pause"]'
+}
+
+# The add-ons' images (ADDON_IMAGES: a space-separated list of metrics-server, prometheus,
+# prometheus-operator), each binary from addon-binaries.sh, run as nobody.
+build_addons() {
+  local addon bin
+  for addon in ${ADDON_IMAGES:-}; do
+    bin=$("$root/hack/local-cluster/addon-binaries.sh" "$addon")
+    case "$addon" in
+      metrics-server)
+        static_image "$metrics_server_image" "$bin/metrics-server" 65534:65534 '["/metrics-server"]'
+        pushed+=("$metrics_server_image")
+        ;;
+      prometheus)
+        static_image "$prometheus_image" "$bin/prometheus" 65534:65534 '["/prometheus"]'
+        pushed+=("$prometheus_image")
+        ;;
+      prometheus-operator)
+        static_image "$prometheus_operator_image" "$bin/operator" 65534:65534 '["/operator"]'
+        static_image "$config_reloader_image" "$bin/prometheus-config-reloader" 65534:65534 \
+          '["/prometheus-config-reloader"]'
+        pushed+=("$prometheus_operator_image" "$config_reloader_image")
+        ;;
+      *)
+        echo "images: ADDON_IMAGES: no add-on $addon" >&2
+        exit 1
+        ;;
+    esac
+  done
 }
 
 if ! buildah inspect --type image "$debian_image" >/dev/null 2>&1; then build_debian; fi
@@ -290,6 +330,7 @@ build Dockerfile.operator "$root" -f "$root/Dockerfile.operator" \
 build mariadb "$root/hack/local-cluster/mariadb" -t "localhost/$mariadb_image"
 build_pause
 pushed+=("notejam:$broken_app_tag" "$operator_image" "$mariadb_image" "$pause_image")
+build_addons
 
 for image in "${pushed[@]}"; do
   buildah push --quiet --tls-verify=false "localhost/$image" "docker://$registry/$image"

@@ -20,15 +20,28 @@ main() {
   root=$(cd "$(dirname "$0")/../.." && pwd)
   # shellcheck source=lib.sh
   source "$root/hack/local-cluster/lib.sh"
+  # shellcheck source=pki.sh
+  source "$root/hack/local-cluster/pki.sh"
+  # shellcheck source=node.sh
+  source "$root/hack/local-cluster/node.sh"
   cd "$root"
 
   if [ "$(id -u)" != 0 ]; then
     echo "local-cluster-up: needs root (network interfaces, iptables, mounts, containerd)" >&2
     exit 1
   fi
+  nodes=${LOCAL_CLUSTER_NODES:-1}
+  if ! [[ $nodes =~ ^[1-9]$ ]] || [ "$nodes" -gt "$max_nodes" ]; then
+    echo "local-cluster-up: LOCAL_CLUSTER_NODES=$nodes: between 1 and $max_nodes nodes (one per zone)" >&2
+    exit 2
+  fi
   if pid_of kubelet >/dev/null && pid_of kube-apiserver >/dev/null &&
     "$("$root/hack/local-cluster/binaries.sh" --no-build 2>/dev/null)/kubectl" --kubeconfig "$admin_kubeconfig" get node "$node_name" >/dev/null 2>&1; then
-    echo "local-cluster-up: already up" >&2
+    if [ -n "${LOCAL_CLUSTER_NODES:-}" ] && [ "$(node_count)" != "$nodes" ]; then
+      echo "local-cluster-up: already up with $(node_count) node(s), not $nodes: make local-cluster-down first" >&2
+      exit 1
+    fi
+    echo "local-cluster-up: already up ($(node_count) node(s))" >&2
     echo "$admin_kubeconfig"
     return 0
   fi
@@ -44,13 +57,14 @@ main() {
   kubectl=$cluster_bin/kubectl
 
   mkdir -p "$log_dir" "$pki_dir" "$run_dir"
+  echo "$nodes" >"$state_dir/node-count"
   step "record the host's state" record_host_state
   step "node network" node_network
   step "certificates and kubeconfigs" pki
 
   start registry "$registry_bin" serve "$(registry_config)"
   wait_for registry 30 curl -fsS "http://$registry/v2/"
-  step "images" env REGISTRY="$registry" "$root/hack/local-cluster/images.sh"
+  step "images" env REGISTRY="$registry" ADDON_IMAGES=metrics-server "$root/hack/local-cluster/images.sh"
 
   start etcd "$envtest_bin/etcd" --name "$node_name" --data-dir "$state_dir/etcd" \
     --listen-client-urls "http://127.0.0.1:$etcd_client_port" \
@@ -75,11 +89,13 @@ main() {
     --service-account-key-file "$pki_dir/service-account.pub" \
     --service-account-signing-key-file "$pki_dir/service-account.key" \
     --authorization-mode Node,RBAC --enable-admission-plugins NodeRestriction \
+    --requestheader-client-ca-file "$pki_dir/ca.crt" --requestheader-allowed-names front-proxy-client \
+    --requestheader-username-headers X-Remote-User --requestheader-group-headers X-Remote-Group \
+    --requestheader-extra-headers-prefix X-Remote-Extra- \
+    --proxy-client-cert-file "$pki_dir/front-proxy-client.crt" \
+    --proxy-client-key-file "$pki_dir/front-proxy-client.key" --enable-aggregator-routing \
     --allow-privileged=true --profiling=false
   wait_for kube-apiserver 120 "$kubectl" --kubeconfig "$admin_kubeconfig" get --raw /readyz
-
-  start containerd containerd --config "$(containerd_config)"
-  wait_for containerd 60 ctr --address "$run_dir/containerd.sock" version
 
   start kube-controller-manager "$cluster_bin/kube-controller-manager" \
     --kubeconfig "$state_dir/kube-controller-manager.kubeconfig" \
@@ -98,11 +114,8 @@ main() {
   wait_for kube-controller-manager 60 curl -fsSk https://127.0.0.1:10257/healthz
   wait_for kube-scheduler 60 curl -fsSk https://127.0.0.1:10259/healthz
 
-  start kubelet "$cluster_bin/kubelet" --config "$(kubelet_config)" \
-    --kubeconfig "$state_dir/kubelet.kubeconfig" --root-dir "$state_dir/kubelet" \
-    --node-ip "$node_ip" --hostname-override "$node_name" \
-    --node-labels "topology.kubernetes.io/region=$region,topology.kubernetes.io/zone=$zone"
-  wait_for kubelet 120 "$kubectl" --kubeconfig "$admin_kubeconfig" get node "$node_name"
+  local index
+  for ((index = 0; index < nodes; index++)); do start_node "$index"; done
 
   start kube-proxy "$cluster_bin/kube-proxy" --config "$(kube_proxy_config)"
   wait_for kube-proxy 60 curl -fsS http://127.0.0.1:10256/healthz
@@ -111,11 +124,15 @@ main() {
     apply --server-side -f "$(addons)" >&2
   start coredns "$cluster_bin/coredns" -conf "$(corefile)"
   wait_for coredns 60 curl -fsS http://127.0.0.1:18181/ready
-  wait_for kubelet 180 "$kubectl" --kubeconfig "$admin_kubeconfig" wait node "$node_name" \
-    --for condition=Ready --timeout 5s
+  for ((index = 0; index < nodes; index++)); do
+    wait_for "$(node_component kubelet "$index")" 180 "$kubectl" --kubeconfig "$admin_kubeconfig" \
+      wait node "$(node_name_of "$index")" --for condition=Ready --timeout 5s
+  done
+
+  step "metrics-server" metrics_server
 
   write_cluster_env
-  echo "local-cluster-up: node $node_name is Ready ($(date -u +%H:%M:%S)); export KUBECONFIG=$admin_kubeconfig" >&2
+  echo "local-cluster-up: $nodes node(s) Ready ($(date -u +%H:%M:%S)); export KUBECONFIG=$admin_kubeconfig" >&2
   echo "$admin_kubeconfig"
 }
 
@@ -128,36 +145,6 @@ step() {
     echo "local-cluster-up: FAILED at step \"$what\"" >&2
     exit 1
   fi
-}
-
-# start <component> <command...>: in its own session, output to its log, pid to run_dir.
-start() {
-  local name=$1
-  shift
-  echo "local-cluster-up: starting $name" >&2
-  setsid "$@" >>"$log_dir/$name.log" 2>&1 </dev/null &
-  echo $! >"$run_dir/$name.pid"
-}
-
-# wait_for <component> <seconds> <probe...>: until the probe passes; fails with the
-# component's log when it exits or the time runs out.
-wait_for() {
-  local name=$1 seconds=$2 deadline
-  shift 2
-  deadline=$((SECONDS + seconds))
-  until "$@" >/dev/null 2>&1; do
-    if ! pid_of "$name" >/dev/null; then
-      echo "local-cluster-up: FAILED: $name exited" >&2
-      log_tail "$name" 60
-      exit 1
-    fi
-    if [ "$SECONDS" -ge "$deadline" ]; then
-      echo "local-cluster-up: FAILED: $name not ready after ${seconds}s (probe: $*)" >&2
-      log_tail "$name" 60
-      exit 1
-    fi
-    sleep 1
-  done
 }
 
 # Debian packages for the commands the cluster runs, installed only where the command is
@@ -209,69 +196,6 @@ node_network() {
   ip route add "$service_cidr" dev "$node_interface" src "$node_ip"
 }
 
-# issue <name> <subject> <extendedKeyUsage> [subjectAltName]: an EC key and a certificate
-# signed by the cluster CA.
-issue() {
-  local name=$1 subject=$2 usage=$3 sans=${4:-}
-  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj "$subject" \
-    -keyout "$pki_dir/$name.key" -out "$pki_dir/$name.csr" 2>/dev/null
-  {
-    echo "basicConstraints = CA:FALSE"
-    echo "keyUsage = critical, digitalSignature, keyEncipherment"
-    echo "extendedKeyUsage = $usage"
-    [ -n "$sans" ] && echo "subjectAltName = $sans"
-  } >"$pki_dir/$name.ext"
-  openssl x509 -req -in "$pki_dir/$name.csr" -CA "$pki_dir/ca.crt" -CAkey "$pki_dir/ca.key" \
-    -CAcreateserial -days 30 -extfile "$pki_dir/$name.ext" -out "$pki_dir/$name.crt" 2>/dev/null
-  rm "$pki_dir/$name.csr" "$pki_dir/$name.ext"
-}
-
-# kubeconfig <file> <client certificate name>
-kubeconfig() {
-  cat >"$1" <<YAML
-apiVersion: v1
-kind: Config
-clusters:
-  - name: $node_name
-    cluster:
-      server: https://$node_ip:6443
-      certificate-authority-data: $(base64 -w0 "$pki_dir/ca.crt")
-users:
-  - name: $2
-    user:
-      client-certificate-data: $(base64 -w0 "$pki_dir/$2.crt")
-      client-key-data: $(base64 -w0 "$pki_dir/$2.key")
-contexts:
-  - name: $node_name
-    context: { cluster: $node_name, user: $2 }
-current-context: $node_name
-YAML
-  chmod 600 "$1"
-}
-
-pki() {
-  (umask 077 && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
-    -subj "/CN=notejam-local-cluster-ca" -days 30 \
-    -keyout "$pki_dir/ca.key" -out "$pki_dir/ca.crt" 2>/dev/null)
-  (umask 077 && openssl ecparam -name prime256v1 -genkey -noout 2>/dev/null |
-    openssl pkcs8 -topk8 -nocrypt -out "$pki_dir/service-account.key")
-  openssl ec -in "$pki_dir/service-account.key" -pubout -out "$pki_dir/service-account.pub" 2>/dev/null
-  issue apiserver "/CN=kube-apiserver" serverAuth \
-    "IP:$node_ip,IP:$api_service_ip,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.$cluster_domain"
-  issue apiserver-kubelet-client "/O=system:masters/CN=kube-apiserver-kubelet-client" clientAuth
-  issue kubelet-serving "/CN=$node_name" serverAuth "IP:$node_ip,DNS:$node_name"
-  issue admin "/O=system:masters/CN=notejam-local-admin" clientAuth
-  issue kubelet "/O=system:nodes/CN=system:node:$node_name" clientAuth
-  issue kube-controller-manager "/CN=system:kube-controller-manager" clientAuth
-  issue kube-scheduler "/CN=system:kube-scheduler" clientAuth
-  issue kube-proxy "/CN=system:kube-proxy" clientAuth
-  issue coredns "/CN=notejam-local-coredns" clientAuth
-  local user
-  for user in admin kubelet kube-controller-manager kube-scheduler kube-proxy coredns; do
-    kubeconfig "$state_dir/$user.kubeconfig" "$user"
-  done
-}
-
 registry_config() {
   local file=$state_dir/registry.yaml
   cat >"$file" <<YAML
@@ -289,110 +213,6 @@ YAML
   echo "$file"
 }
 
-containerd_config() {
-  local file=$state_dir/containerd.toml
-  mkdir -p "$state_dir/containerd/certs.d/$registry" "$state_dir/cni/net.d"
-  # The local registry over plain HTTP; nothing else is reachable.
-  cat >"$state_dir/containerd/certs.d/$registry/hosts.toml" <<TOML
-server = "http://$registry"
-[host."http://$registry"]
-  capabilities = ["pull", "resolve"]
-TOML
-  cat >"$state_dir/cni/net.d/10-notejam.conflist" <<JSON
-{
-  "cniVersion": "1.0.0",
-  "name": "notejam",
-  "plugins": [
-    {
-      "type": "bridge",
-      "bridge": "$bridge",
-      "isGateway": true,
-      "ipMasq": false,
-      "hairpinMode": true,
-      "ipam": {
-        "type": "host-local",
-        "ranges": [[{ "subnet": "$pod_cidr" }]],
-        "routes": [{ "dst": "0.0.0.0/0" }],
-        "dataDir": "$state_dir/cni/networks"
-      }
-    },
-    { "type": "portmap", "capabilities": { "portMappings": true } }
-  ]
-}
-JSON
-  # restrict_oom_score_adj: root here lacks CAP_SYS_RESOURCE; SystemdCgroup=false: PID 1 is
-  # not systemd and cgroups are v1.
-  cat >"$file" <<TOML
-version = 2
-root = "$state_dir/containerd/root"
-state = "$run_dir/containerd"
-disabled_plugins = ["io.containerd.internal.v1.opt", "io.containerd.snapshotter.v1.aufs",
-  "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs",
-  "io.containerd.snapshotter.v1.devmapper", "io.containerd.grpc.v1.introspection.tracing"]
-
-[grpc]
-  address = "$run_dir/containerd.sock"
-
-[plugins."io.containerd.grpc.v1.cri"]
-  sandbox_image = "$registry/pause:3.10-notejam"
-  restrict_oom_score_adj = true
-  netns_mounts_under_state_dir = true # pod network namespaces under run_dir, not /run/netns
-  stream_server_address = "127.0.0.1"
-  [plugins."io.containerd.grpc.v1.cri".containerd]
-    snapshotter = "overlayfs"
-    default_runtime_name = "runc"
-    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
-      runtime_type = "io.containerd.runc.v2"
-      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
-        SystemdCgroup = false
-        Root = "$run_dir/runc"
-  [plugins."io.containerd.grpc.v1.cri".cni]
-    bin_dir = "/usr/lib/cni"
-    conf_dir = "$state_dir/cni/net.d"
-  [plugins."io.containerd.grpc.v1.cri".registry]
-    config_path = "$state_dir/containerd/certs.d"
-TOML
-  echo "$file"
-}
-
-kubelet_config() {
-  local file=$state_dir/kubelet.yaml
-  mkdir -p "$state_dir/pod-logs"
-  cat >"$file" <<YAML
-apiVersion: kubelet.config.k8s.io/v1beta1
-kind: KubeletConfiguration
-# cgroups v1 without systemd on these machines
-failCgroupV1: false
-cgroupDriver: cgroupfs
-containerRuntimeEndpoint: unix://$run_dir/containerd.sock
-address: $node_ip
-port: 10250
-readOnlyPort: 0
-healthzBindAddress: 127.0.0.1
-tlsCertFile: $pki_dir/kubelet-serving.crt
-tlsPrivateKeyFile: $pki_dir/kubelet-serving.key
-authentication:
-  anonymous: { enabled: false }
-  webhook: { enabled: true }
-  x509: { clientCAFile: $pki_dir/ca.crt }
-authorization: { mode: Webhook }
-clusterDomain: $cluster_domain
-clusterDNS: [$dns_service_ip]
-podLogsDir: $state_dir/pod-logs
-failSwapOn: false
-serializeImagePulls: false
-# A shared build machine: evict only when really short.
-evictionHard:
-  memory.available: 200Mi
-  nodefs.available: 2%
-  imagefs.available: 2%
-  nodefs.inodesFree: 2%
-imageGCHighThresholdPercent: 99
-imageGCLowThresholdPercent: 98
-YAML
-  echo "$file"
-}
-
 kube_proxy_config() {
   local file=$state_dir/kube-proxy.yaml
   cat >"$file" <<YAML
@@ -402,7 +222,7 @@ clientConnection:
   kubeconfig: $state_dir/kube-proxy.kubeconfig
 mode: iptables
 hostnameOverride: $node_name
-clusterCIDR: $pod_cidr
+clusterCIDR: $cluster_cidr
 bindAddress: $node_ip
 healthzBindAddress: 127.0.0.1:10256
 metricsBindAddress: 127.0.0.1:10249
@@ -417,7 +237,8 @@ YAML
 }
 
 # The cluster DNS runs on the host (bound to the node address) behind the usual kube-dns
-# Service; storage is a handful of hostPath PersistentVolumes (no provisioner here).
+# Service; storage is a handful of hostPath PersistentVolumes (no provisioner here) on the
+# first node, as a local disk is: what uses them (MariaDB) runs in zone local-a.
 addons() {
   local file=$state_dir/addons.yaml volume
   sed -e "s#@DNS_SERVICE_IP@#$dns_service_ip#g" -e "s#@NODE_IP@#$node_ip#g" \
@@ -437,9 +258,24 @@ spec:
   accessModes: [ReadWriteOnce]
   persistentVolumeReclaimPolicy: Retain
   hostPath: { path: $state_dir/volumes/pv-$volume, type: Directory }
+  nodeAffinity:
+    required:
+      nodeSelectorTerms:
+        - matchExpressions:
+            - { key: kubernetes.io/hostname, operator: In, values: [$node_name] }
 YAML
   done
   echo "$file"
+}
+
+# metrics-server (hack/local-cluster/metrics-server.yaml), ready once the API server
+# serves metrics.k8s.io through it.
+metrics_server() {
+  sed -e "s#@IMAGE@#$registry/$metrics_server_image#" -e "s#@FIRST_NODE@#$node_name#" \
+    "$root/hack/local-cluster/metrics-server.yaml" >"$state_dir/metrics-server.yaml"
+  "$kubectl" --kubeconfig "$admin_kubeconfig" apply --server-side -f "$state_dir/metrics-server.yaml" >&2 &&
+    "$kubectl" --kubeconfig "$admin_kubeconfig" wait apiservice v1beta1.metrics.k8s.io \
+      --for condition=Available --timeout 180s >&2
 }
 
 corefile() {
