@@ -232,7 +232,11 @@ describe('defaults', () => {
         seed: { enabled: false, users: 100, padsPerUser: 5, notesPerPad: 20, randomSeed: 1 },
       },
       resources: { requests: defaults.resourceRequests, limits: defaults.resourceLimits },
-      availability: { spreadAcrossZones: false, spreadAcrossNodes: true },
+      availability: {
+        spreadAcrossZones: false,
+        spreadAcrossNodes: true,
+        nodeFailureTolerationSeconds: 30,
+      },
       monitoring: { serviceMonitor: false, interval: '30s' },
     });
   });

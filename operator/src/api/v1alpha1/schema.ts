@@ -301,6 +301,13 @@ const availability = object(
         'Spread the pods over the nodes (`kubernetes.io/hostname`), so one node failure takes few of them.',
       default: true,
     }),
+    nodeFailureTolerationSeconds: integer({
+      description:
+        "How long the pods stay bound to a node that stopped answering (taints `node.kubernetes.io/unreachable` and `not-ready`) before they are replaced on other nodes. Kubernetes' default, 300 s, leaves a lost zone's share of the capacity missing for over five minutes (docs/benchmarks.md, zone loss); the node controller takes about 40 s more to notice the node.",
+      default: 30,
+      minimum: 0,
+      maximum: 3600,
+    }),
   },
   { description: 'How the instance stays up through disruptions and failures.', default: {} },
 );

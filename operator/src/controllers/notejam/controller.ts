@@ -4,7 +4,7 @@
  * trimmed to what the reconcile reads; image pull Secrets by type), how their events map
  * to an instance, the image resolver whose answers enqueue instances, and the reconciler.
  */
-import type { V1Job, V1Secret } from '@kubernetes/client-node';
+import type { V2HorizontalPodAutoscaler, V1Job, V1Secret } from '@kubernetes/client-node';
 import * as api from '../../api/v1alpha1/types.js';
 import { ImageResolver, type ImageResolverOptions } from '../../registry/resolver.js';
 import type { Applier } from '../../runtime/apply.js';
@@ -18,6 +18,7 @@ import { type EventRecorder, eventVerbs } from '../../runtime/events.js';
 import { type ResourceType, eventType, objectKey } from '../../runtime/resources.js';
 import { trimInstance, trimOwned, trimPullSecret } from './cache-transforms.js';
 import { ownedKinds } from './children.js';
+import { registerInstanceMetrics } from './instance-metrics.js';
 import { JobSlots } from './job-slots.js';
 import { fieldManager, managedByLabel } from './labels.js';
 import { type OwnedKind, notejamReconciler } from './reconciler.js';
@@ -216,6 +217,13 @@ export async function setUpNotejamController(
   // A digest first known or changed (or the tag gone): reconcile the instances using it.
   resolver.onChange((keys) => keys.forEach((key) => controller.queue.add(key)));
   manager.addController(controller);
+  registerInstanceMetrics(metrics.registry, {
+    instances: () => instances.list(),
+    autoscalers: () =>
+      (owned.get('HorizontalPodAutoscaler')?.informer.list() ?? []) as V2HorizontalPodAutoscaler[],
+    jobs: () => jobs.list(),
+    isLeading: () => manager.isLeading(),
+  });
   return controller;
 }
 

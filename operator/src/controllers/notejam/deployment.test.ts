@@ -158,6 +158,27 @@ describe('deployment', () => {
     expect(none.spec!.template.spec!.topologySpreadConstraints).toBeUndefined();
   });
 
+  it('lets its pods go from a lost node after availability.nodeFailureTolerationSeconds', () => {
+    const tolerations = (instance = mysqlInstance()) =>
+      deployment(instance, context).spec!.template.spec!.tolerations;
+    expect(tolerations()).toEqual([
+      {
+        key: 'node.kubernetes.io/unreachable',
+        operator: 'Exists',
+        effect: 'NoExecute',
+        tolerationSeconds: 30,
+      },
+      {
+        key: 'node.kubernetes.io/not-ready',
+        operator: 'Exists',
+        effect: 'NoExecute',
+        tolerationSeconds: 30,
+      },
+    ]);
+    const patient = mysqlInstance({ availability: { nodeFailureTolerationSeconds: 300 } });
+    expect(tolerations(patient)?.map((t) => t.tolerationSeconds)).toEqual([300, 300]);
+  });
+
   it('selects its pods with labels that are also on the template', () => {
     const built = deployment(mysqlInstance(), context);
     expect(built.spec!.template.metadata!.labels).toMatchObject(built.spec!.selector.matchLabels!);

@@ -63,6 +63,9 @@ export const endpointDrainSeconds = 5;
 export const shutdownGraceSeconds = 20;
 export const terminationGracePeriodSeconds = endpointDrainSeconds + shutdownGraceSeconds + 10;
 
+/** The taints the node controller puts on a node it lost contact with. */
+export const nodeFailureTaints = ['node.kubernetes.io/unreachable', 'node.kubernetes.io/not-ready'];
+
 const dataVolume = 'data';
 const tmpVolume = 'tmp';
 
@@ -216,6 +219,13 @@ export function podTemplate(instance: NotejamInstance, image: string): V1PodTemp
   if (spec.imagePullSecrets?.length) {
     podSpec.imagePullSecrets = spec.imagePullSecrets.map(({ name }) => ({ name }));
   }
+  // Replaced elsewhere soon after their node is lost, not after Kubernetes' 300 s default.
+  podSpec.tolerations = nodeFailureTaints.map((key) => ({
+    key,
+    operator: 'Exists',
+    effect: 'NoExecute',
+    tolerationSeconds: spec.availability.nodeFailureTolerationSeconds,
+  }));
   // Independent of the replica count, so scaling never changes the pod template (and revision).
   if (!isSingleReplica(spec)) {
     const spread = topologySpread(instance);
