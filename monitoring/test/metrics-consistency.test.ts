@@ -4,21 +4,19 @@
 //   SQLite database and once on a MariaDB database (its driver metrics exist only there),
 //   and sent a few requests;
 // - the operator's series: from the /metrics of the built operator process, running against
-//   the test control plane (operator/test/envtest/) and reconciling a NotejamInstance;
-// - kube-state-metrics' series: its documented standard series and the custom-resource
-//   series our configuration defines, that configuration checked against the CRD;
+//   the test control plane (operator/test/envtest/) and reconciling a NotejamInstance that
+//   has an autoscaler and a migration Job, so that its `notejam_instance_*` series (the
+//   leader's view of the instances) carry samples too;
 // - recording rules: names our PrometheusRules record; `up`: Prometheus' own.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createConnection } from 'mysql2/promise';
-import { parse } from 'yaml';
 import { mergeExpositions, parseExposition, type Exposition } from '../src/exposition.ts';
-import { kubeStateMetricsSeries, kubeStateMetricsValues } from '../src/kube-state-metrics.ts';
 import {
   dashboardExpressions,
   loadDashboards,
@@ -79,7 +77,7 @@ afterAll(async () => {
   rmSync(workDir, { recursive: true, force: true });
 }, 60_000);
 
-type Source = 'app' | 'operator' | 'kube-state-metrics' | 'recording rule' | 'prometheus';
+type Source = 'app' | 'operator' | 'recording rule' | 'prometheus';
 
 /** Which component a selector reads from: decided by its name and the job it matches. */
 function sourceOf(selector: Selector): Source {
@@ -87,14 +85,13 @@ function sourceOf(selector: Selector): Source {
   if (selector.name === 'up') return 'prometheus';
   if (selector.matchers.some((m) => m.label === 'job' && m.op === '=' && m.value === operatorJob))
     return 'operator';
-  if (kubeStateMetricsSeries().has(selector.name)) return 'kube-state-metrics';
+  if (selector.name.startsWith('notejam_instance_')) return 'operator';
   return 'app';
 }
 
 function seriesOf(source: Source): Map<string, Set<string>> | undefined {
   if (source === 'app') return withNames(app);
   if (source === 'operator') return withNames(operator);
-  if (source === 'kube-state-metrics') return kubeStateMetricsSeries();
   return undefined;
 }
 
@@ -129,13 +126,7 @@ describe('metrics used by dashboards and alerts', () => {
 
   it('include the app and the operator, so both scrapes matter', () => {
     const sources = new Set(cases.map(([, , selector]) => sourceOf(selector)));
-    expect([...sources].sort()).toEqual([
-      'app',
-      'kube-state-metrics',
-      'operator',
-      'prometheus',
-      'recording rule',
-    ]);
+    expect([...sources].sort()).toEqual(['app', 'operator', 'prometheus', 'recording rule']);
   });
 
   it('recorded series are used by an alert or a dashboard', () => {
@@ -150,71 +141,6 @@ describe('metrics used by dashboards and alerts', () => {
     expect(seriesOf(sourceOf(wrongLabel))?.get(wrongLabel.name)?.has('status_code')).toBe(false);
   });
 });
-
-describe('kube-state-metrics configuration', () => {
-  const crd = parse(
-    readFileSync(join(repoRoot, 'crds/notejam.io_notejaminstances.yaml'), 'utf8'),
-  ) as {
-    spec: {
-      group: string;
-      names: { kind: string };
-      versions: { name: string; schema: { openAPIV3Schema: Schema } }[];
-    };
-  };
-  const values = kubeStateMetricsValues();
-  const [resource] = values.customResourceState.config.spec.resources;
-  const version = crd.spec.versions.find((v) => v.name === resource.groupVersionKind.version);
-
-  it('describes the NotejamInstance kind and version of the CRD', () => {
-    expect(values.customResourceState.enabled).toBe(true);
-    expect(resource.groupVersionKind).toEqual({
-      group: crd.spec.group,
-      version: version?.name,
-      kind: crd.spec.names.kind,
-    });
-  });
-
-  it('reads only fields the CRD defines', () => {
-    const schema = version!.schema.openAPIV3Schema;
-    const paths: string[][] = [...Object.values(resource.labelsFromPath)];
-    for (const metric of resource.metrics) {
-      const each = metric.each;
-      if (each.type === 'Info') paths.push(...Object.values(each.info.labelsFromPath));
-      if (each.type === 'StateSet') paths.push(each.stateSet.path);
-      if (each.type === 'Gauge') {
-        paths.push(each.gauge.path);
-        const items = [
-          ...Object.values(each.gauge.labelsFromPath ?? {}),
-          ...(each.gauge.valueFrom ? [each.gauge.valueFrom] : []),
-        ];
-        paths.push(...items.map((p) => [...each.gauge.path, '[]', ...p]));
-      }
-    }
-    const missing = paths
-      .filter((path) => path[0] !== 'metadata' && !schemaHas(schema, path))
-      .map((p) => p.join('.'));
-    expect(missing).toEqual([]);
-  });
-
-  it('lists exactly the phases of the CRD', () => {
-    const phase = resource.metrics.find((m) => m.each.type === 'StateSet');
-    const statusPhase = version!.schema.openAPIV3Schema.properties!.status.properties!.phase;
-    expect(phase?.each.type === 'StateSet' && phase.each.stateSet.list).toEqual(statusPhase.enum);
-  });
-});
-
-interface Schema {
-  properties?: Record<string, Schema>;
-  items?: Schema;
-  enum?: string[];
-}
-
-/** Whether a field path exists in an OpenAPI schema; `[]` steps into array items. */
-function schemaHas(schema: Schema, path: string[]): boolean {
-  let node: Schema | undefined = schema;
-  for (const step of path) node = step === '[]' ? node?.items : node?.properties?.[step];
-  return node !== undefined;
-}
 
 // --- the app -----------------------------------------------------------------------------
 
@@ -344,29 +270,54 @@ async function scrapeOperator(): Promise<Exposition> {
     POD_NAME: 'metrics-consistency-test',
     LOG_LEVEL: 'warn',
   });
+  // MySQL with migrations and autoscaling, like prod: the operator makes a migration Job
+  // and an autoscaler for it (the control plane has no controllers: they stay as created,
+  // which is enough for their series to exist).
   const instance = join(workDir, 'instance.yaml');
   writeFileSync(
     instance,
     JSON.stringify({
-      apiVersion: 'notejam.io/v1alpha1',
-      kind: 'NotejamInstance',
-      metadata: { name: 'notejam', namespace: 'default' },
-      spec: { image: 'registry.invalid/notejam:1.0', environment: 'development' },
+      apiVersion: 'v1',
+      kind: 'List',
+      items: [
+        {
+          apiVersion: 'v1',
+          kind: 'Secret',
+          metadata: { name: 'notejam-db', namespace: 'default' },
+          stringData: { host: 'db', port: '3306', database: 'n', username: 'n', password: 'p' },
+        },
+        {
+          apiVersion: 'notejam.io/v1alpha1',
+          kind: 'NotejamInstance',
+          metadata: { name: 'notejam', namespace: 'default' },
+          spec: {
+            image: 'registry.invalid/notejam:1.0',
+            environment: 'production',
+            database: { type: 'mysql', mysql: { secretRef: { name: 'notejam-db' } } },
+            lifecycle: { onDeploy: 'migrate' },
+            autoscaling: { enabled: true, minReplicas: 2, maxReplicas: 4 },
+          },
+        },
+      ],
     }),
   );
   kubectl(kubeconfig, ['apply', '--server-side', '-f', instance]);
 
   const url = `http://127.0.0.1:${metricsPort}/metrics`;
   let text = '';
-  // Until the instance has been reconciled and the leader is known: their series exist.
+  // Until the instance has been reconciled, its Job and autoscaler made, and the leader is
+  // known: their series exist.
   await waitFor(
     'the operator to reconcile the NotejamInstance',
     async () => {
       text = await (await fetch(url)).text();
-      return (
-        /^controller_runtime_reconcile_total\{/m.test(text) &&
-        /^leader_election_master_status\{/m.test(text)
-      );
+      return [
+        'controller_runtime_reconcile_total',
+        'leader_election_master_status',
+        'notejam_instance_condition',
+        'notejam_instance_autoscaler_max_replicas',
+        'notejam_instance_migration_job_status',
+      ].every((name) => new RegExp(`^${name}\\{`, 'm').test(text));
     },
     logs,
   );

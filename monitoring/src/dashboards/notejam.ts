@@ -7,9 +7,8 @@ import { dashboard, stat, timeseries, type DashboardSpec } from './grafana.ts';
 const app = 'namespace=~"$namespace", job=~"$instance"';
 /** Requests of users: probes and scrapes are not part of the service levels. */
 const users = `${app}, route!~"/healthz|/readyz|/metrics"`;
-/** kube-state-metrics series of the instances' Deployment and autoscaler (named after the instance). */
-const deployment = 'namespace=~"$namespace", deployment=~"$instance"';
-const autoscaler = 'namespace=~"$namespace", horizontalpodautoscaler=~"$instance"';
+/** The instance series of the operator (its name is the app Service's, the job of $instance). */
+const ofInstance = 'namespace=~"$namespace", name=~"$instance"';
 const recorded = 'namespace=~"$namespace", job=~"$instance"';
 
 const requests = (extra = '') => `http_request_duration_seconds_count{${users}${extra}}`;
@@ -187,28 +186,28 @@ export const notejamDashboard: DashboardSpec = {
       panels: [
         timeseries(
           'Replicas and autoscaler',
-          'Available pods of the Deployment against what the autoscaler wants and its bounds (no autoscaler series when autoscaling is off).',
+          'Ready pods and all pods of the instance against what the autoscaler wants and its bounds (no autoscaler series when autoscaling is off). From the operator.',
           'short',
           [
             {
-              expr: `sum by (deployment) (kube_deployment_status_replicas_available{${deployment}})`,
-              legendFormat: 'available {{deployment}}',
+              expr: `max by (namespace, name) (notejam_instance_ready_replicas{${ofInstance}})`,
+              legendFormat: 'ready {{namespace}}/{{name}}',
             },
             {
-              expr: `sum by (deployment) (kube_deployment_spec_replicas{${deployment}})`,
-              legendFormat: 'wanted {{deployment}}',
+              expr: `max by (namespace, name) (notejam_instance_replicas{${ofInstance}})`,
+              legendFormat: 'pods {{namespace}}/{{name}}',
             },
             {
-              expr: `kube_horizontalpodautoscaler_status_desired_replicas{${autoscaler}}`,
-              legendFormat: 'autoscaler desired {{horizontalpodautoscaler}}',
+              expr: `max by (namespace, name) (notejam_instance_autoscaler_desired_replicas{${ofInstance}})`,
+              legendFormat: 'autoscaler desired {{namespace}}/{{name}}',
             },
             {
-              expr: `kube_horizontalpodautoscaler_spec_max_replicas{${autoscaler}}`,
-              legendFormat: 'autoscaler max {{horizontalpodautoscaler}}',
+              expr: `max by (namespace, name) (notejam_instance_autoscaler_max_replicas{${ofInstance}})`,
+              legendFormat: 'autoscaler max {{namespace}}/{{name}}',
             },
             {
-              expr: `kube_horizontalpodautoscaler_spec_min_replicas{${autoscaler}}`,
-              legendFormat: 'autoscaler min {{horizontalpodautoscaler}}',
+              expr: `max by (namespace, name) (notejam_instance_autoscaler_min_replicas{${ofInstance}})`,
+              legendFormat: 'autoscaler min {{namespace}}/{{name}}',
             },
           ],
         ),

@@ -1,16 +1,17 @@
 // The Notejam operator dashboard: is it up and leading, how its reconciles and work queue
 // behave, and what it manages: instances by phase and condition, migration Jobs and their
-// outcome. Operator series come from its /metrics; instance and Job series from
-// kube-state-metrics (config/argocd/monitoring.yaml).
+// outcome. Every series comes from the operator's /metrics: the instance and Job ones from
+// the leader only (operator/src/controllers/notejam/instance-metrics.ts).
 import { dashboard, stat, table, timeseries, type DashboardSpec } from './grafana.ts';
 
 /** The operator's metrics Service, the job of its ServiceMonitor. */
 const operator = 'job="notejam-operator-metrics"';
 const instances = 'namespace=~"$namespace"';
-/** The operator's migration Jobs (label notejam.io/job-kind), by kube-state-metrics' label copy. */
-const migrationJobs = `kube_job_labels{${instances}, label_app_kubernetes_io_name="notejam", label_notejam_io_job_kind="migrate"}`;
-const ofMigrations = (series: string) =>
-  `${series} * on (namespace, job_name) group_left (label_app_kubernetes_io_instance) ${migrationJobs}`;
+/** The migration Jobs of the selected namespaces in one state (active, succeeded, failed). */
+const migrationsIn = (state: string) =>
+  `notejam_instance_migration_job_status{${instances}, status="${state}"} == 1`;
+/** Each finished migration Job's duration. */
+const migrationDurations = `notejam_instance_migration_job_completion_time_seconds{${instances}} - notejam_instance_migration_job_start_time_seconds{${instances}}`;
 
 export const operatorDashboard: DashboardSpec = {
   uid: 'notejam-operator',
@@ -247,13 +248,13 @@ export const operatorDashboard: DashboardSpec = {
           'Migrations succeeded',
           'Migration Jobs that exist and completed.',
           'short',
-          `count(${ofMigrations('kube_job_complete{condition="true"}')} == 1) or vector(0)`,
+          `count(${migrationsIn('succeeded')}) or vector(0)`,
         ),
         stat(
           'Migrations failed',
           'Migration Jobs that exist and failed.',
           'short',
-          `count(${ofMigrations('kube_job_failed{condition="true"}')} == 1) or vector(0)`,
+          `count(${migrationsIn('failed')}) or vector(0)`,
           [
             { value: 0, color: 'green' },
             { value: 1, color: 'red' },
@@ -261,22 +262,22 @@ export const operatorDashboard: DashboardSpec = {
         ),
         stat(
           'Migrations running',
-          'Migration Jobs with an active pod.',
+          'Migration Jobs still running.',
           'short',
-          `count(${ofMigrations('kube_job_status_active')} > 0) or vector(0)`,
+          `count(${migrationsIn('active')}) or vector(0)`,
         ),
         stat(
           'Longest migration',
-          'Duration of the slowest completed migration Job that still exists.',
+          'Duration of the slowest finished migration Job that still exists.',
           's',
-          `max(${ofMigrations('(kube_job_status_completion_time - kube_job_status_start_time)')})`,
+          `max(${migrationDurations})`,
         ),
         table(
           'Migration Jobs',
-          'Each migration Job of the selected namespaces with its duration in seconds (completed Jobs only).',
+          'Each migration Job of the selected namespaces with its duration in seconds (finished Jobs only).',
           [
             {
-              expr: ofMigrations('(kube_job_status_completion_time - kube_job_status_start_time)'),
+              expr: migrationDurations,
             },
           ],
         ),
@@ -286,15 +287,15 @@ export const operatorDashboard: DashboardSpec = {
           'short',
           [
             {
-              expr: `count(${ofMigrations('kube_job_failed{condition="true"}')} == 1)`,
+              expr: `count(${migrationsIn('failed')})`,
               legendFormat: 'failed',
             },
             {
-              expr: `count(${ofMigrations('kube_job_complete{condition="true"}')} == 1)`,
+              expr: `count(${migrationsIn('succeeded')})`,
               legendFormat: 'succeeded',
             },
             {
-              expr: `count(${ofMigrations('kube_job_status_active')} > 0)`,
+              expr: `count(${migrationsIn('active')})`,
               legendFormat: 'running',
             },
           ],
