@@ -36,6 +36,13 @@ if [ -n "${IMAGE_REGISTRY:-}" ] && [[ $operator_image == "$IMAGE_REGISTRY"/* ]];
   operator_values+=(--set "image.digest=$digest")
 fi
 
+# With the Prometheus Operator's CRDs in the cluster (hack/local-cluster/monitoring.sh), the
+# operator's own ServiceMonitor too, labelled as in config/argocd/operator-application.yaml.
+if kubectl get crd servicemonitors.monitoring.coreos.com >/dev/null 2>&1; then
+  operator_values+=(--set serviceMonitor.enabled=true
+    --set serviceMonitor.labels.release=kube-prometheus-stack)
+fi
+
 # section <name>: announces a step; a failure names the last one and shows what explains
 # it: the workloads, recent events and the logs of every pod not ready.
 section() {
