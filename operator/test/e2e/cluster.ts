@@ -227,7 +227,8 @@ export async function waitSettled(
   }
 }
 
-export async function setImage(namespace: string, image: string): Promise<void> {
+/** Merges these fields into the spec of the namespace's instance. */
+export async function patchSpec(namespace: string, spec: Record<string, unknown>): Promise<void> {
   const { name } = (await instanceIn(namespace)).metadata;
   await kubectl([
     '-n',
@@ -237,8 +238,12 @@ export async function setImage(namespace: string, image: string): Promise<void> 
     name,
     '--type=merge',
     '-p',
-    JSON.stringify({ spec: { image } }),
+    JSON.stringify({ spec }),
   ]);
+}
+
+export function setImage(namespace: string, image: string): Promise<void> {
+  return patchSpec(namespace, { image });
 }
 
 /**

@@ -97,3 +97,16 @@ export async function expectNoteServed(baseUrl: string, user: User): Promise<voi
   expect((await client.signIn(user.email, user.password)).status).toBe(302);
   expect((await client.get('/')).body).toContain(user.note);
 }
+
+/**
+ * Checks one answer to the user's notes page under load: why it is wrong (not 200, or
+ * without the user's note), or undefined when it is right.
+ */
+export function notesPageCheck(user: User): (status: number, body: string) => string | undefined {
+  return (status, body) =>
+    status !== 200
+      ? `HTTP ${status}`
+      : body.includes(user.note)
+        ? undefined
+        : 'HTTP 200 without the note';
+}

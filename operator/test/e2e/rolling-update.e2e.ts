@@ -16,7 +16,7 @@ import {
   step,
 } from './cluster.js';
 import { describeFailures, startLoad, type LoadReport } from './http-load.js';
-import { newUserWithNote } from './notejam-client.js';
+import { newUserWithNote, notesPageCheck } from './notejam-client.js';
 
 const namespace = namespaceOf('prod');
 const loops = 4;
@@ -44,12 +44,7 @@ describe('a rolling update of prod under load', () => {
       loops,
       pauseMs: 20,
       timeoutMs: 10_000,
-      check: (status, body) =>
-        status !== 200
-          ? `HTTP ${status}`
-          : body.includes(user.note)
-            ? undefined
-            : 'HTTP 200 without the note',
+      check: notesPageCheck(user),
     });
     const rolloutSeconds: number[] = [];
     let report: LoadReport;

@@ -20,12 +20,13 @@ import {
   metric,
   namespaceOf,
   operatorNamespace,
+  patchSpec,
   serviceUrl,
   step,
   waitFor,
   waitSettled,
 } from '../e2e/cluster.js';
-import { newUserWithNote } from '../e2e/notejam-client.js';
+import { newUserWithNote, notesPageCheck } from '../e2e/notejam-client.js';
 import {
   activeTargets,
   alerts,
@@ -74,20 +75,6 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function describeWindow(name: string, summary: WindowSummary): string {
   return `${name}-requests=${summary.requests} ${name}-failed=${summary.failed} ${name}-p50-ms=${summary.p50Ms} ${name}-p99-ms=${summary.p99Ms}`;
-}
-
-async function patchSpec(namespace: string, spec: Record<string, unknown>): Promise<void> {
-  const { name } = (await instanceIn(namespace)).metadata;
-  await kubectl([
-    '-n',
-    namespace,
-    'patch',
-    'notejaminstance',
-    name,
-    '--type=merge',
-    '-p',
-    JSON.stringify({ spec }),
-  ]);
 }
 
 /** Waits until an alert with these labels is in `state` (or gone, for 'resolved'). */
@@ -149,12 +136,7 @@ describe('three zones under load', () => {
         rate: steadyRate,
         timeoutMs: 10_000,
         maxInFlight: 200,
-        check: (status, body) =>
-          status !== 200
-            ? `HTTP ${status}`
-            : body.includes(user.note)
-              ? undefined
-              : 'HTTP 200 without the note',
+        check: notesPageCheck(user),
       });
       sampler = sampleReplicas(prod, (await instanceIn(prod)).metadata.name, () => load.now());
     },
