@@ -28,9 +28,10 @@ main() {
   shift || true
   build_once_flag "$@"
 
-  local upstream stamp tags=
+  local upstream stamp tags='' target=local-cluster-monitoring
   case "$addon" in
     metrics-server)
+      target=local-cluster-up
       upstream=sigs.k8s.io/metrics-server
       stamp=k8s.io/client-go/pkg/version.gitVersion
       ;;
@@ -72,7 +73,7 @@ main() {
     (cd "$module_dir" && CGO_ENABLED=0 nice -n 10 go build -mod=readonly -buildvcs=false -trimpath \
       -tags "$tags" -ldflags "-s -w -X $stamp=$reported" -o "$1/" "${tools[@]}")
   }
-  build_once "local-cluster-binaries" "$dir/bin" "$dir/build.log" "" build "${binaries[@]}"
+  build_once "$target" "$dir/bin" "$dir/build.log" "" build "${binaries[@]}"
   echo "$dir/bin"
 }
 

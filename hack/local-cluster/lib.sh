@@ -38,12 +38,12 @@ components=(registry etcd kube-apiserver kube-controller-manager kube-scheduler 
 # The nodes: LOCAL_CLUSTER_NODES (1-3, default 1) at up, recorded for later commands. Node
 # <index> 0 is the one above; node 1 and 2 are notejam-local-b/-c in zones local-b/-c,
 # each with its own address, pod range, bridge, containerd, cgroup root and directories.
-max_nodes=3
 node_count() {
   if [ -f "$state_dir/node-count" ]; then cat "$state_dir/node-count"; else echo "${LOCAL_CLUSTER_NODES:-1}"; fi
 }
 node_name_of() { if [ "$1" = 0 ]; then echo "$node_name"; else echo "$node_name-$(node_letter "$1")"; fi; }
 node_letters=(a b c)
+max_nodes=${#node_letters[@]}
 node_letter() { echo "${node_letters[$1]}"; } # 0 -> a
 node_index_of() { # <node name>: its index, or fails
   local index
