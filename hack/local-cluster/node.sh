@@ -63,6 +63,11 @@ node_cgroup_root() {
     [ "$hierarchy" = /sys/fs/cgroup/unified/ ] && continue
     mkdir -p "$hierarchy${root#/}"
   done
+  # A new v1 cpuset admits no task until it has CPUs and memory nodes: the machine's.
+  if [ -f /sys/fs/cgroup/cpuset/cpuset.cpus ]; then
+    cat /sys/fs/cgroup/cpuset/cpuset.cpus >"/sys/fs/cgroup/cpuset${root}/cpuset.cpus"
+    cat /sys/fs/cgroup/cpuset/cpuset.mems >"/sys/fs/cgroup/cpuset${root}/cpuset.mems"
+  fi
 }
 
 containerd_config() { # <index>: writes the node's containerd and CNI configuration
