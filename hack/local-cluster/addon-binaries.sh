@@ -77,5 +77,4 @@ main() {
   echo "$dir/bin"
 }
 
-main "$@"
-exit
+main "$@"; exit
