@@ -255,10 +255,10 @@ build() {
   echo "images: $name built in $((SECONDS - started)) s" >&2
 }
 
-# static_image <image> <binary> <user> <entrypoint, JSON>: FROM scratch with one static
-# binary as /<its name> (the pause sandbox, the add-ons of addon-binaries.sh).
+# static_image <image> <binary> <path> <user>: FROM scratch with one static binary at <path>,
+# its entrypoint (the pause sandbox, the add-ons of addon-binaries.sh).
 static_image() {
-  local image=$1 binary=$2 user=$3 entrypoint=$4
+  local image=$1 binary=$2 path=$3 user=$4
   if [ ! -x "$binary" ]; then
     echo "images: no binary at $binary" >&2
     exit 1
@@ -269,8 +269,8 @@ static_image() {
     exit 1
   fi
   container=$(buildah from scratch)
-  buildah copy --quiet --chmod 0755 "$container" "$binary" "/$(basename "$binary")" >/dev/null
-  buildah config --os linux --arch amd64 --user "$user" --entrypoint "$entrypoint" "$container"
+  buildah copy --quiet --chmod 0755 "$container" "$binary" "$path" >/dev/null
+  buildah config --os linux --arch amd64 --user "$user" --entrypoint "[\"$path\"]" "$container"
   buildah commit --quiet --format docker --rm "$container" "localhost/$image" >/dev/null
   container=
 }
@@ -279,28 +279,29 @@ build_pause() {
   local pause=${PAUSE_BIN:-}
   if [ -z "$pause" ]; then pause="$("$root/hack/local-cluster/binaries.sh")/pause"; fi
   # As Kubernetes' own pause image: no privileges needed to sleep and reap.
-  static_image "$pause_image" "$pause" 65535:65535 '["/pause"]'
+  static_image "$pause_image" "$pause" /pause 65535:65535
 }
 
 # The add-ons' images (ADDON_IMAGES: a space-separated list of metrics-server, prometheus,
-# prometheus-operator), each binary from addon-binaries.sh, run as nobody.
+# prometheus-operator), each binary from addon-binaries.sh in /bin as in the upstream
+# images (the Prometheus Operator runs /bin/prometheus-config-reloader by that path), as nobody.
 build_addons() {
   local addon bin
   for addon in ${ADDON_IMAGES:-}; do
     bin=$("$root/hack/local-cluster/addon-binaries.sh" "$addon")
     case "$addon" in
       metrics-server)
-        static_image "$metrics_server_image" "$bin/metrics-server" 65534:65534 '["/metrics-server"]'
+        static_image "$metrics_server_image" "$bin/metrics-server" /bin/metrics-server 65534:65534
         pushed+=("$metrics_server_image")
         ;;
       prometheus)
-        static_image "$prometheus_image" "$bin/prometheus" 65534:65534 '["/prometheus"]'
+        static_image "$prometheus_image" "$bin/prometheus" /bin/prometheus 65534:65534
         pushed+=("$prometheus_image")
         ;;
       prometheus-operator)
-        static_image "$prometheus_operator_image" "$bin/operator" 65534:65534 '["/operator"]'
-        static_image "$config_reloader_image" "$bin/prometheus-config-reloader" 65534:65534 \
-          '["/prometheus-config-reloader"]'
+        static_image "$prometheus_operator_image" "$bin/operator" /bin/operator 65534:65534
+        static_image "$config_reloader_image" "$bin/prometheus-config-reloader" \
+          /bin/prometheus-config-reloader 65534:65534
         pushed+=("$prometheus_operator_image" "$config_reloader_image")
         ;;
       *)
