@@ -150,6 +150,8 @@ describe('three zones under load', () => {
         rate: steadyRate,
         timeoutMs: 10_000,
         maxInFlight: 200,
+        clients: 16,
+        requestsPerConnection: 20,
         check: notesPageCheck(user),
       });
       sampler = sampleReplicas(prod, (await instanceIn(prod)).metadata.name, () => load.now());

@@ -1,8 +1,15 @@
 // Open-loop HTTP load that records every request: requests start at a set rate whatever the
 // server does (as users arrive, unlike loops that wait for each answer and so slow down with
-// the server), over the keep-alive connections of one http.Agent, each with its start time,
-// latency and outcome. The rate can change while it runs (a peak). Nothing is retried:
-// an error, a timeout or a wrong answer is a failed request.
+// the server), each with its start time, latency and outcome. The rate can change while it
+// runs (a peak). Nothing is retried: an error, a timeout or a wrong answer is a failed
+// request.
+//
+// The requests go round-robin over several clients, each with its own keep-alive
+// connection, and each client ends its connection every `requestsPerConnection` requests
+// (`Connection: close`), as users come and go. kube-proxy balances connections, not
+// requests: one long-lived connection kept the whole load on one pod (seen on the cluster:
+// 48m CPU on it, 6m on the four others), and pods added by the autoscaler only get the
+// connections opened after they are ready.
 import http from 'node:http';
 import { messageOf } from '../e2e/cluster.js';
 
@@ -22,6 +29,10 @@ export interface LoadOptions {
   timeoutMs: number;
   /** More requests than this unanswered at once: the next ones fail at once (a bounded client). */
   maxInFlight: number;
+  /** Clients, each with its own keep-alive connection(s). */
+  clients: number;
+  /** A client closes its connection after this many requests and opens a new one. */
+  requestsPerConnection: number;
   /** Why an answer is wrong, or undefined when it is right. */
   check(status: number, body: string): string | undefined;
 }
@@ -29,7 +40,9 @@ export interface LoadOptions {
 export class RecordedLoad {
   readonly records: RequestRecord[] = [];
   readonly startedAt = Date.now();
-  private readonly agent: http.Agent;
+  private readonly agents: http.Agent[];
+  private readonly sentBy: number[];
+  private nextClient = 0;
   private rate: number;
   private inFlight = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -40,7 +53,12 @@ export class RecordedLoad {
 
   constructor(private readonly options: LoadOptions) {
     this.rate = options.rate;
-    this.agent = new http.Agent({ keepAlive: true, maxSockets: options.maxInFlight });
+    const maxSockets = Math.ceil(options.maxInFlight / options.clients);
+    this.agents = Array.from(
+      { length: options.clients },
+      () => new http.Agent({ keepAlive: true, maxSockets }),
+    );
+    this.sentBy = this.agents.map(() => 0);
     this.timer = setInterval(() => this.tick(), 10);
   }
 
@@ -58,7 +76,7 @@ export class RecordedLoad {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     await Promise.all(this.pending);
-    this.agent.destroy();
+    for (const agent of this.agents) agent.destroy();
     return this.records;
   }
 
@@ -80,7 +98,11 @@ export class RecordedLoad {
       return;
     }
     this.inFlight += 1;
-    const done = this.get()
+    const client = this.nextClient;
+    this.nextClient = (client + 1) % this.agents.length;
+    this.sentBy[client] = (this.sentBy[client] ?? 0) + 1;
+    const last = (this.sentBy[client] as number) % this.options.requestsPerConnection === 0;
+    const done = this.get(this.agents[client] as http.Agent, last)
       .then(({ status, body }) => {
         record.failure = this.options.check(status, body);
       })
@@ -95,10 +117,11 @@ export class RecordedLoad {
     this.pending.add(done);
   }
 
-  private get(): Promise<{ status: number; body: string }> {
-    const { url, headers, timeoutMs } = this.options;
+  private get(agent: http.Agent, last: boolean): Promise<{ status: number; body: string }> {
+    const { url, timeoutMs } = this.options;
+    const headers = last ? { ...this.options.headers, connection: 'close' } : this.options.headers;
     return new Promise((resolve, reject) => {
-      const request = http.get(url, { agent: this.agent, headers }, (response) => {
+      const request = http.get(url, { agent, headers }, (response) => {
         let body = '';
         response.setEncoding('utf8');
         response.on('data', (chunk: string) => (body += chunk));
