@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { nameSortKey } from '../src/common/collation-key';
 import { characterCount, normalizeEmail } from '../src/common/text';
 import { createLogger } from '../src/logging';
+import { Metrics } from '../src/metrics/metrics';
 import { tooManyAttemptsMessage } from '../src/rate-limits/attempt-limits';
 import { clientAddressGroup } from '../src/web/client-address';
 import { formatLastChange } from '../src/web/dates';
@@ -194,5 +195,26 @@ describe('the log format', () => {
       msg: 'failed',
       err: { name: 'Error', message: 'outer', cause: { name: 'Error', message: 'inner' } },
     });
+  });
+});
+
+describe('Metrics', () => {
+  it('exports the MySQL driver error series at zero before anything failed, and none on SQLite', async () => {
+    const mysql = new Metrics('mysql');
+    const sqlite = new Metrics('sqlite');
+    try {
+      const text = await mysql.registry.metrics();
+      for (const name of [
+        'notejam_db_query_duration_seconds',
+        'notejam_db_pool_acquire_duration_seconds',
+      ]) {
+        for (const outcome of ['ok', 'error'])
+          expect(text).toMatch(new RegExp(`^${name}_count\\{outcome="${outcome}"\\} 0$`, 'm'));
+      }
+      expect(await sqlite.registry.metrics()).not.toContain('notejam_db_');
+    } finally {
+      mysql.stop();
+      sqlite.stop();
+    }
   });
 });

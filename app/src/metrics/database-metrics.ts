@@ -25,6 +25,11 @@ export function observeMysqlDriver(registry: Registry): () => void {
     buckets: BUCKETS,
     registers: [registry],
   });
+  // Both outcomes exist from the start, at zero: a dashboard shows "0 errors" for a healthy
+  // pod instead of no data (an error series would otherwise appear only with the first error).
+  for (const histogram of [queries, acquire]) {
+    for (const outcome of ['ok', 'error']) histogram.zero({ outcome });
+  }
   const stops = [
     timeChannel('mysql2:query', queries),
     timeChannel('mysql2:execute', queries),
