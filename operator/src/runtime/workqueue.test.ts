@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { ItemExponentialRateLimiter } from './backoff.js';
+import { RuntimeMetrics } from './metrics.js';
 import { WorkQueue } from './workqueue.js';
 
 const tick = (ms = 0) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -59,6 +60,19 @@ describe('WorkQueue', () => {
     queue.forget('a');
     expect(queue.numRequeues('a')).toBe(0);
     expect(limiter.when('a')).toBe(10);
+  });
+
+  it('exports its depth, adds and retries from the start, at zero until something happens', async () => {
+    const metrics = new RuntimeMetrics();
+    const queue = new WorkQueue<string>({ name: 'notejam', metrics });
+    const series = async (name: string) =>
+      (await metrics.registry.getSingleMetric(name)?.get())?.values.map((v) => [v.labels, v.value]);
+    const labels = { name: 'notejam', controller: 'notejam' };
+    for (const name of ['workqueue_depth', 'workqueue_adds_total', 'workqueue_retries_total'])
+      expect({ name, series: await series(name) }).toEqual({ name, series: [[labels, 0]] });
+    queue.addRateLimited('a');
+    expect(await series('workqueue_retries_total')).toEqual([[labels, 1]]);
+    queue.shutDown();
   });
 
   it('resolves waiting workers with undefined on shutdown and ignores later adds', async () => {

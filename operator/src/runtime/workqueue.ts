@@ -33,6 +33,11 @@ export class WorkQueue<K = string> {
   constructor(private readonly options: WorkQueueOptions<K>) {
     this.rateLimiter = options.rateLimiter ?? defaultControllerRateLimiter<K>();
     this.labels = { name: options.name, controller: options.name };
+    // The queue's series exist from the start, at zero, as client-go's do: a dashboard shows
+    // "0 retries" for a queue that never retried instead of no data.
+    this.options.metrics?.queueDepth.set(this.labels, 0);
+    this.options.metrics?.queueAdds.inc(this.labels, 0);
+    this.options.metrics?.queueRetries.inc(this.labels, 0);
   }
 
   add(item: K): void {
