@@ -12,6 +12,13 @@ const ofInstance = 'namespace=~"$namespace", name=~"$instance"';
 const recorded = 'namespace=~"$namespace", job=~"$instance"';
 
 const requests = (extra = '') => `http_request_duration_seconds_count{${users}${extra}}`;
+/** User requests per second by `by`, the traffic the error panels compare against. */
+const trafficBy = (by: string) => `sum by (${by}) (rate(${requests()}[$__rate_interval]))`;
+/**
+ * `errors`, or 0 for each `by` value that had traffic but no error: a 5xx series exists only
+ * once a 5xx happened, and "no data" would hide whether the instance is healthy or not scraped.
+ */
+const orZeroWhereTraffic = (errors: string, traffic: string) => `${errors} or ${traffic} * 0`;
 const quantile = (q: number, by: string) =>
   `histogram_quantile(${q}, sum by (${by}le) (rate(http_request_duration_seconds_bucket{${users}}[$__rate_interval])))`;
 
@@ -85,7 +92,7 @@ export const notejamDashboard: DashboardSpec = {
       panels: [
         timeseries('Requests per second by route', 'User requests by route template.', 'reqps', [
           {
-            expr: `sum by (route) (rate(${requests()}[$__rate_interval]))`,
+            expr: trafficBy('route'),
             legendFormat: '{{route}}',
           },
         ]),
@@ -95,7 +102,10 @@ export const notejamDashboard: DashboardSpec = {
           'percentunit',
           [
             {
-              expr: `sum by (route) (rate(${requests(', status=~"5.."')}[$__rate_interval])) / sum by (route) (rate(${requests()}[$__rate_interval]))`,
+              expr: orZeroWhereTraffic(
+                `sum by (route) (rate(${requests(', status=~"5.."')}[$__rate_interval])) / ${trafficBy('route')}`,
+                trafficBy('route'),
+              ),
               legendFormat: '{{route}}',
             },
           ],
@@ -312,7 +322,10 @@ export const notejamDashboard: DashboardSpec = {
           'ops',
           [
             {
-              expr: `sum by (pod) (rate(http_request_duration_seconds_count{${app}, route="/readyz", status="503"}[$__rate_interval]))`,
+              expr: orZeroWhereTraffic(
+                `sum by (pod) (rate(http_request_duration_seconds_count{${app}, route="/readyz", status="503"}[$__rate_interval]))`,
+                `sum by (pod) (rate(http_request_duration_seconds_count{${app}, route="/readyz"}[$__rate_interval]))`,
+              ),
               legendFormat: '{{pod}}',
             },
           ],
@@ -323,7 +336,10 @@ export const notejamDashboard: DashboardSpec = {
           'reqps',
           [
             {
-              expr: `sum by (route) (rate(${requests(', status=~"5.."')}[$__rate_interval]))`,
+              expr: orZeroWhereTraffic(
+                `sum by (route) (rate(${requests(', status=~"5.."')}[$__rate_interval]))`,
+                trafficBy('route'),
+              ),
               legendFormat: '{{route}}',
             },
           ],

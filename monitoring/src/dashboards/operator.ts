@@ -287,15 +287,15 @@ export const operatorDashboard: DashboardSpec = {
           'short',
           [
             {
-              expr: `count(${migrationsIn('failed')})`,
+              expr: `count(${migrationsIn('failed')}) or vector(0)`,
               legendFormat: 'failed',
             },
             {
-              expr: `count(${migrationsIn('succeeded')})`,
+              expr: `count(${migrationsIn('succeeded')}) or vector(0)`,
               legendFormat: 'succeeded',
             },
             {
-              expr: `count(${migrationsIn('active')})`,
+              expr: `count(${migrationsIn('active')}) or vector(0)`,
               legendFormat: 'running',
             },
           ],
