@@ -1,10 +1,11 @@
 // What the resilience suite reads and does beyond the e2e suite's helpers (../e2e/cluster.ts):
 // nodes and zones, powering a local-cluster node off and on (hack/local-cluster/node.sh),
-// the operator's Lease, a sampler of prod's replica curve, and Prometheus' HTTP API.
+// stopping and starting the database, the operator's Lease, a sampler of prod's replica
+// curve, and Prometheus' HTTP API.
 import { execFile } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { kubectl, operatorNamespace } from '../e2e/cluster.js';
+import { kubectl, operatorNamespace, waitFor } from '../e2e/cluster.js';
 
 const run = promisify(execFile);
 const repoRoot = resolve(import.meta.dirname, '../../..');
@@ -99,6 +100,49 @@ export async function killPodProcesses(uid: string): Promise<number> {
   const { stdout } = await run('bash', ['-c', script], { encoding: 'utf8' });
   if (!stdout.includes('done')) throw new Error(`could not kill the processes of pod ${uid}`);
   return Date.now();
+}
+
+/** The MariaDB of test and prod (hack/kind/mariadb.yaml): whether its one pod is Ready. */
+export async function databaseReady(): Promise<boolean> {
+  const pods = JSON.parse(
+    await kubectl(['-n', databaseNamespace, 'get', 'pods', '-l', databaseSelector, '-o', 'json']),
+  ) as { items: { status: { conditions?: { type: string; status: string }[] } }[] };
+  return pods.items.some((pod) =>
+    pod.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+  );
+}
+
+export const databaseNamespace = 'notejam-db';
+const databaseSelector = 'app.kubernetes.io/name=mariadb';
+
+/** Stops (0) or starts (1) the MariaDB StatefulSet; resolves once its pod is gone, or Ready. */
+export async function scaleDatabase(replicas: 0 | 1): Promise<void> {
+  await kubectl([
+    '-n',
+    databaseNamespace,
+    'scale',
+    'statefulset',
+    'mariadb',
+    `--replicas=${replicas}`,
+  ]);
+  await waitFor(
+    replicas === 0 ? 'the MariaDB pod to be gone' : 'the MariaDB pod to be Ready',
+    async () => {
+      if (replicas === 1) return (await databaseReady()) ? true : undefined;
+      const pods = await kubectl([
+        '-n',
+        databaseNamespace,
+        'get',
+        'pods',
+        '-l',
+        databaseSelector,
+        '-o',
+        'name',
+      ]);
+      return pods.trim() === '' ? true : undefined;
+    },
+    { timeoutMs: 5 * 60 * 1000, intervalMs: 1000 },
+  );
 }
 
 export interface ReplicaSample {
