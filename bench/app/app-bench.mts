@@ -11,8 +11,10 @@
 // Reported per run: requests per second, p50 and p99 latency, CPU time per request; per app:
 // resident memory after sign-in and after all runs (Flask: its three processes together).
 // Knobs: BENCH_DATABASES (sqlite,mysql), BENCH_PAGES (all,pad,note), BENCH_SECONDS (10),
-// BENCH_CONNECTIONS (10), BENCH_REPEATS (3), BENCH_WARMUP_SECONDS (3); BENCH_CLI: another
-// build's cli.js; BENCH_PROFILE_DIR: a CPU profile of Notejam per database (`--cpu-prof`).
+// BENCH_CONNECTIONS (10), BENCH_REPEATS (3), BENCH_WARMUP_SECONDS (3), BENCH_PADS (10) and
+// BENCH_NOTES_PER_PAD (100): the data set (e.g. 20 x 1000 for a heavy user's all-notes page);
+// BENCH_CLI: another build's cli.js; BENCH_PROFILE_DIR: a CPU profile of Notejam per database
+// (`--cpu-prof`).
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
@@ -35,12 +37,18 @@ const seconds = positive('BENCH_SECONDS', 10);
 const connections = positive('BENCH_CONNECTIONS', 10);
 const repeats = positive('BENCH_REPEATS', 3);
 const warmupSeconds = positive('BENCH_WARMUP_SECONDS', 3);
+const padCount = positive('BENCH_PADS', 10);
+const notesPerPad = positive('BENCH_NOTES_PER_PAD', 100);
+const noteCount = padCount * notesPerPad;
 const pages = (process.env.BENCH_PAGES ?? 'all,pad,note').split(',');
 const databases = (process.env.BENCH_DATABASES ?? 'sqlite,mysql').split(',');
 const profileDir = process.env.BENCH_PROFILE_DIR;
 const mysqlServer = process.env.TEST_MYSQL_URL ?? 'mysql://notejam:notejam@127.0.0.1:3306';
-// One user, 10 pads x 100 notes = 1,000 notes (the seed's deterministic demo data).
-const seedArgs = ['--users', '1', '--pads-per-user', '10', '--notes-per-pad', '100'];
+// One user, by default 10 pads x 100 notes = 1,000 notes (the seed's deterministic demo data).
+const seedArgs = [
+  ...['--users', '1'],
+  ...['--pads-per-user', String(padCount), '--notes-per-pad', String(notesPerPad)],
+];
 const email = 'demo1@example.com';
 const password = 'notejam-demo';
 
@@ -61,9 +69,16 @@ function imageNodeOptions(): string {
 
 type PageKey = 'all' | 'pad' | 'note';
 const PAGE_NAMES: Record<PageKey, string> = {
-  all: 'all notes `/` (1,000 rows)',
-  pad: 'pad by name (100 rows)',
+  all: `all notes \`/\` (${noteCount.toLocaleString('en')} rows)`,
+  pad: `pad by name (${notesPerPad.toLocaleString('en')} rows)`,
   note: 'note',
+};
+
+/** What each page must contain, so a redirect or error page is never measured. */
+const EXPECTED_TEXT: Record<PageKey, string> = {
+  all: `All notes (${noteCount})`,
+  pad: `(${notesPerPad})`,
+  note: 'Last edited',
 };
 
 interface WrkResult {
@@ -227,6 +242,12 @@ async function startNotejam(database: string, dir: string): Promise<Target> {
     cwd: repoRoot,
     stdio: ['ignore', 'ignore', 'inherit'],
   });
+  let stopping = false;
+  // A crash (e.g. V8 out of memory under BENCH_CONNECTIONS on a heavy data set) is reported as
+  // such, not only as wrk's socket errors.
+  child.once('exit', (code, signal) => {
+    if (!stopping) process.stderr.write(`Notejam exited during the benchmark: ${signal ?? code}\n`);
+  });
   const base = `http://127.0.0.1:${port}`;
   await waitFor(
     'Notejam',
@@ -242,9 +263,12 @@ async function startNotejam(database: string, dir: string): Promise<Target> {
     base,
     cookie,
     paths: { all: '/', pad: `/pads/${padId}/?order=name`, note: `/notes/${noteId}/` },
-    expect: { all: 'All notes (1000)', pad: '(100)', note: 'Last edited' },
+    expect: EXPECTED_TEXT,
     pids: () => [child.pid!],
-    stop: () => stopProcess(child, 'Notejam'),
+    stop: () => {
+      stopping = true;
+      return stopProcess(child, 'Notejam');
+    },
   };
 }
 
@@ -327,7 +351,7 @@ async function startFlask(database: string, dir: string, notejam: Target): Promi
       pad: `/pads/${notejamId(notejam.paths.pad, 'pads')}/?order=name`,
       note: `/notes/${notejamId(notejam.paths.note, 'notes')}/`,
     },
-    expect: { all: 'All notes (1000)', pad: '(100)', note: 'Last edited' },
+    expect: EXPECTED_TEXT,
     pids: () => [child.pid!, ...childrenOf(child.pid!)],
     stop: async () => {
       await stopProcess(child, 'gunicorn');

@@ -1,21 +1,26 @@
 import Handlebars from 'handlebars';
 import { lastChangeFormatter } from '../web/dates';
+import { EscapedHtml } from '../web/page';
 import type { PadLink } from '../web/request-context';
 import type { NoteListItem } from './notes.service';
 
 const escape = Handlebars.Utils.escapeExpression;
 
-/** Rows encoded at a time: each piece stays a small string (no large-object allocation). */
+/** Rows per piece: each piece stays a small string (no large-object allocation). */
 const ROWS_PER_PIECE = 200;
 
 /**
- * The rows of a note table as UTF-8 HTML, every name escaped here (the list template inserts
- * them with `{{{rows}}}`, see PageRenderer). Written out rather than templated: a list can
- * have thousands of rows, and running Handlebars' helpers per row was a fifth of the
- * all-notes page's CPU time; encoded piece by piece, so the page never becomes one large
+ * The rows of a note table as HTML, every name escaped here (the list template inserts them
+ * with `{{{rows}}}`, see PageRenderer). Written out rather than templated: a list can have
+ * thousands of rows, and running Handlebars' helpers per row was a fifth of the all-notes
+ * page's CPU time; in pieces of ROWS_PER_PIECE rows, so the page never becomes one large
  * string for the garbage collector.
  */
-export function noteRowsHtml(notes: NoteListItem[], pads?: PadLink[], now = new Date()): Buffer {
+export function noteRowsHtml(
+  notes: NoteListItem[],
+  pads?: PadLink[],
+  now = new Date(),
+): EscapedHtml {
   const lastChange = lastChangeFormatter(now);
   const padCells = new Map<number | null, string>([
     [null, '<td class="note-pad"><span class="muted">No pad</span></td>'],
@@ -26,7 +31,7 @@ export function noteRowsHtml(notes: NoteListItem[], pads?: PadLink[], now = new 
       `<td class="note-pad"><a href="/pads/${pad.id}/">${escape(pad.name)}</a></td>`,
     );
   }
-  const pieces: Buffer[] = [];
+  const pieces: string[] = [];
   let html = '';
   for (let i = 0; i < notes.length; i++) {
     const note = notes[i];
@@ -34,10 +39,10 @@ export function noteRowsHtml(notes: NoteListItem[], pads?: PadLink[], now = new 
     if (pads) html += padCells.get(note.padId) ?? padCells.get(null);
     html += `<td class="date">${lastChange(note.updatedAt)}</td></tr>`;
     if ((i + 1) % ROWS_PER_PIECE === 0) {
-      pieces.push(Buffer.from(html));
+      pieces.push(html);
       html = '';
     }
   }
-  pieces.push(Buffer.from(html));
-  return Buffer.concat(pieces);
+  pieces.push(html);
+  return new EscapedHtml(pieces);
 }

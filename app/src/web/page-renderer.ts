@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CsrfTokens } from './csrf-tokens';
 import { Flash } from './flash';
-import type { Page } from './page';
+import { EscapedHtml, type Page } from './page';
 import { Views } from './views';
 
 /** Renders pages inside the layout with what every page needs (user, pads, flash, CSRF token). */
@@ -66,32 +66,41 @@ export class PageRenderer {
   }
 
   /**
-   * The page as UTF-8. A model value that is a Buffer is HTML its feature escaped and encoded
-   * itself (e.g. thousands of note rows): the template renders a marker in its place, and the
-   * buffer is spliced in there, so the page is never one large string.
+   * The page as UTF-8. A model value that is EscapedHtml (e.g. thousands of note rows): the
+   * template renders a marker in its place, and its pieces are written there as the page is
+   * encoded, so the page is never one large string. The page's bytes are one buffer of
+   * exactly its size, written part by part: the only memory a page takes outside V8's heap,
+   * which is freed only once the garbage collector has found the buffer dead (buffers made per
+   * piece and then concatenated were three times as much, and kept the process's malloc heap
+   * large under load; docs/benchmarks.md, "App").
    */
   private encode(template: string, model: Record<string, unknown>): Buffer {
-    const spliced = new Map<string, Buffer>();
+    const spliced = new Map<string, readonly string[]>();
     for (const [key, value] of Object.entries(model)) {
-      if (!Buffer.isBuffer(value)) continue;
+      if (!(value instanceof EscapedHtml)) continue;
       const marker = `\u0000${this.markerNonce}:${key}\u0000`;
-      spliced.set(marker, value);
+      spliced.set(marker, value.pieces);
       model[key] = marker;
     }
     const html = this.views.render(template, model);
     if (spliced.size === 0) return Buffer.from(html);
     const places = [...spliced]
-      .map(([marker, buffer]) => ({ at: html.indexOf(marker), marker, buffer }))
+      .map(([marker, pieces]) => ({ at: html.indexOf(marker), marker, pieces }))
       .filter((place) => place.at >= 0)
       .sort((a, b) => a.at - b.at);
-    const parts: Buffer[] = [];
+    const parts: string[] = [];
     let from = 0;
-    for (const { at, marker, buffer } of places) {
-      parts.push(Buffer.from(html.slice(from, at)), buffer);
+    for (const { at, marker, pieces } of places) {
+      parts.push(html.slice(from, at), ...pieces);
       from = at + marker.length;
     }
-    parts.push(Buffer.from(html.slice(from)));
-    return Buffer.concat(parts);
+    parts.push(html.slice(from));
+    let size = 0;
+    for (const part of parts) size += Buffer.byteLength(part);
+    const bytes = Buffer.allocUnsafe(size);
+    let written = 0;
+    for (const part of parts) written += bytes.write(part, written);
+    return bytes;
   }
 
   /** An error page: no pads, no flash, no form; safe to render whatever went wrong. */

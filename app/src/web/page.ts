@@ -10,6 +10,15 @@ export interface PageModel {
   [key: string]: unknown;
 }
 
+/**
+ * HTML a feature wrote and escaped itself, in pieces (e.g. thousands of note rows): a model
+ * value the page inserts with `{{{ }}}`, spliced in by PageRenderer as it encodes the page,
+ * so the page never becomes one large string (see PageRenderer.encode).
+ */
+export class EscapedHtml {
+  constructor(readonly pieces: readonly string[]) {}
+}
+
 /** A template rendered inside the layout. */
 export class Page {
   constructor(
