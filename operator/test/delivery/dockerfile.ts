@@ -8,7 +8,7 @@ import { repoPath } from './support.js';
 export interface Instruction {
   keyword: string; // upper case, e.g. COPY
   flags: Record<string, string>; // --from=build -> { from: 'build' }
-  args: string[]; // JSON form decoded, shell form split on whitespace
+  args: string[]; // JSON form decoded, shell form split on whitespace outside double quotes
   raw: string; // the arguments as written (continuations joined)
   line: number;
 }
@@ -66,7 +66,9 @@ function splitArguments(keyword: string, rest: string): string[] {
     }
     return decoded;
   }
-  return rest.split(/\s+/).filter((word) => word !== '');
+  // As Docker reads ENV: double quotes keep spaces inside a word and are removed
+  // (NODE_OPTIONS="--a --b" is one variable).
+  return (rest.match(/(?:[^\s"]+|"[^"]*")+/g) ?? []).map((word) => word.replaceAll('"', ''));
 }
 
 export interface ImageSpec {
