@@ -1,6 +1,8 @@
 // client-node 1.x+ is ESM-only, so the operator is an ES module package and jest runs in
 // its native ESM mode (`node --experimental-vm-modules`, see package.json) with ts-jest
 // compiling TypeScript to ESM. Imports use explicit `.js` suffixes, mapped back to `.ts`.
+// tsconfig's isolatedModules makes ts-jest transpile each file without type-checking it
+// (`npm run build` type-checks src and test once, with the same tsconfig).
 /** @type {import('jest').Config} */
 export default {
   testEnvironment: 'node',
