@@ -25,6 +25,7 @@ import { join, resolve } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { promisify } from 'node:util';
 import mysql from 'mysql2/promise';
+import { parse } from 'yaml';
 
 const run = promisify(execFile);
 const clockTicksPerSecond = Number((await run('getconf', ['CLK_TCK'])).stdout.trim());
@@ -59,12 +60,58 @@ function positive(name: string, fallback: number): number {
   return Number(raw);
 }
 
-/** The V8 options the image runs the app with (Dockerfile.app's ENV NODE_OPTIONS). */
+/**
+ * The V8 options the image runs the app with (Dockerfile.app's ENV NODE_OPTIONS), as a pod
+ * with the default memory limit applies them: the old-space percentage of that limit becomes
+ * an absolute --max-old-space-size (no cgroup limit here).
+ */
 function imageNodeOptions(): string {
   const dockerfile = readFileSync(join(repoRoot, 'Dockerfile.app'), 'utf8');
   const match = /^\s*NODE_OPTIONS="([^"]*)"/m.exec(dockerfile);
   if (!match) throw new Error('Dockerfile.app sets no NODE_OPTIONS="..."');
-  return match[1];
+  return match[1]
+    .split(/\s+/)
+    .map((flag) => {
+      const percentage = /^--max-old-space-size-percentage=(\d+)$/.exec(flag)?.[1];
+      if (percentage === undefined) return flag;
+      return `--max-old-space-size=${Math.floor((defaultMemoryLimitMiB() * Number(percentage)) / 100)}`;
+    })
+    .join(' ');
+}
+
+/** The app container's default memory limit, from the CRD (spec.resources.limits). */
+function defaultMemoryLimitMiB(): number {
+  const crd = parse(
+    readFileSync(
+      join(repoRoot, 'config', 'crd', 'bases', 'notejam.io_notejaminstances.yaml'),
+      'utf8',
+    ),
+  ) as CrdWithResourceDefaults;
+  const limit =
+    crd.spec.versions[0]?.schema.openAPIV3Schema.properties.spec.properties.resources.properties
+      .limits.default.memory;
+  const mebibytes = /^(\d+)Mi$/.exec(String(limit))?.[1];
+  if (mebibytes === undefined)
+    throw new Error(`the CRD's default memory limit ${limit} is not in Mi`);
+  return Number(mebibytes);
+}
+
+interface CrdWithResourceDefaults {
+  spec: {
+    versions: {
+      schema: {
+        openAPIV3Schema: {
+          properties: {
+            spec: {
+              properties: {
+                resources: { properties: { limits: { default: { memory?: string } } } };
+              };
+            };
+          };
+        };
+      };
+    }[];
+  };
 }
 
 type PageKey = 'all' | 'pad' | 'note';
