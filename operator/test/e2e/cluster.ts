@@ -95,6 +95,7 @@ export interface Pod {
       name: string;
       image: string;
       env?: Array<{ name: string; value?: string }>;
+      resources?: { limits?: { memory?: string } };
     }>;
   };
   status: {

@@ -1,5 +1,6 @@
 // End to end on a real cluster (after `make deploy`; variables: see cluster.ts): each
-// environment serves Notejam over HTTP through its Service; test was seeded exactly once;
+// environment serves Notejam over HTTP through its Service, with a V8 heap sized from its
+// container's memory limit; test was seeded exactly once;
 // rolling out a new image (E2E_NEXT_IMAGE) wipes dev, and upgrades test in place with its
 // migration Job run in a pod against MariaDB before any pod of the new revision exists,
 // keeping the data and the seed. The environments get their images back at the end.
@@ -10,6 +11,7 @@ import {
   imageFromEnv,
   instanceIn,
   jobSucceeded,
+  kubectl,
   keepsImage,
   lifecycleJobs,
   namespaceOf,
@@ -21,6 +23,8 @@ import {
   type Environment,
   type Instance,
 } from './cluster.js';
+import { appContainerName } from '../../src/controllers/notejam/pod-template.js';
+import { dockerfileEnv } from '../delivery/dockerfile.js';
 import { NotejamClient, expectNoteServed, newUserWithNote } from './notejam-client.js';
 
 const environments: Environment[] = ['dev', 'test', 'prod'];
@@ -38,7 +42,36 @@ describe.each(environments)('the %s environment', (environment) => {
       newUserWithNote(baseUrl, environment),
     );
   });
+
+  it("runs the app with a V8 heap sized from its container's memory limit", async () => {
+    const [pod] = await appPods(namespace);
+    if (!pod) throw new Error(`no app pod in ${namespace}`);
+    const limitMiB = mebibytes(pod.spec.containers[0]?.resources?.limits?.memory);
+    // The image states the old generation as a share of the limit; Node reads the limit from
+    // the pod's cgroup, so without it the share would apply to the whole node's memory.
+    const share = /--max-old-space-size-percentage=(\d+)/.exec(
+      dockerfileEnv('Dockerfile.app')['NODE_OPTIONS'] ?? '',
+    )?.[1];
+    if (share === undefined)
+      throw new Error('Dockerfile.app sets no --max-old-space-size-percentage');
+    const heapLimit = await kubectl([
+      ...['-n', namespace, 'exec', pod.metadata.name, '-c', appContainerName, '--'],
+      ...['node', '-p', "require('v8').getHeapStatistics().heap_size_limit"],
+    ]);
+    const heapMiB = Number(heapLimit.trim()) / 2 ** 20;
+    const oldGenerationMiB = (limitMiB * Number(share)) / 100;
+    // V8's limit adds the young generation (a few semi-spaces of 2 MiB) to the old one.
+    expect(heapMiB).toBeGreaterThanOrEqual(Math.floor(oldGenerationMiB));
+    expect(heapMiB).toBeLessThan(oldGenerationMiB + 16);
+  });
 });
+
+/** A memory quantity in Mi or Gi, in MiB. */
+function mebibytes(quantity: string | undefined): number {
+  const match = /^(\d+)(Mi|Gi)$/.exec(quantity ?? '');
+  if (!match) throw new Error(`memory limit ${quantity} is not in Mi or Gi`);
+  return Number(match[1]) * (match[2] === 'Gi' ? 1024 : 1);
+}
 
 /** The seed Jobs of test and what status says about the seeding. */
 async function seeding(instance: Instance) {
