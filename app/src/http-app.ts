@@ -61,7 +61,6 @@ export async function createHttpApp(
   const adapter = new FastifyAdapter({
     trustProxy: config.trustProxy,
     bodyLimit: BODY_LIMIT,
-    keepAliveTimeout: config.keepAliveTimeoutSeconds * 1000,
     genReqId: requestId,
     requestIdHeader: false,
     // Nest registers '/signup/' as '/signup'; the trailing-slash hook has already redirected
@@ -80,10 +79,7 @@ export async function createHttpApp(
     { logger: new PinoNestLogger(logger) },
   );
   const server = app.getHttpServer() as Server;
-  // Node drops a connection whose request headers take longer than this; it must outlast the
-  // keep-alive timeout, or a request arriving on an idle connection just before the
-  // keep-alive timeout could be cut off (the 502s proxies report).
-  server.headersTimeout = (config.keepAliveTimeoutSeconds + 5) * 1000;
+  keepIdleConnections(server, config.keepAliveTimeoutSeconds);
   addPipeline(
     app.getHttpAdapter().getInstance(),
     app.get(SessionsService),
@@ -94,7 +90,21 @@ export async function createHttpApp(
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
   const management = createManagementServer({ dataSource, metrics, lifecycle, logger });
+  // Prometheus scrapes every 30 s on a kept-alive connection: with Node's default of 5 s the
+  // app would close it between scrapes, and a scrape sent as it closes fails.
+  keepIdleConnections(management, config.keepAliveTimeoutSeconds);
   return { app, server, management, lifecycle, metrics };
+}
+
+/**
+ * Idle keep-alive connections stay open `seconds`. Node drops a connection whose request
+ * headers take longer than its headers timeout; that must outlast the keep-alive timeout, or
+ * a request arriving on an idle connection just before it could be cut off (the 502s
+ * proxies report).
+ */
+function keepIdleConnections(server: Server, seconds: number): void {
+  server.keepAliveTimeout = seconds * 1000;
+  server.headersTimeout = (seconds + 5) * 1000;
 }
 
 /** What every request passes before and after its controller, in this order. */
