@@ -1,23 +1,39 @@
 #!/usr/bin/env node
-// The one entry point: `node dist/cli.js <serve|migrate|wipe|seed>`. Kubernetes Jobs run these,
-// so each exits 0 only on success and explains a failure in one line on stderr.
+// The one entry point: `node dist/cli.js <serve|maintenance|migrate|wipe|seed|export|import>`.
+// Kubernetes Jobs run these, so each exits 0 only on success and explains a failure in one
+// line on stderr (exit 2: what the invocation got wrong, see cli-errors.ts; 1: the rest).
 import 'reflect-metadata';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { DataSource } from 'typeorm';
+import { UsageError } from './cli-errors';
 import { ConfigError, loadConfig, type AppConfig } from './config/config';
 import { connect, describeDatabase, migrationStatus, wipe } from './database/data-source';
+import { exportDatabase, type ExportSummary } from './database/portable/export';
+import { CorruptExportError } from './database/portable/format';
+import { importDatabase } from './database/portable/import';
 import { seed, type SeedOptions } from './database/seed';
 import { createLogger } from './logging';
-import { schemaVersionMessage, writeTerminationMessage } from './termination-message';
+import { formatBytes, formatCount, Progress } from './progress';
+import {
+  exportMessage,
+  schemaVersionMessage,
+  writeTerminationMessage,
+} from './termination-message';
 
 const USAGE = `usage: notejam <command>
   serve                    start the web server on PORT
+  maintenance              answer every page with 503 and Retry-After while the database is
+                           recreated (probes on MANAGEMENT_PORT stay up); needs no database
   migrate [--status]       apply pending migrations (--status: list them; exit 1 when some are pending)
   wipe --yes               delete all data and recreate the empty schema
   seed --users N --pads-per-user M --notes-per-pad K [--seed S]
-                           create deterministic demo data (idempotent)`;
-
-export class UsageError extends Error {}
+                           create deterministic demo data (idempotent)
+  export FILE              write every table, from one consistent snapshot, to FILE (gzipped
+                           JSON lines; - for stdout); never overwrites; progress on stderr
+  import FILE              load an export (- for stdin) into an empty database and migrate it
+                           to this release's schema; refuses a newer schema or a damaged file`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -31,6 +47,12 @@ async function main(argv: string[]): Promise<number> {
       parseArgs({ args: rest, options: {} });
       // Loaded only here: the other commands start faster without Nest and the web stack.
       return (await import('./serve.js')).serve(config, createLogger(config.logLevel));
+    case 'maintenance':
+      parseArgs({ args: rest, options: {} });
+      return (await import('./maintenance.js')).serveMaintenance(
+        config,
+        createLogger(config.logLevel),
+      );
     case 'migrate':
       return migrate(
         config,
@@ -43,9 +65,13 @@ async function main(argv: string[]): Promise<number> {
       );
     case 'seed':
       return seedCommand(config, rest);
+    case 'export':
+      return exportCommand(config, fileArgument('export', 'write', rest));
+    case 'import':
+      return importCommand(config, fileArgument('import', 'read', rest));
     default:
       throw new UsageError(
-        `unknown command "${command}" (commands: serve, migrate, wipe, seed; see --help)`,
+        `unknown command "${command}" (commands: serve, maintenance, migrate, wipe, seed, export, import; see --help)`,
       );
   }
 }
@@ -150,6 +176,100 @@ async function seedCommand(config: AppConfig, args: string[]): Promise<number> {
     return 0;
   } finally {
     await dataSource.destroy();
+  }
+}
+
+function fileArgument(command: string, verb: string, args: string[]): string {
+  const { positionals } = parseArgs({ args, options: {}, allowPositionals: true });
+  if (positionals.length !== 1 || positionals[0] === '')
+    throw new UsageError(
+      `${command} needs one file to ${verb} (- for standard ${verb === 'write' ? 'output' : 'input'})`,
+    );
+  return positionals[0]!;
+}
+
+function progressOnStderr(label: string) {
+  return (total: number) =>
+    new Progress({ label, total, write: (line) => process.stderr.write(`${line}\n`) });
+}
+
+function describeRows(tables: { name: string; rows: number }[]): string {
+  const total = tables.reduce((sum, table) => sum + table.rows, 0);
+  const each = tables.map((table) => `${table.name} ${formatCount(table.rows)}`).join(', ');
+  return `${formatCount(total)} rows (${each})`;
+}
+
+/**
+ * Writes `FILE.partial` and renames it once complete and flushed to disk, so a file with the
+ * final name is always a whole export; a failed export leaves nothing behind.
+ */
+async function exportCommand(config: AppConfig, file: string): Promise<number> {
+  const toStdout = file === '-';
+  const target = path.resolve(file);
+  if (!toStdout) {
+    if (fs.existsSync(target))
+      throw new UsageError(`${file} exists already: export never overwrites a file`);
+    if (!fs.existsSync(path.dirname(target)))
+      throw new UsageError(`the directory of ${file} does not exist`);
+  }
+  const started = Date.now();
+  const dataSource = await connect(config.database);
+  const partial = `${target}.partial`;
+  let summary: ExportSummary;
+  try {
+    summary = await exportDatabase(
+      dataSource,
+      toStdout ? process.stdout : fs.createWriteStream(partial, { flush: true }),
+      { endOutput: !toStdout, progress: progressOnStderr('export') },
+    );
+    if (!toStdout) fs.renameSync(partial, target);
+  } catch (error) {
+    if (!toStdout) fs.rmSync(partial, { force: true });
+    throw error;
+  } finally {
+    await dataSource.destroy();
+  }
+  const { header, rows, bytes } = summary;
+  const report =
+    `exported ${describeRows(header.tables)} at schema version ${header.schemaVersion} ` +
+    `from the ${describeDatabase(config.database)} to ${toStdout ? 'standard output' : file} ` +
+    `(${formatBytes(bytes)}) in ${((Date.now() - started) / 1000).toFixed(1)} s\n`;
+  (toStdout ? process.stderr : process.stdout).write(report);
+  writeTerminationMessage(
+    config.terminationMessagePath,
+    exportMessage({ schemaVersion: header.schemaVersion, file: path.basename(file), bytes, rows }),
+  );
+  return 0;
+}
+
+async function importCommand(config: AppConfig, file: string): Promise<number> {
+  const fromStdin = file === '-';
+  if (!fromStdin && !fs.existsSync(file)) throw new UsageError(`${file} does not exist`);
+  const started = Date.now();
+  try {
+    const { header, schemaVersion } = await importDatabase(
+      config.database,
+      fromStdin ? process.stdin : fs.createReadStream(file),
+      { progress: progressOnStderr('import') },
+    );
+    const migrated =
+      schemaVersion === header.schemaVersion ? '' : `, then migrated to ${schemaVersion}`;
+    process.stdout.write(
+      `imported ${describeRows(header.tables)} of schema version ${header.schemaVersion} ` +
+        `(exported from ${header.source} at ${header.exportedAt}) into the ` +
+        `${describeDatabase(config.database)}${migrated} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
+    );
+    writeTerminationMessage(config.terminationMessagePath, schemaVersionMessage(schemaVersion));
+    return 0;
+  } catch (error) {
+    const source = fromStdin ? 'standard input' : file;
+    if (error instanceof CorruptExportError)
+      throw new Error(
+        `cannot import ${source}: the file is damaged or not a Notejam export: ${error.message}; nothing was imported`,
+        { cause: error },
+      );
+    if (error instanceof UsageError) throw error;
+    throw new Error(`cannot import ${source}: ${describeFailure(error)}`, { cause: error });
   }
 }
 

@@ -11,7 +11,7 @@ import { AppModule } from './app.module';
 import type { AppConfig } from './config/config';
 import { PinoNestLogger, redactUrl } from './logging';
 import { Lifecycle } from './management/lifecycle';
-import { createManagementServer } from './management/management-server';
+import { createManagementServer, DatabaseReadiness } from './management/management-server';
 import { Metrics } from './metrics/metrics';
 import { SessionsService } from './sessions/sessions.service';
 import { MAX_NOTE_TEXT_LENGTH } from './notes/note.form';
@@ -89,7 +89,11 @@ export async function createHttpApp(
   );
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
-  const management = createManagementServer({ dataSource, metrics, lifecycle, logger });
+  const management = createManagementServer({
+    metrics,
+    readiness: new DatabaseReadiness(dataSource, lifecycle, logger),
+    logger,
+  });
   // Prometheus scrapes every 30 s on a kept-alive connection: with Node's default of 5 s the
   // app would close it between scrapes, and a scrape sent as it closes fails.
   keepIdleConnections(management, config.keepAliveTimeoutSeconds);

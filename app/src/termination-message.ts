@@ -23,3 +23,21 @@ export function writeTerminationMessage(file: string, message: string): boolean 
     return false;
   }
 }
+
+export interface ExportReport {
+  schemaVersion: string;
+  file: string;
+  bytes: number;
+  rows: number;
+}
+
+/**
+ * What `export` leaves for the operator's backup record (`status.lastBackup`): the schema
+ * version line every database step writes, then the file, its size and its row count.
+ */
+export function exportMessage(report: ExportReport): string {
+  return (
+    schemaVersionMessage(report.schemaVersion) +
+    `exportFile=${report.file}\nexportBytes=${report.bytes}\nexportRows=${report.rows}\n`
+  );
+}

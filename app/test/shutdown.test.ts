@@ -1,4 +1,5 @@
-// SIGTERM: stop accepting, finish the requests in flight, close the pool, exit 0.
+// SIGTERM: stop accepting, finish the requests in flight, close the pool, exit 0; and the
+// maintenance server the pods run while a dev database is recreated.
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as net from 'node:net';
 import { TEST_SECRET } from './support/app';
@@ -45,11 +46,14 @@ describe('graceful shutdown', () => {
     await database.drop();
   });
 
-  /** `serve` on free ports, up and answering; its output and exit code are collected. */
-  async function startServer() {
+  /** `serve` (or `maintenance`) on free ports, up and answering; output and exit code collected. */
+  async function startServer(
+    command: 'serve' | 'maintenance' = 'serve',
+    env: Record<string, string> = {},
+  ) {
     const port = await freePort();
     const managementPort = await freePort();
-    const child = spawn(process.execPath, [CLI, 'serve'], {
+    const child = spawn(process.execPath, [CLI, command], {
       env: {
         PATH: process.env.PATH ?? '',
         ...database.env,
@@ -58,6 +62,7 @@ describe('graceful shutdown', () => {
         SESSION_SECRET: TEST_SECRET,
         SHUTDOWN_GRACE_SECONDS: '20',
         LOG_LEVEL: 'info',
+        ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -66,7 +71,7 @@ describe('graceful shutdown', () => {
     child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const exited = exitOf(child);
     await waitUntilUp(managementPort);
-    return { port, child, exited, output: () => output };
+    return { port, managementPort, child, exited, output: () => output };
   }
 
   it('answers a request that is in flight when SIGTERM arrives, refuses new ones and exits 0', async () => {
@@ -106,35 +111,70 @@ describe('graceful shutdown', () => {
     expect(output()).toContain('"msg":"stopped"');
   });
 
-  it('keeps idle connections above proxy timeouts, and tells a keep-alive client to close with the next answer instead of resetting its connection', async () => {
-    const { port, child, exited } = await startServer();
-    const socket = net.connect(port, '127.0.0.1');
-    await new Promise((resolve) => socket.once('connect', resolve));
-    let received = '';
-    socket.on('data', (chunk: Buffer) => (received += chunk.toString()));
-    const closed = new Promise((resolve) => socket.once('close', resolve));
-    const get = async (count: number) => {
-      socket.write('GET /signin/ HTTP/1.1\r\nHost: localhost\r\n\r\n');
-      const end = Date.now() + 5000;
-      while ((received.match(/HTTP\/1\.1 /g) ?? []).length < count && Date.now() < end)
-        await new Promise((resolve) => setTimeout(resolve, 20));
-    };
+  it.each([
+    ['serve', '/signin/'],
+    ['maintenance', '/static/notejam.css'],
+  ] as const)(
+    '%s keeps idle connections above proxy timeouts, and tells a keep-alive client to close with the next answer instead of resetting its connection',
+    async (command, page) => {
+      const { port, child, exited } = await startServer(command);
+      const socket = net.connect(port, '127.0.0.1');
+      await new Promise((resolve) => socket.once('connect', resolve));
+      let received = '';
+      socket.on('data', (chunk: Buffer) => (received += chunk.toString()));
+      const closed = new Promise((resolve) => socket.once('close', resolve));
+      const get = async (count: number) => {
+        socket.write(`GET ${page} HTTP/1.1\r\nHost: localhost\r\n\r\n`);
+        const end = Date.now() + 5000;
+        while ((received.match(/HTTP\/1\.1 /g) ?? []).length < count && Date.now() < end)
+          await new Promise((resolve) => setTimeout(resolve, 20));
+      };
 
-    await get(1); // the connection is now idle and kept alive
-    expect(received).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
-    expect(received.toLowerCase()).toContain('connection: keep-alive');
-    // Idle connections stay open longer than an ingress controller or load balancer keeps
-    // its own (60 s), so the proxy, not the app, closes them: no request races a close.
-    expect(received.toLowerCase()).toContain('keep-alive: timeout=75');
+      await get(1); // the connection is now idle and kept alive
+      expect(received).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+      expect(received.toLowerCase()).toContain('connection: keep-alive');
+      // Idle connections stay open longer than an ingress controller or load balancer keeps
+      // its own (60 s), so the proxy, not the app, closes them: no request races a close.
+      expect(received.toLowerCase()).toContain('keep-alive: timeout=75');
+      child.kill('SIGTERM');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+
+      // Still open: the next request on it is answered, and told that the connection ends.
+      await get(2);
+      const second = received.slice(received.lastIndexOf('HTTP/1.1 '));
+      expect(second).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+      expect(second.toLowerCase()).toContain('connection: close');
+      await closed;
+      expect(await exited).toBe(0);
+    },
+  );
+
+  it('maintenance answers every page with 503 and Retry-After, keeps the probes on the management port up and never opens the database', async () => {
+    // A MySQL server that does not exist: maintenance must not need it.
+    const unreachable = { DB_TYPE: 'mysql', DB_HOST: '127.0.0.1', DB_PORT: '1', DB_NAME: 'none' };
+    const { port, managementPort, child, exited, output } = await startServer('maintenance', {
+      ...unreachable,
+      DB_USER: 'none',
+      DB_PASSWORD: '',
+    });
+    for (const page of ['/', '/signin/', '/notes/1/', '/healthz', '/nothing-here']) {
+      const response = await fetch(`http://127.0.0.1:${port}${page}`, { redirect: 'manual' });
+      expect({ page, status: response.status }).toEqual({ page, status: 503 });
+      expect(response.headers.get('retry-after')).toBe('30');
+      expect(response.headers.get('cache-control')).toBe('no-store');
+      expect(await response.text()).toContain('Notejam is being updated');
+    }
+    const post = await fetch(`http://127.0.0.1:${port}/signup/`, { method: 'POST', body: 'x=1' });
+    expect(post.status).toBe(503);
+    expect((await fetch(`http://127.0.0.1:${port}/static/notejam.css`)).status).toBe(200);
+    const management = `http://127.0.0.1:${managementPort}`;
+    expect((await fetch(`${management}/healthz`)).status).toBe(200);
+    expect((await fetch(`${management}/readyz`)).status).toBe(200);
+    expect(await (await fetch(`${management}/metrics`)).text()).toContain(
+      'process_cpu_seconds_total',
+    );
     child.kill('SIGTERM');
-    await new Promise((resolve) => setTimeout(resolve, 300));
-
-    // Still open: the next request on it is answered, and told that the connection ends.
-    await get(2);
-    const second = received.slice(received.lastIndexOf('HTTP/1.1 '));
-    expect(second).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
-    expect(second.toLowerCase()).toContain('connection: close');
-    await closed;
     expect(await exited).toBe(0);
+    expect(output()).toContain('maintenance page');
   });
 });

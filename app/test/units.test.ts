@@ -6,6 +6,10 @@ import { createLogger } from '../src/logging';
 import { Metrics } from '../src/metrics/metrics';
 import { tooManyAttemptsMessage } from '../src/rate-limits/attempt-limits';
 import { clientAddressGroup } from '../src/web/client-address';
+import { CorruptExportError, decodeValue, encodeValue } from '../src/database/portable/format';
+import { readLines } from '../src/database/portable/lines';
+import { columnKind, dependencyOrder, type TableShape } from '../src/database/portable/tables';
+import { formatBytes, Progress } from '../src/progress';
 import { formatLastChange } from '../src/web/dates';
 import { safeNextPath } from '../src/web/local-path';
 import { VIEWS_DIR } from '../src/web/views';
@@ -216,5 +220,122 @@ describe('Metrics', () => {
       mysql.stop();
       sqlite.stop();
     }
+  });
+});
+
+describe('the export format', () => {
+  it('writes datetimes of both drivers as ISO UTC and reads them back in TypeORM spelling', () => {
+    expect(encodeValue('datetime', new Date('2024-02-29T23:59:59.999Z'))).toBe(
+      '2024-02-29T23:59:59.999Z',
+    );
+    expect(encodeValue('datetime', '2024-02-29 23:59:59.999')).toBe('2024-02-29T23:59:59.999Z');
+    expect(encodeValue('datetime', '2024-02-29 23:59')).toBe('2024-02-29T23:59:00.000Z');
+    expect(encodeValue('datetime', '2024-02-29T23:59:59.5Z')).toBe('2024-02-29T23:59:59.500Z');
+    expect(decodeValue('datetime', '2024-02-29T23:59:59.999Z', 'here')).toBe(
+      '2024-02-29 23:59:59.999',
+    );
+    expect(() => encodeValue('datetime', 'yesterday')).toThrow('is not a date and time');
+    expect(() => encodeValue('datetime', new Date(Number.NaN))).toThrow('invalid date');
+  });
+
+  it('carries integers (MySQL gives BIGINT as text) only when exact, and checks every kind', () => {
+    expect(encodeValue('integer', '1893456000000')).toBe(1893456000000);
+    expect(encodeValue('integer', 7)).toBe(7);
+    expect(encodeValue('text', null)).toBeNull();
+    expect(() => encodeValue('integer', '12345678901234567')).toThrow('not a safe integer');
+    expect(() => encodeValue('text', 5)).toThrow('expected text');
+    for (const [kind, value] of [
+      ['integer', 1.5],
+      ['integer', '1'],
+      ['text', 1],
+      ['datetime', '2024-02-29 23:59:59.999'],
+    ] as const)
+      expect(() => decodeValue(kind, value, 'line 3')).toThrow(CorruptExportError);
+  });
+
+  it('maps the declared column types of both engines to what the file carries', () => {
+    for (const type of ['INTEGER', 'int(11)', 'bigint(20)', 'BIGINT'])
+      expect(columnKind(type)).toBe('integer');
+    for (const type of ['VARCHAR(255)', 'varchar(64)', 'TEXT', 'mediumtext'])
+      expect(columnKind(type)).toBe('text');
+    for (const type of ['DATETIME', 'datetime(3)']) expect(columnKind(type)).toBe('datetime');
+    for (const type of ['BLOB', 'decimal(10,2)', 'json']) expect(columnKind(type)).toBeUndefined();
+  });
+
+  it('orders tables parents first and refuses a cycle', () => {
+    const table = (name: string, references: string[]): TableShape => ({
+      name,
+      references,
+      columns: [],
+      primaryKey: 'id',
+    });
+    const names = (tables: TableShape[]) => dependencyOrder(tables).map((t) => t.name);
+    expect(
+      names([
+        table('notes', ['users', 'pads']),
+        table('sessions', ['users']),
+        table('pads', ['users']),
+        table('users', []),
+      ]),
+    ).toEqual(['users', 'pads', 'notes', 'sessions']);
+    expect(() => names([table('a', ['b']), table('b', ['a'])])).toThrow('form a cycle');
+  });
+
+  it('splits a byte stream into lines across chunks, and refuses an endless or cut line', async () => {
+    async function* chunks(...parts: string[]) {
+      for (const part of parts) yield Buffer.from(part);
+    }
+    const all = async (source: AsyncIterable<Buffer>, max = 100) => {
+      const lines: string[] = [];
+      for await (const line of readLines(source, max)) lines.push(line);
+      return lines;
+    };
+    // A multi-byte character split between chunks stays whole.
+    const euro = Buffer.from('€');
+    async function* split() {
+      yield Buffer.concat([Buffer.from('a\nb'), euro.subarray(0, 1)]);
+      yield Buffer.concat([euro.subarray(1), Buffer.from('c\n\nd\n')]);
+    }
+    expect(await all(split())).toEqual(['a', 'b€c', '', 'd']);
+    expect(await all(chunks('one\ntw', 'o\n'))).toEqual(['one', 'two']);
+    await expect(all(chunks('x'.repeat(60), 'y'.repeat(60)))).rejects.toThrow(
+      'line 1 is longer than 100 bytes',
+    );
+    await expect(all(chunks('whole\ncut'))).rejects.toThrow('line 2 ends without a newline');
+  });
+});
+
+describe('Progress', () => {
+  it('reports at most once per interval, with the share done', () => {
+    let now = 0;
+    const lines: string[] = [];
+    const progress = new Progress({
+      label: 'export',
+      total: 2_000_000,
+      write: (line) => lines.push(line),
+      intervalMs: 5000,
+      now: () => now,
+    });
+    progress.advance(1000);
+    now = 4999;
+    progress.advance(1000);
+    expect(lines).toEqual([]);
+    now = 5000;
+    progress.advance(498_000);
+    now = 7000;
+    progress.advance(1);
+    now = 10_500;
+    progress.advance(1);
+    expect(lines).toEqual([
+      'export: 500,000 of 2,000,000 rows (25%) after 5 s',
+      'export: 500,002 of 2,000,000 rows (25%) after 11 s',
+    ]);
+    expect(progress.rows).toBe(500_002);
+  });
+
+  it('formats sizes', () => {
+    expect(formatBytes(999)).toBe('999 bytes');
+    expect(formatBytes(2_800)).toBe('2.8 kB');
+    expect(formatBytes(123_456_789)).toBe('123.5 MB');
   });
 });

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DataSource } from 'typeorm';
+import { DataSource, type MigrationInterface, type QueryRunner } from 'typeorm';
 import type { DatabaseConfig, MysqlTls } from '../config/config';
 import { ENTITIES } from './entities';
 import { MIGRATIONS, NOTEJAM_TABLES } from './migrations';
@@ -15,11 +15,20 @@ export function mysqlSslOptions(tls: MysqlTls) {
   };
 }
 
-/** A TypeORM data source for the configured database; the schema comes from migrations only. */
-export function createDataSource(config: DatabaseConfig): DataSource {
+type MigrationClass = new () => MigrationInterface;
+
+/**
+ * A TypeORM data source for the configured database; the schema comes from migrations only.
+ * `migrations` is every migration of this release unless a command needs to stop at an
+ * older schema version (import loads a file into the schema it was written from).
+ */
+export function createDataSource(
+  config: DatabaseConfig,
+  migrations: MigrationClass[] = MIGRATIONS,
+): DataSource {
   const common = {
     entities: ENTITIES,
-    migrations: MIGRATIONS,
+    migrations,
     migrationsTableName: 'migrations',
     // MySQL DDL commits implicitly, so each migration is its own unit.
     migrationsTransactionMode: 'each' as const,
@@ -81,9 +90,12 @@ function tlsAdvice(error: unknown): string {
 }
 
 /** Opens the data source, turning driver failures into one readable sentence. */
-export async function connect(config: DatabaseConfig): Promise<DataSource> {
+export async function connect(
+  config: DatabaseConfig,
+  migrations?: MigrationClass[],
+): Promise<DataSource> {
   if (config.type === 'sqlite') fs.mkdirSync(path.dirname(config.path), { recursive: true });
-  const dataSource = createDataSource(config);
+  const dataSource = createDataSource(config, migrations);
   try {
     await dataSource.initialize();
   } catch (error) {
@@ -100,14 +112,27 @@ export interface MigrationStatus {
   pending: string[];
 }
 
+/** The names of this release's migrations, oldest first. */
+export function migrationNames(migrations: MigrationClass[] = MIGRATIONS): string[] {
+  return migrations.map((migration) => {
+    const instance = new migration();
+    return instance.name ?? migration.name;
+  });
+}
+
+/** The migrations applied to the database, oldest first; none when it has no history yet. */
+export async function appliedMigrations(runner: QueryRunner): Promise<string[]> {
+  if (!(await runner.hasTable('migrations'))) return [];
+  const rows: { name: string }[] = await runner.query(
+    'SELECT name FROM migrations ORDER BY timestamp, id',
+  );
+  return rows.map((row) => row.name);
+}
+
 export async function migrationStatus(dataSource: DataSource): Promise<MigrationStatus> {
   const runner = dataSource.createQueryRunner();
   try {
-    const hasTable = await runner.hasTable('migrations');
-    const rows: { name: string }[] = hasTable
-      ? await runner.query('SELECT name FROM migrations ORDER BY timestamp, id')
-      : [];
-    const applied = rows.map((row) => row.name);
+    const applied = await appliedMigrations(runner);
     const pending = dataSource.migrations
       .map((m) => m.name ?? m.constructor.name)
       .filter((name) => !applied.includes(name));

@@ -6,9 +6,9 @@ import type { Metrics } from '../metrics/metrics';
 import type { Lifecycle } from './lifecycle';
 
 export interface ManagementContext {
-  dataSource: DataSource;
   metrics: Metrics;
-  lifecycle: Lifecycle;
+  /** Why the process cannot serve, or undefined when it can (what /readyz reports). */
+  readiness: { check(): Promise<string | undefined> };
   logger: Logger;
 }
 
@@ -18,11 +18,10 @@ export interface ManagementContext {
  * readiness details and metrics stay inside the cluster. Plain Node HTTP: no session, no
  * page layout, nothing of the page pipeline to get stuck behind.
  *   GET /healthz  the process answers (liveness)
- *   GET /readyz   not shutting down, the database answers, no migration pending
+ *   GET /readyz   the readiness check passes (for `serve`: DatabaseReadiness)
  *   GET /metrics  Prometheus text format
  */
 export function createManagementServer(context: ManagementContext): Server {
-  const readiness = new Readiness(context);
   return createServer((req, res) => {
     const started = process.hrtime.bigint();
     res.once('finish', () => {
@@ -30,7 +29,7 @@ export function createManagementServer(context: ManagementContext): Server {
       const route = ROUTES.has(req.url ?? '') ? (req.url as string) : 'unmatched';
       context.metrics.observeRequest(route, req.method ?? 'GET', res.statusCode, seconds);
     });
-    void answer(req, res, context, readiness).catch((error: unknown) => {
+    void answer(req, res, context).catch((error: unknown) => {
       context.logger.error({ err: error }, 'management endpoint failed');
       if (!res.headersSent) json(res, 500, { status: 'error' });
     });
@@ -42,8 +41,7 @@ const ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
 async function answer(
   req: IncomingMessage,
   res: ServerResponse,
-  { metrics }: ManagementContext,
-  readiness: Readiness,
+  { metrics, readiness }: ManagementContext,
 ): Promise<void> {
   if (req.method !== 'GET' && req.method !== 'HEAD')
     return json(res, 405, { status: 'method not allowed' });
@@ -76,17 +74,22 @@ function json(res: ServerResponse, status: number, body: object): void {
 }
 
 /**
- * Why the app cannot serve, or undefined when it can. The answer names the kind of problem
+ * Why the app cannot serve (shutting down, the database does not answer, a migration is
+ * pending), or undefined when it can. The answer names the kind of problem
  * only; the driver's own message (host names, users, SQL states) goes to the log, once per
  * change of state, not to whoever can reach the probe.
  */
-class Readiness {
+export class DatabaseReadiness {
   private lastReason: string | undefined;
 
-  constructor(private readonly context: ManagementContext) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly lifecycle: Lifecycle,
+    private readonly logger: Logger,
+  ) {}
 
   async check(): Promise<string | undefined> {
-    const { lifecycle, dataSource, logger } = this.context;
+    const { lifecycle, dataSource, logger } = this;
     if (lifecycle.shuttingDown) return 'shutting down';
     let reason: string | undefined;
     let failure: unknown;

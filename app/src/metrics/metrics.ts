@@ -34,7 +34,8 @@ export class Metrics {
 
   private readonly stopDatabaseMetrics: () => void;
 
-  constructor(databaseType: 'sqlite' | 'mysql') {
+  /** `none`: a process that never opens the database (the maintenance server). */
+  constructor(databaseType: 'sqlite' | 'mysql' | 'none') {
     collectDefaultMetrics({ register: this.registry });
     this.stopDatabaseMetrics =
       databaseType === 'mysql' ? observeMysqlDriver(this.registry) : () => undefined;

@@ -12,21 +12,26 @@ export interface CliResult {
   stderr: string;
 }
 
+/** The CLI's environment in tests: only what is given, plus PATH and NODE_ENV=test. */
+export function cliEnv(env: Record<string, string>): Record<string, string> {
+  if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build -w app" first`);
+  return {
+    PATH: process.env.PATH ?? '',
+    NODE_ENV: 'test',
+    // Tests run as root: never leave a file in the host's /dev.
+    TERMINATION_MESSAGE_PATH: path.join(os.tmpdir(), 'notejam-no-such-dir', 'termination-log'),
+    ...env,
+  };
+}
+
 export function runCli(
   args: string[],
   env: Record<string, string>,
   timeoutMs = 60_000,
 ): Promise<CliResult> {
-  if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build -w app" first`);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], {
-      env: {
-        PATH: process.env.PATH ?? '',
-        NODE_ENV: 'test',
-        // Tests run as root: never leave a file in the host's /dev.
-        TERMINATION_MESSAGE_PATH: path.join(os.tmpdir(), 'notejam-no-such-dir', 'termination-log'),
-        ...env,
-      },
+      env: cliEnv(env),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -1,0 +1,38 @@
+import type { Server } from 'node:http';
+
+/** Listens on all interfaces (IPv6 and IPv4), or IPv4 only where IPv6 is off. */
+async function listen(server: Server, port: number): Promise<void> {
+  const attempt = (host: string) =>
+    new Promise<void>((resolve, reject) => {
+      const onError = (error: Error) => reject(error);
+      server.once('error', onError);
+      server.listen(port, host, () => {
+        server.removeListener('error', onError);
+        resolve();
+      });
+    });
+  try {
+    await attempt('::');
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== 'EAFNOSUPPORT') throw error;
+    await attempt('0.0.0.0');
+  }
+}
+
+/**
+ * Starts each server listening on its port, in order; a port that cannot be had fails with
+ * one sentence naming its setting (the caller releases what it opened).
+ */
+export async function listenAll(
+  servers: ReadonlyArray<readonly [setting: string, server: Server, port: number]>,
+): Promise<void> {
+  for (const [setting, server, port] of servers) {
+    try {
+      await listen(server, port);
+    } catch (error) {
+      const reason =
+        (error as { code?: unknown }).code === 'EADDRINUSE' ? 'it is in use' : String(error);
+      throw new Error(`cannot listen on port ${port} (${setting}): ${reason}`, { cause: error });
+    }
+  }
+}
