@@ -245,3 +245,8 @@ bench-app: install mariadb ## app benchmark: req/s, p50/p99 and memory of three 
 	@bench/app/wrk.sh
 	npm run build -w app
 	node bench/app/app-bench.mts
+
+.PHONY: bench-export
+bench-export: install mariadb ## export/import benchmark: 1,000,000 notes SQLite -> MariaDB -> SQLite, throughput and peak RSS
+	npm run build -w app
+	node bench/app/export-import-bench.mts

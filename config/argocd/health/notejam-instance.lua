@@ -1,6 +1,8 @@
 -- Argo CD health of a NotejamInstance, read from the status the operator writes
 -- (metav1.Condition-shaped Ready, Progressing and Degraded conditions, observedGeneration).
 -- Argo CD runs this with the object as the global `obj` and uses the table it returns.
+-- A paused instance (spec.paused) is Suspended, whatever else its status says: the
+-- operator changes nothing until it is unpaused.
 local hs = {}
 
 local function describe(condition)
@@ -13,6 +15,19 @@ end
 
 local generation = obj.metadata.generation or 0
 local status = obj.status
+
+if obj.spec ~= nil and obj.spec.paused == true then
+  hs.status = "Suspended"
+  hs.message = "Paused (spec.paused): the operator changes nothing until it is false"
+  if status ~= nil and status.conditions ~= nil then
+    for _, condition in ipairs(status.conditions) do
+      if condition.type == "Paused" and condition.status == "True" then
+        hs.message = describe(condition)
+      end
+    end
+  end
+  return hs
+end
 if status == nil or status.observedGeneration == nil or status.conditions == nil then
   hs.status = "Progressing"
   hs.message = "Waiting for the operator to report status"

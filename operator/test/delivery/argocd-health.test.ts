@@ -76,12 +76,16 @@ function condition(
   };
 }
 
-function instance(status?: Record<string, unknown>, generation = 3): Record<string, unknown> {
+function instance(
+  status?: Record<string, unknown>,
+  generation = 3,
+  spec: Record<string, unknown> = {},
+): Record<string, unknown> {
   return {
     apiVersion: 'notejam.io/v1alpha1',
     kind: 'NotejamInstance',
     metadata: { name: 'notejam', namespace: 'notejam-test', generation },
-    spec: { image: 'ghcr.io/example/notejam:v0.1-test' },
+    spec: { image: 'ghcr.io/example/notejam:v0.1-test', ...spec },
     ...(status ? { status } : {}),
   };
 }
@@ -163,6 +167,41 @@ describe('NotejamInstance health check', () => {
       status: 'Progressing',
       message: 'Waiting for the Ready condition',
     });
+  });
+
+  it('is Suspended while paused, with the operator’s word when it has one, whatever else the status says', () => {
+    const paused = condition(
+      'Paused',
+      'True',
+      'Paused',
+      'spec.paused is true: no child is changed and no lifecycle Job started',
+    );
+    const failing = [
+      condition('Ready', 'True', 'Available', 'The previous revision keeps serving'),
+      condition('Degraded', 'True', 'RetriesExhausted', 'migrate failed 6 times'),
+    ];
+    expect(
+      health(
+        instance({ observedGeneration: 3, conditions: [...failing, paused] }, 3, { paused: true }),
+      ),
+    ).toEqual({
+      status: 'Suspended',
+      message: 'Paused: spec.paused is true: no child is changed and no lifecycle Job started',
+    });
+    // Paused before the operator has said anything (or before it runs at all).
+    expect(health(instance(undefined, 3, { paused: true }))).toEqual({
+      status: 'Suspended',
+      message: 'Paused (spec.paused): the operator changes nothing until it is false',
+    });
+    // Unpaused: the ordinary verdict again, a stale Paused condition notwithstanding.
+    const unpaused = { ...paused, status: 'False' as const, reason: 'Resumed', message: '' };
+    expect(
+      health(
+        instance({ observedGeneration: 3, conditions: [...steadyConditions, unpaused] }, 3, {
+          paused: false,
+        }),
+      ),
+    ).toEqual({ status: 'Healthy', message: 'Available: All 2 replicas are ready' });
   });
 
   it('uses the reason alone when a condition has no message', () => {

@@ -3,7 +3,7 @@
 // the coverage test), and the samples are accepted.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import type { KubernetesObject } from '@kubernetes/client-node';
+import { CustomObjectsApi, type KubernetesObject, type V1Scale } from '@kubernetes/client-node';
 import { ApiError, type KubeClient } from '../../src/runtime/kube-client.js';
 import { sharedControlPlane } from '../envtest/control-plane.js';
 import {
@@ -22,6 +22,7 @@ import {
 jest.setTimeout(30_000);
 const namespace = 'validation';
 let admin: KubeClient;
+let customObjects: CustomObjectsApi;
 let counter = 0;
 
 type Spec = Record<string, unknown>;
@@ -38,6 +39,13 @@ const sqlite = (spec: Spec = {}): Spec => ({
   database: { type: 'sqlite' },
   ...spec,
 });
+
+const autoscaled = (spec: Spec = {}): Spec =>
+  mysql({
+    autoscaling: { enabled: true },
+    resources: { requests: { cpu: '100m' } },
+    ...spec,
+  });
 
 function instance(spec: Spec, name = `case-${++counter}`): KubernetesObject {
   return {
@@ -179,6 +187,28 @@ const cases: Record<string, () => Promise<[string, string]>> = {
     await refusal(instance(mysql({ replicas: 2, availability: { minAvailable: 2 } }))),
     'availability.minAvailable must be lower than the smallest replica count',
   ],
+  'lifecycle.backup needs database.type mysql': async () => [
+    await refusal(instance(sqlite({ lifecycle: { backup: { enabled: true } } }))),
+    'lifecycle.backup needs database.type mysql',
+  ],
+  'lifecycle.backup.size can only grow': async () => [
+    await refusedUpdate(
+      mysql({ lifecycle: { backup: { size: '20Gi' } } }),
+      mysql({ lifecycle: { backup: { size: '10Gi' } } }),
+    ),
+    'lifecycle.backup.size can only grow: a PersistentVolumeClaim cannot shrink',
+  ],
+  'lifecycle.backup.storageClassName is immutable': async () => [
+    await refusedUpdate(
+      mysql({ lifecycle: { backup: { storageClassName: 'fast' } } }),
+      mysql({ lifecycle: { backup: { storageClassName: 'slow' } } }),
+    ),
+    'lifecycle.backup.storageClassName is immutable',
+  ],
+  'replicas cannot change while autoscaling is enabled': async () => [
+    await refusedUpdate(autoscaled(), autoscaled({ replicas: 3 })),
+    'replicas cannot change while autoscaling is enabled',
+  ],
   'metadata.name must be at most 40 characters': async () => [
     await refusal(instance(mysql(), `n${'x'.repeat(40)}`)),
     'metadata.name must be at most 40 characters',
@@ -209,7 +239,9 @@ function crdRuleMessages(): string[] {
 }
 
 beforeAll(async () => {
-  admin = adminClient(await sharedControlPlane());
+  const plane = await sharedControlPlane();
+  admin = adminClient(plane);
+  customObjects = plane.admin().makeApiClient(CustomObjectsApi);
   await installCrd(admin);
   await ensureNamespace(admin, namespace);
 }, 180_000);
@@ -289,5 +321,113 @@ describe('NotejamInstance validation by the API server', () => {
       lifecycle: { onDeploy: 'migrate' },
       monitoring: { serviceMonitor: false },
     });
+  });
+});
+
+describe('fields checked by their schema', () => {
+  it.each([
+    [
+      'a negative retry count',
+      mysql({ lifecycle: { maxRetries: -1 } }),
+      'spec.lifecycle.maxRetries in body should be greater than or equal to 0',
+    ],
+    [
+      'a retention of no backup',
+      mysql({ lifecycle: { backup: { retention: 0 } } }),
+      'spec.lifecycle.backup.retention in body should be greater than or equal to 1',
+    ],
+    [
+      'a backup volume of no size',
+      mysql({ lifecycle: { backup: { size: 'big' } } }),
+      'must be a non-negative Kubernetes quantity',
+    ],
+    [
+      'paused that is not a boolean',
+      mysql({ paused: 'yes' }),
+      'spec.paused in body must be of type boolean',
+    ],
+  ])('refuses %s with a message naming the field', async (_what, spec, expected) => {
+    expect(await refusal(instance(spec))).toContain(expected);
+  });
+
+  it('leaves lifecycle.backup.enabled unset (the operator turns it on for production MySQL) and defaults the rest', async () => {
+    await admin.apply(types.instance, instance(mysql(), 'backup-defaults'), {
+      fieldManager,
+      force: true,
+    });
+    const stored = await admin.get<KubernetesObject & { spec: Record<string, unknown> }>(
+      types.instance,
+      namespace,
+      'backup-defaults',
+    );
+    expect(stored.spec).toMatchObject({
+      paused: false,
+      lifecycle: { maxRetries: 5, backup: { size: '10Gi', retention: 7 } },
+    });
+    expect((stored.spec.lifecycle as { backup: object }).backup).not.toHaveProperty('enabled');
+  });
+});
+
+describe('the scale subresource', () => {
+  const scaleOf = (name: string) =>
+    customObjects.getNamespacedCustomObjectScale({
+      group: types.instance.group,
+      version: types.instance.version,
+      namespace,
+      plural: types.instance.plural,
+      name,
+    }) as Promise<V1Scale>;
+
+  /** What `kubectl scale nj/<name> --replicas=N` does: a write of the Scale object. */
+  async function scale(name: string, replicas: number): Promise<V1Scale> {
+    const current = await scaleOf(name);
+    return (await customObjects.replaceNamespacedCustomObjectScale({
+      group: types.instance.group,
+      version: types.instance.version,
+      namespace,
+      plural: types.instance.plural,
+      name,
+      body: { ...current, spec: { replicas } },
+    })) as V1Scale;
+  }
+
+  async function scaleRefusal(name: string, replicas: number): Promise<string> {
+    try {
+      await scale(name, replicas);
+    } catch (err) {
+      const body = (err as { code?: number; body?: string }).body ?? '';
+      expect((err as { code?: number }).code).toBe(422);
+      return (JSON.parse(body) as { message: string }).message;
+    }
+    throw new Error(`scaling ${name} to ${replicas} was accepted`);
+  }
+
+  async function create(name: string, spec: Spec): Promise<void> {
+    await admin.apply(types.instance, instance(spec, name), { fieldManager, force: true });
+  }
+
+  it('sets spec.replicas of an instance without autoscaling', async () => {
+    await create('scaled', mysql({ replicas: 2 }));
+    expect((await scale('scaled', 4)).spec?.replicas).toBe(4);
+    const stored = await admin.get<KubernetesObject & { spec: { replicas: number } }>(
+      types.instance,
+      namespace,
+      'scaled',
+    );
+    expect(stored.spec.replicas).toBe(4);
+  });
+
+  it('is refused beyond one replica for sqlite, with the rule’s message', async () => {
+    await create('scaled-sqlite', sqlite());
+    expect(await scaleRefusal('scaled-sqlite', 2)).toContain(
+      'a sqlite instance runs exactly one replica',
+    );
+  });
+
+  it('is refused while autoscaling is enabled, naming what to change instead', async () => {
+    await create('scaled-auto', autoscaled());
+    expect(await scaleRefusal('scaled-auto', 5)).toContain(
+      'replicas cannot change while autoscaling is enabled',
+    );
   });
 });

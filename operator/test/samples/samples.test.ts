@@ -82,13 +82,13 @@ describe('the three environments', () => {
     expect(users * padsPerUser * notesPerPad).toBeGreaterThanOrEqual(100_000);
   });
 
-  it('prod: mysql from notejam-db, tag v0.1, migrated, autoscaled with 4x headroom over zones, guarded and monitored', () => {
+  it('prod: mysql from notejam-db, tag v0.1, migrated after a backup it turns on explicitly, autoscaled with 4x headroom over zones, guarded and monitored', () => {
     const { spec } = instanceOf('prod');
     expect(spec).toMatchObject({
       image: 'ghcr.io/notejam/notejam:v0.1',
       environment: 'production',
       database: { type: 'mysql', mysql: { secretRef: { name: 'notejam-db' } } },
-      lifecycle: { onDeploy: 'migrate', seed: { enabled: false } },
+      lifecycle: { onDeploy: 'migrate', backup: { enabled: true }, seed: { enabled: false } },
       autoscaling: { enabled: true },
       availability: { spreadAcrossZones: true },
       monitoring: { serviceMonitor: true },

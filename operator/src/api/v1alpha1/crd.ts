@@ -13,7 +13,7 @@ import {
 
 export interface PrinterColumn {
   name: string;
-  type: 'string' | 'integer' | 'date';
+  type: 'string' | 'integer' | 'boolean' | 'date';
   jsonPath: string;
   description: string;
   priority?: number;
@@ -33,6 +33,12 @@ export const printerColumns: PrinterColumn[] = [
     description: 'Database engine.',
   },
   { name: 'Phase', type: 'string', jsonPath: '.status.phase', description: 'Deployment phase.' },
+  {
+    name: 'Paused',
+    type: 'boolean',
+    jsonPath: '.spec.paused',
+    description: 'Whether the operator leaves the instance alone (spec.paused).',
+  },
   {
     name: 'Ready',
     type: 'integer',
@@ -73,6 +79,13 @@ export const printerColumns: PrinterColumn[] = [
     description: 'Image the pods run.',
     priority: 1,
   },
+  {
+    name: 'Backup',
+    type: 'string',
+    jsonPath: '.status.lastBackup.file',
+    description: 'Newest backup taken before a migration.',
+    priority: 1,
+  },
 ];
 
 /** The CRD as plain JSON in its wire format (ready to serialize or to apply). */
@@ -91,7 +104,16 @@ export function customResourceDefinition() {
           served: true,
           storage: true,
           schema: { openAPIV3Schema: instanceSchema },
-          subresources: { status: {} },
+          subresources: {
+            status: {},
+            // `kubectl scale nj/<name> --replicas=N`: writes spec.replicas, so every rule on
+            // it applies (one replica for sqlite, no change while autoscaling).
+            scale: {
+              specReplicasPath: '.spec.replicas',
+              statusReplicasPath: '.status.replicas',
+              labelSelectorPath: '.status.selector',
+            },
+          },
           additionalPrinterColumns: printerColumns,
         },
       ],

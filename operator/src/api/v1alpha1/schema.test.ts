@@ -163,6 +163,9 @@ describe('CEL validation rules', () => {
       /database.type is immutable/,
       /database.sqlite.storageClassName is immutable/,
       /metadata.name must be at most 40 characters/,
+      /lifecycle.backup needs database.type mysql/,
+      /lifecycle.backup.size can only grow/,
+      /replicas cannot change while autoscaling is enabled/,
     ]) {
       expect(messages).toContainEqual(expect.stringMatching(expected));
     }
@@ -219,6 +222,7 @@ describe('defaults', () => {
       image: 'ghcr.io/notejam/notejam:v0.1',
       environment: 'production',
       logLevel: 'info',
+      paused: false,
       replicas: 1,
       autoscaling: {
         enabled: false,
@@ -229,7 +233,10 @@ describe('defaults', () => {
       database: { type: 'sqlite' },
       lifecycle: {
         onDeploy: 'migrate',
+        // enabled stays unset: on for production with MySQL, off otherwise (the operator decides).
+        backup: { size: defaults.backupSize, retention: 7 },
         seed: { enabled: false, users: 100, padsPerUser: 5, notesPerPad: 20, randomSeed: 1 },
+        maxRetries: 5,
       },
       resources: { requests: defaults.resourceRequests, limits: defaults.resourceLimits },
       availability: {
@@ -287,15 +294,35 @@ describe('the CustomResourceDefinition', () => {
       name: 'v1alpha1',
       served: true,
       storage: true,
-      subresources: { status: {} },
+      subresources: {
+        status: {},
+        scale: {
+          specReplicasPath: '.spec.replicas',
+          statusReplicasPath: '.status.replicas',
+          labelSelectorPath: '.status.selector',
+        },
+      },
     });
+    const { scale } = version!.subresources;
+    for (const path of [
+      scale.specReplicasPath,
+      scale.statusReplicasPath,
+      scale.labelSelectorPath,
+    ]) {
+      const [root, ...rest] = path.slice(1).split('.');
+      expect([path, resolve(instanceSchema.properties![root!]!, rest)?.type]).toEqual([
+        path,
+        path === scale.labelSelectorPath ? 'string' : 'integer',
+      ]);
+    }
   });
 
-  it('shows image, database, phase, ready and age, and paths that exist', () => {
+  it('shows image, database, phase, paused, ready and age, and paths that exist', () => {
     expect(printerColumns.filter((c) => !c.priority).map((c) => c.name)).toEqual([
       'Image',
       'Database',
       'Phase',
+      'Paused',
       'Ready',
       'Age',
     ]);

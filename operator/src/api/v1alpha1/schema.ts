@@ -35,6 +35,7 @@ export const imageReferencePattern =
  */
 export const defaults = {
   sqliteSize: '1Gi',
+  backupSize: '10Gi',
   resourceRequests: { cpu: '100m', memory: '192Mi' },
   resourceLimits: { memory: '512Mi' },
   serviceMonitorInterval: '30s',
@@ -234,14 +235,61 @@ const seed = object(
   },
 );
 
+const backup = object(
+  {
+    enabled: boolean({
+      description:
+        'Export the database (the app’s `backup` command: every table from one consistent snapshot, gzipped JSON lines) into a PersistentVolumeClaim the operator owns, `<instance>-backups`, before each new revision’s migrations, which wait for it; a failed backup stops the rollout (Degraded, reason `BackupFailed`) while the old version keeps serving. Unset means on for `environment: production` with `database.type: mysql` and off otherwise; set it to say so explicitly. Requires `database.type: mysql`. Restore: docs/runbooks/restore-backup.md.',
+    }),
+    size: quantity({
+      description: `Size of the backup volume. Can only grow. Default ${defaults.backupSize}.`,
+      default: defaults.backupSize,
+      validations: [
+        {
+          rule: 'quantity(string(self)).compareTo(quantity(string(oldSelf))) >= 0',
+          message: 'lifecycle.backup.size can only grow: a PersistentVolumeClaim cannot shrink',
+        },
+      ],
+    }),
+    retention: integer({
+      description:
+        'Backups kept on the volume: after a successful backup, the oldest beyond this count are deleted.',
+      default: 7,
+      minimum: 1,
+      maximum: 100,
+    }),
+    storageClassName: string({
+      description:
+        'StorageClass of the backup volume; the cluster default when unset. Immutable, like the claim’s own field.',
+      maxLength: 253,
+      pattern: dnsSubdomain,
+      validations: [
+        {
+          rule: 'self == oldSelf',
+          message: 'lifecycle.backup.storageClassName is immutable',
+        },
+      ],
+    }),
+  },
+  { description: 'A backup of the database before every migration.', default: {} },
+);
+
 const lifecycle = object(
   {
     onDeploy: enumeration(['migrate', 'wipe'], {
       description:
-        'What happens to the database when a new revision (a new image digest, or other database settings) is deployed; changes that only shape the pods (log level, resources, ...) roll the pods and run nothing. `migrate` runs the new image’s pending migrations and keeps the data; `wipe` starts from an empty database every time (refused when `environment` is `production`).',
+        'What happens to the database when a new revision (a new image digest, or other database settings) is deployed; changes that only shape the pods (log level, resources, ...) roll the pods and run nothing. `migrate` runs the new image’s pending migrations and keeps the data; `wipe` starts from an empty database every time (refused when `environment` is `production`; on MySQL the pods answer a maintenance page, 503 with Retry-After, while the schema is dropped and recreated).',
       default: 'migrate',
     }),
+    backup,
     seed,
+    maxRetries: integer({
+      description:
+        'Retries of a failed database step (backup, wipe, migrate, seed), 30 s apart and doubling up to 10 minutes; then the instance stays Degraded with reason `RetriesExhausted` (the old version keeps serving) until the spec changes or annotation `notejam.io/retry` gets a new value.',
+      default: 5,
+      minimum: 0,
+      maximum: 100,
+    }),
   },
   { description: 'What the operator does to the database on each deployment.', default: {} },
 );
@@ -387,6 +435,20 @@ const specRules: ValidationRule[] = [
     reason: 'FieldValueForbidden',
   },
   {
+    rule: "!has(self.lifecycle.backup.enabled) || !self.lifecycle.backup.enabled || self.database.type == 'mysql'",
+    message:
+      'lifecycle.backup needs database.type mysql: a sqlite database lives in the pod’s volume, out of reach of a backup Job',
+    fieldPath: '.lifecycle.backup.enabled',
+    reason: 'FieldValueForbidden',
+  },
+  {
+    rule: '!self.autoscaling.enabled || !oldSelf.autoscaling.enabled || self.replicas == oldSelf.replicas',
+    message:
+      'replicas cannot change while autoscaling is enabled: the HorizontalPodAutoscaler sets the pod count (kubectl scale does not apply); change autoscaling.minReplicas or maxReplicas instead',
+    fieldPath: '.replicas',
+    reason: 'FieldValueForbidden',
+  },
+  {
     rule: "!self.lifecycle.seed.enabled || self.database.type == 'mysql'",
     message:
       'lifecycle.seed needs database.type mysql: a sqlite database lives in the pod’s volume, out of reach of a seeding Job',
@@ -455,9 +517,14 @@ export const specSchema = object(
       description: 'Log level of the app (its `LOG_LEVEL`); logs are JSON lines on stdout.',
       default: 'info',
     }),
+    paused: boolean({
+      description:
+        'Stop every change: while true the operator creates, changes and deletes no child and starts no lifecycle Job (a Job already running finishes); it still reports status (condition `Paused`). Setting it back to false resumes from where it stopped. Argo CD shows a paused instance as Suspended.',
+      default: false,
+    }),
     replicas: integer({
       description:
-        'Number of app pods when autoscaling is disabled (ignored otherwise). Must be 1 for sqlite.',
+        'Number of app pods when autoscaling is disabled; cannot change while it is enabled. Must be 1 for sqlite. Also set by `kubectl scale` (the scale subresource).',
       default: 1,
       minimum: 1,
       maximum: 100,
@@ -516,6 +583,7 @@ const condition = object(
 
 export const phases = [
   'Pending',
+  'BackingUp',
   'Wiping',
   'Migrating',
   'Seeding',
@@ -535,11 +603,11 @@ export const statusSchema = object(
     }),
     phase: enumeration(phases, {
       description:
-        'Where the instance is in its deployment: Pending, then Wiping or Migrating, Seeding, RollingOut, and Ready; Degraded when a step failed while the previous version keeps serving, Failed when nothing serves.',
+        'Where the instance is in its deployment: Pending, then BackingUp, Wiping or Migrating, Seeding, RollingOut, and Ready; Degraded when a step failed while the previous version keeps serving, Failed when nothing serves.',
     }),
     conditions: array(condition, {
       description:
-        'Current conditions: `Ready`, `Progressing`, `Degraded`, and for the deployment lifecycle `ImageResolved` (the tag was resolved to a digest through the registry), `MigrationsApplied` and `Seeded`.',
+        'Current conditions: `Ready`, `Progressing`, `Degraded`, `Paused` (spec.paused), and for the deployment lifecycle `ImageResolved` (the tag was resolved to a digest through the registry), `MigrationsApplied` and `Seeded`.',
       maxItems: 16,
       listType: 'map',
       listMapKeys: ['type'],
@@ -584,6 +652,52 @@ export const statusSchema = object(
       },
       { description: 'The test data set last loaded by a seed Job (`lifecycle.seed`).' },
     ),
+    lastBackup: object(
+      {
+        file: required(
+          string({
+            description: 'Name of the backup file on the backup volume.',
+            maxLength: 253,
+          }),
+        ),
+        persistentVolumeClaim: string({
+          description: 'The backup volume’s claim (`<instance>-backups`).',
+          maxLength: 253,
+        }),
+        schemaVersion: string({
+          description:
+            'Schema version of the data in the file (the newest migration applied when it was taken): restore it with a release that knows this migration.',
+          maxLength: 256,
+        }),
+        sizeBytes: integer({
+          description: 'Size of the file (compressed).',
+          format: 'int64',
+          minimum: 0,
+          maximum: Number.MAX_SAFE_INTEGER,
+        }),
+        rows: integer({
+          description: 'Rows in the file, all tables together.',
+          format: 'int64',
+          minimum: 0,
+          maximum: Number.MAX_SAFE_INTEGER,
+        }),
+        revision: string({
+          description: 'The revision whose migrations the backup was taken before.',
+          maxLength: 64,
+        }),
+        completedAt: string({
+          description: 'When the backup Job completed.',
+          format: 'date-time',
+          maxLength: 64,
+        }),
+      },
+      { description: 'The newest backup taken before a migration (`lifecycle.backup`).' },
+    ),
+    selector: string({
+      description:
+        'Label selector of the app pods, for the scale subresource (`kubectl scale`) and autoscalers.',
+      maxLength: 1024,
+    }),
     replicas: integer({
       description: 'Number of app pods (from the Deployment).',
       format: 'int32',

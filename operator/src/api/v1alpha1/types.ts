@@ -37,6 +37,7 @@ export const conditionTypes = {
   degraded: 'Degraded',
   migrationsApplied: 'MigrationsApplied',
   seeded: 'Seeded',
+  paused: 'Paused',
 } as const;
 
 /** A NotejamInstance as read from the API server (metadata set, spec defaulted). */
