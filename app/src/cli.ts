@@ -10,6 +10,7 @@ import type { DataSource } from 'typeorm';
 import { UsageError } from './cli-errors';
 import { ConfigError, loadConfig, type AppConfig } from './config/config';
 import { connect, describeDatabase, migrationStatus, wipe } from './database/data-source';
+import { backupFileName, labelPattern, pruneBackups } from './database/portable/backups';
 import { exportDatabase, type ExportSummary } from './database/portable/export';
 import { CorruptExportError } from './database/portable/format';
 import { importDatabase } from './database/portable/import';
@@ -33,7 +34,10 @@ const USAGE = `usage: notejam <command>
   export FILE              write every table, from one consistent snapshot, to FILE (gzipped
                            JSON lines; - for stdout); never overwrites; progress on stderr
   import FILE              load an export (- for stdin) into an empty database and migrate it
-                           to this release's schema; refuses a newer schema or a damaged file`;
+                           to this release's schema; refuses a newer schema or a damaged file
+  backup DIR [--keep N] [--label L]
+                           export into DIR/notejam-<UTC time>[-L].ndjson.gz, then delete all
+                           but the N newest backups there (default: keep all)`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -69,9 +73,11 @@ async function main(argv: string[]): Promise<number> {
       return exportCommand(config, fileArgument('export', 'write', rest));
     case 'import':
       return importCommand(config, fileArgument('import', 'read', rest));
+    case 'backup':
+      return backupCommand(config, rest);
     default:
       throw new UsageError(
-        `unknown command "${command}" (commands: serve, maintenance, migrate, wipe, seed, export, import; see --help)`,
+        `unknown command "${command}" (commands: serve, maintenance, migrate, wipe, seed, export, import, backup; see --help)`,
       );
   }
 }
@@ -239,6 +245,35 @@ async function exportCommand(config: AppConfig, file: string): Promise<number> {
     config.terminationMessagePath,
     exportMessage({ schemaVersion: header.schemaVersion, file: path.basename(file), bytes, rows }),
   );
+  return 0;
+}
+
+async function backupCommand(config: AppConfig, args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { keep: { type: 'string' }, label: { type: 'string' } },
+    allowPositionals: true,
+  });
+  if (positionals.length !== 1) throw new UsageError('backup needs the directory to write to');
+  const directory = positionals[0]!;
+  if (!fs.existsSync(directory) || !fs.statSync(directory).isDirectory())
+    throw new UsageError(`${directory} is not a directory`);
+  const keep = values.keep === undefined ? undefined : count(values, 'keep', true);
+  if (keep === 0) throw new UsageError('--keep must be at least 1 (the backup just taken)');
+  if (values.label !== undefined && !labelPattern.test(values.label))
+    throw new UsageError(
+      `--label must be up to 63 lower-case letters, digits and '-' (got "${values.label}")`,
+    );
+  const name = backupFileName(new Date(), values.label);
+  await exportCommand(config, path.join(directory, name));
+  if (keep !== undefined) {
+    const deleted = pruneBackups(directory, keep, name);
+    process.stdout.write(
+      deleted.length === 0
+        ? `kept every backup in ${directory} (at most ${keep})\n`
+        : `deleted ${deleted.length} old backup(s) beyond the newest ${keep}: ${deleted.join(', ')}\n`,
+    );
+  }
   return 0;
 }
 

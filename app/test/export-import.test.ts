@@ -407,3 +407,48 @@ describe.each(['sqlite', 'mysql'] as const)('refusals on %s', (kind) => {
     expect(await counts(target)).toEqual(await counts(source));
   });
 });
+
+describe('backup', () => {
+  it('exports into the directory under a time-ordered name and keeps the newest N', async () => {
+    const database = await migrated('sqlite');
+    await fill(database);
+    const directory = fs.mkdtempSync(path.join(workDir, 'backups-'));
+    fs.writeFileSync(path.join(directory, 'notejam-20200101T000000.000Z.ndjson.gz.partial'), 'x');
+    fs.writeFileSync(path.join(directory, 'keep-me.txt'), 'not a backup');
+    const terminationLog = path.join(workDir, 'termination-backup');
+    const names: string[] = [];
+    for (let run = 1; run <= 3; run++) {
+      const result = await runCli(
+        ['backup', directory, '--keep', '2', '--label', `before-run-${run}`],
+        envOf(database, { TERMINATION_MESSAGE_PATH: terminationLog }),
+      );
+      expect(result).toMatchObject({ code: 0, stderr: '' });
+      const name = /exportFile=(.+)\n/.exec(fs.readFileSync(terminationLog, 'utf8'))![1]!;
+      expect(name).toMatch(
+        new RegExp(`^notejam-\\d{8}T\\d{6}\\.\\d{3}Z-before-run-${run}\\.ndjson\\.gz$`),
+      );
+      expect(result.stdout).toContain(`to ${path.join(directory, name)}`);
+      names.push(name);
+    }
+    expect(fs.readdirSync(directory).sort()).toEqual(['keep-me.txt', names[1], names[2]].sort());
+    const restored = await migrated('mysql');
+    expect((await cli(restored, 'import', path.join(directory, names[2]!))).code).toBe(0);
+    expect(await counts(restored)).toEqual(await counts(database));
+
+    expectOneLineFailure(
+      await cli(database, 'backup', path.join(directory, 'absent')),
+      2,
+      /absent is not a directory/,
+    );
+    expectOneLineFailure(
+      await cli(database, 'backup', directory, '--label', 'Not OK'),
+      2,
+      /--label must be up to 63 lower-case letters/,
+    );
+    expectOneLineFailure(
+      await cli(database, 'backup', directory, '--keep', '0'),
+      2,
+      /--keep must be at least 1/,
+    );
+  });
+});

@@ -6,6 +6,11 @@ import { createLogger } from '../src/logging';
 import { Metrics } from '../src/metrics/metrics';
 import { tooManyAttemptsMessage } from '../src/rate-limits/attempt-limits';
 import { clientAddressGroup } from '../src/web/client-address';
+import {
+  backupFileName,
+  backupsToDelete,
+  isBackupFileName,
+} from '../src/database/portable/backups';
 import { CorruptExportError, decodeValue, encodeValue } from '../src/database/portable/format';
 import { readLines } from '../src/database/portable/lines';
 import { columnKind, dependencyOrder, type TableShape } from '../src/database/portable/tables';
@@ -302,6 +307,25 @@ describe('the export format', () => {
       'line 1 is longer than 100 bytes',
     );
     await expect(all(chunks('whole\ncut'))).rejects.toThrow('line 2 ends without a newline');
+  });
+});
+
+describe('backup files', () => {
+  it('are named by their UTC time, so name order is age order', () => {
+    const name = backupFileName(new Date('2026-12-03T10:31:55.123Z'), 'before-5d8f0a');
+    expect(name).toBe('notejam-20261203T103155.123Z-before-5d8f0a.ndjson.gz');
+    expect(isBackupFileName(name)).toBe(true);
+    expect(isBackupFileName(backupFileName(new Date(0)))).toBe(true);
+    for (const other of ['notes.ndjson.gz', 'notejam-2026.ndjson.gz', `${name}.partial`])
+      expect(isBackupFileName(other)).toBe(false);
+  });
+
+  it('beyond the newest N are deleted, with leftovers of killed runs, and nothing else', () => {
+    const at = (day: number) => backupFileName(new Date(Date.UTC(2026, 11, day)), 'x');
+    const names = [at(3), at(1), at(4), at(2), 'restore-me.ndjson.gz', `${at(5)}.partial`];
+    expect(backupsToDelete(names, 2)).toEqual([at(1), at(2), `${at(5)}.partial`].sort());
+    expect(backupsToDelete(names, 10)).toEqual([`${at(5)}.partial`]);
+    expect(backupsToDelete([at(1), `${at(2)}.partial`], 1, at(2))).toEqual([]);
   });
 });
 
