@@ -11,7 +11,11 @@ import { UsageError } from './cli-errors';
 import { ConfigError, loadConfig, type AppConfig } from './config/config';
 import { connect, describeDatabase, migrationStatus, wipe } from './database/data-source';
 import { backupFileName, labelPattern, pruneBackups } from './database/portable/backups';
-import { exportDatabase, type ExportSummary } from './database/portable/export';
+import {
+  exportDatabase,
+  NothingToExportError,
+  type ExportSummary,
+} from './database/portable/export';
 import { CorruptExportError } from './database/portable/format';
 import { importDatabase } from './database/portable/import';
 import { seed, type SeedOptions } from './database/seed';
@@ -265,7 +269,15 @@ async function backupCommand(config: AppConfig, args: string[]): Promise<number>
       `--label must be up to 63 lower-case letters, digits and '-' (got "${values.label}")`,
     );
   const name = backupFileName(new Date(), values.label);
-  await exportCommand(config, path.join(directory, name));
+  try {
+    await exportCommand(config, path.join(directory, name));
+  } catch (error) {
+    // A database no release has migrated yet (an instance's first deployment) holds no
+    // Notejam data: nothing to lose, so nothing to back up, and no reason to stop.
+    if (!(error instanceof NothingToExportError)) throw error;
+    process.stdout.write(`nothing to back up: ${error.message}\n`);
+    return 0;
+  }
   if (keep !== undefined) {
     const deleted = pruneBackups(directory, keep, name);
     process.stdout.write(

@@ -435,6 +435,13 @@ describe('backup', () => {
     expect((await cli(restored, 'import', path.join(directory, names[2]!))).code).toBe(0);
     expect(await counts(restored)).toEqual(await counts(database));
 
+    // A database without schema (an instance's very first deployment): nothing to back up.
+    const unmigrated = await newDatabase('mysql');
+    const empty = await cli(unmigrated, 'backup', directory, '--keep', '2');
+    expect(empty).toMatchObject({ code: 0, stderr: '' });
+    expect(empty.stdout).toMatch(/^nothing to back up: the database has no Notejam schema yet/);
+    expect(fs.readdirSync(directory)).toHaveLength(3);
+
     expectOneLineFailure(
       await cli(database, 'backup', path.join(directory, 'absent')),
       2,
