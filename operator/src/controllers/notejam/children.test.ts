@@ -12,9 +12,10 @@ const everything = mysqlInstance({
 });
 
 describe('desiredChildren', () => {
-  it('builds every object a full-featured instance owns, identities before the pods', () => {
+  it('builds every object a full-featured instance owns, identities and storage before the pods', () => {
     expect(desiredChildren(everything, context).map((c) => c.kind)).toEqual([
       'ServiceAccount',
+      'PersistentVolumeClaim', // the backups: on by default for production on mysql
       'Deployment',
       'Service',
       'HorizontalPodAutoscaler',

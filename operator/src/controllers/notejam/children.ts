@@ -2,6 +2,7 @@
 // the pods that use them). Pure: the same instance and context always give the same objects.
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { NotejamInstance } from '../../api/v1alpha1/types.js';
+import { backupVolumeClaim } from './backup.js';
 import type { BuildContext } from './context.js';
 import { deployment } from './deployment.js';
 import { horizontalPodAutoscaler } from './hpa.js';
@@ -51,6 +52,7 @@ export function desiredChildren(
   const children: (DesiredObject | undefined)[] = [
     serviceAccount(instance),
     persistentVolumeClaim(instance),
+    backupVolumeClaim(instance),
     // No Deployment before a first revision's database steps have succeeded.
     context.image === undefined
       ? undefined

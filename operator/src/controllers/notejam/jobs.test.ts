@@ -1,10 +1,13 @@
 import type { V1ContainerStatus, V1Job, V1JobCondition, V1Pod } from '@kubernetes/client-node';
 import { withDefaults } from '../../api/v1alpha1/defaults.js';
 import type { NotejamInstance, NotejamInstanceSpecInput } from '../../api/v1alpha1/types.js';
+import { backupDirectory } from './backup.js';
 import {
   attemptAnnotation,
   attemptOf,
+  createdForCurrentSpec,
   failureLogTail,
+  generationAnnotation,
   jobKindLabel,
   jobNeverStarted,
   jobPodSelector,
@@ -16,8 +19,11 @@ import {
   lifecycleJob,
   lifecycleSteps,
   nextAttempt,
+  retriesExhausted,
+  retryAnnotation,
   retryAt,
   retryDelaySeconds,
+  retryDueAt,
   seedKey,
   seedKeyLabel,
 } from './jobs.js';
@@ -71,6 +77,20 @@ describe('lifecycleSteps', () => {
     expect(lifecycleSteps(seeded())).toEqual(['migrate', 'seed']);
   });
 
+  it('backs up first for production on mysql unless turned off, and elsewhere when turned on', () => {
+    const production = (backup: { enabled?: boolean } = {}) =>
+      instance({ environment: 'production', lifecycle: { onDeploy: 'migrate', backup } });
+    expect(lifecycleSteps(production())).toEqual(['backup', 'migrate']);
+    expect(lifecycleSteps(production({ enabled: false }))).toEqual(['migrate']);
+    expect(
+      lifecycleSteps(instance({ lifecycle: { onDeploy: 'migrate', backup: { enabled: true } } })),
+    ).toEqual(['backup', 'migrate']);
+    // Before a wipe too, when asked: the data about to go is kept once more.
+    expect(
+      lifecycleSteps(instance({ lifecycle: { onDeploy: 'wipe', backup: { enabled: true } } })),
+    ).toEqual(['backup', 'wipe', 'migrate']);
+  });
+
   it('runs no Job for sqlite: the database lives in the pod’s own volume', () => {
     const sqlite = instance({
       replicas: 1,
@@ -114,8 +134,16 @@ describe('lifecycleJob', () => {
   });
 
   it('runs the app’s command for each step', () => {
-    const args = (kind: 'wipe' | 'migrate' | 'seed') =>
+    const args = (kind: 'backup' | 'wipe' | 'migrate' | 'seed') =>
       lifecycleJob(seeded(), kind, target).spec?.template.spec?.containers[0]?.args;
+    expect(args('backup')).toEqual([
+      'backup',
+      backupDirectory,
+      '--keep',
+      '7',
+      '--label',
+      'before-0123456789',
+    ]);
     expect(args('migrate')).toEqual(['migrate']);
     expect(args('wipe')).toEqual(['wipe', '--yes']);
     expect(args('seed')).toEqual([
@@ -156,6 +184,30 @@ describe('lifecycleJob', () => {
     expect(container!.ports).toBeUndefined();
     expect(container!.readinessProbe).toBeUndefined();
     expect(container!.terminationMessagePolicy).toBe('FallbackToLogsOnError');
+  });
+
+  it('mounts the backup volume into the backup Job only', () => {
+    const nj = instance({
+      lifecycle: { onDeploy: 'migrate', backup: { enabled: true, retention: 3 } },
+    });
+    const backup = lifecycleJob(nj, 'backup', target).spec!.template.spec!;
+    const app = podTemplate(nj, image).spec!;
+    expect(backup.volumes).toEqual([
+      ...app.volumes!,
+      { name: 'backups', persistentVolumeClaim: { claimName: 'notejam-backups' } },
+    ]);
+    expect(backup.containers[0]!.volumeMounts).toContainEqual({
+      name: 'backups',
+      mountPath: backupDirectory,
+    });
+    expect(backup.containers[0]!.args).toContain('3');
+    // Written as the app's user: the volume's group is the pod's fsGroup.
+    expect(backup.securityContext?.fsGroup).toBe(1000);
+    const migrate = lifecycleJob(nj, 'migrate', target).spec!.template.spec!;
+    expect(JSON.stringify(migrate)).not.toContain('backups');
+    expect(lifecycleJob(nj, 'backup', target).spec!.activeDeadlineSeconds).toBe(
+      jobPolicies.backup.activeDeadlineSeconds,
+    );
   });
 
   it('passes the pull secrets and pull policy on', () => {
@@ -207,13 +259,18 @@ describe('lifecycleJob', () => {
     ]);
   });
 
-  it('records the attempt', () => {
-    expect(lifecycleJob(instance(), 'migrate', target).metadata.annotations).toEqual({
+  it('records the attempt, the generation and the retry request it was created under', () => {
+    const nj = instance();
+    nj.metadata.generation = 4;
+    expect(lifecycleJob(nj, 'migrate', target).metadata.annotations).toEqual({
       [attemptAnnotation]: '1',
+      [generationAnnotation]: '4',
     });
-    const third = lifecycleJob(instance(), 'migrate', { ...target, attempt: 3 });
+    nj.metadata.annotations = { [retryAnnotation]: '2026-12-03 again' };
+    const third = lifecycleJob(nj, 'migrate', { ...target, attempt: 3 });
+    expect(third.metadata.annotations).toMatchObject({ [retryAnnotation]: '2026-12-03 again' });
     expect(attemptOf(third)).toBe(3);
-    expect(nextAttempt(third)).toBe(4);
+    expect(nextAttempt(third, nj)).toBe(4);
   });
 });
 
@@ -423,6 +480,56 @@ describe('retries', () => {
     expect(retryAt(failed)).toEqual(new Date('2026-01-01T00:01:00Z'));
     expect(retryAt(jobWith([condition('Complete', 'True')]))).toBeUndefined();
     expect(retryAt(jobWith([]))).toBeUndefined();
+  });
+
+  describe('bounded by spec.lifecycle.maxRetries', () => {
+    const failedAt = new Date('2026-01-01T00:00:00Z');
+    const withRetries = (maxRetries: number) => {
+      const nj = instance({ lifecycle: { onDeploy: 'migrate', maxRetries } });
+      nj.metadata.generation = 2;
+      return nj;
+    };
+    const failedAttempt = (nj: NotejamInstance, attempt: number): V1Job => {
+      const job = lifecycleJob(nj, 'migrate', { image, revision: '0123456789', attempt });
+      return {
+        ...job,
+        status: { conditions: [condition('Failed', 'True', { lastTransitionTime: failedAt })] },
+      };
+    };
+
+    it('run out after the first attempt and maxRetries retries', () => {
+      const nj = withRetries(2);
+      expect(retriesExhausted(nj, failedAttempt(nj, 1))).toBe(false);
+      expect(retriesExhausted(nj, failedAttempt(nj, 2))).toBe(false);
+      expect(retriesExhausted(nj, failedAttempt(nj, 3))).toBe(true);
+      expect(retriesExhausted(withRetries(0), failedAttempt(withRetries(0), 1))).toBe(true);
+      // A running or succeeded Job has nothing to run out of.
+      const running = { ...failedAttempt(nj, 3), status: {} };
+      expect(retriesExhausted(nj, running)).toBe(false);
+    });
+
+    it('start again, at once and from 1, when the spec or the retry request changes', () => {
+      const nj = withRetries(2);
+      const exhausted = failedAttempt(nj, 3);
+      expect(retryDueAt(nj, exhausted)).toEqual(new Date('2026-01-01T00:02:00Z'));
+
+      const edited = withRetries(2);
+      edited.metadata.generation = 3;
+      expect(createdForCurrentSpec(edited, exhausted)).toBe(false);
+      expect(retriesExhausted(edited, exhausted)).toBe(false);
+      expect(retryDueAt(edited, exhausted)).toEqual(new Date(0));
+      expect(nextAttempt(exhausted, edited)).toBe(1);
+
+      const asked = withRetries(2);
+      asked.metadata.annotations = { [retryAnnotation]: '1' };
+      expect(retriesExhausted(asked, exhausted)).toBe(false);
+      expect(nextAttempt(exhausted, asked)).toBe(1);
+      // Once retried under that request, the count runs out again the same way.
+      const again = failedAttempt(asked, 3);
+      expect(retriesExhausted(asked, again)).toBe(true);
+      // Raising maxRetries (a spec change) also allows more.
+      expect(retriesExhausted(withRetries(5), failedAttempt(withRetries(5), 3))).toBe(false);
+    });
   });
 
   it('count unreadable attempts as the first', () => {

@@ -1,15 +1,16 @@
-// The deployment lifecycle's Jobs (migrate, wipe, seed): pure builders of the desired Jobs
+// The deployment lifecycle's Jobs (backup, wipe, migrate, seed): pure builders of the desired Jobs
 // of one revision, and pure readings of the Jobs and Pods the cluster reports back. The
 // reconciler decides when to create, wait, retry or clean up; see docs/design/lifecycle.md.
 import type { V1Container, V1Job, V1Pod } from '@kubernetes/client-node';
 import type { NotejamInstance } from '../../api/v1alpha1/types.js';
+import { backupArgs, backupEnabled, backupVolume } from './backup.js';
 import { labels, ownerReference, type OwnedMetadata } from './labels.js';
 import { appContainerName, podTemplate } from './pod-template.js';
 import { stableHash } from '../../runtime/canonical-json.js';
 import { revisionAnnotation, revisionLength } from './revision.js';
 
 /** The database steps a new revision can need, in the order they run. */
-export const jobKinds = ['wipe', 'migrate', 'seed'] as const;
+export const jobKinds = ['backup', 'wipe', 'migrate', 'seed'] as const;
 export type JobKind = (typeof jobKinds)[number];
 
 /** Label naming the step a Job performs (selects a kind's history). */
@@ -20,6 +21,14 @@ export const jobRevisionLabel = revisionAnnotation;
 export const seedKeyLabel = 'notejam.io/seed-key';
 /** Annotation counting the operator's attempts at one Job name (for the retry backoff). */
 export const attemptAnnotation = 'notejam.io/attempt';
+/** Annotation recording the instance's `metadata.generation` a Job was created for. */
+export const generationAnnotation = 'notejam.io/generation';
+/**
+ * The instance annotation a person sets to a new value (any: a date, a counter) to ask
+ * for another attempt after the retries ran out; a Job records the value it was created
+ * under, so the operator sees when it changed.
+ */
+export const retryAnnotation = 'notejam.io/retry';
 /** `app.kubernetes.io/component` of the Jobs and their pods: never the app pods' `web`. */
 export const lifecycleComponent = 'lifecycle';
 
@@ -34,22 +43,25 @@ export interface JobPolicy {
 }
 
 const oneWeek = 7 * 24 * 3600;
-/** Seeding ten million notes takes long; a migration or a wipe does not. */
+/** Seeding ten million notes takes long, and so may backing them up; a migration or a wipe does not. */
 export const jobPolicies: Readonly<Record<JobKind, JobPolicy>> = {
+  backup: { backoffLimit: 2, activeDeadlineSeconds: 2 * 3600, ttlSecondsAfterFinished: oneWeek },
   wipe: { backoffLimit: 2, activeDeadlineSeconds: 10 * 60, ttlSecondsAfterFinished: oneWeek },
   migrate: { backoffLimit: 2, activeDeadlineSeconds: 30 * 60, ttlSecondsAfterFinished: oneWeek },
   seed: { backoffLimit: 2, activeDeadlineSeconds: 2 * 3600, ttlSecondsAfterFinished: oneWeek },
 };
 
 /**
- * The Jobs a new revision runs before the Deployment moves to it, in order. A SQLite
- * database lives in the app pod's own volume, out of reach of a Job: the pod migrates it
- * (init container) and `wipe` is a fresh volume, so SQLite needs no Job.
+ * The Jobs a new revision runs before the Deployment moves to it, in order: the backup
+ * first (the data as the deployed revision left it), then the rest. A SQLite database lives
+ * in the app pod's own volume, out of reach of a Job: the pod migrates it (init container)
+ * and `wipe` is a fresh volume, so SQLite needs no Job.
  */
 export function lifecycleSteps(instance: NotejamInstance): JobKind[] {
   const { database, lifecycle } = instance.spec;
   if (database.type !== 'mysql') return [];
   const steps: JobKind[] = [];
+  if (backupEnabled(instance)) steps.push('backup');
   if (lifecycle.onDeploy === 'wipe') steps.push('wipe');
   steps.push('migrate');
   if (lifecycle.seed.enabled) steps.push('seed');
@@ -91,8 +103,10 @@ export interface JobTarget {
 }
 
 /** The app's command line for a step (the image's entrypoint is `node dist/cli.js`). */
-export function jobArgs(instance: NotejamInstance, kind: JobKind): string[] {
+export function jobArgs(instance: NotejamInstance, kind: JobKind, revision: string): string[] {
   switch (kind) {
+    case 'backup':
+      return backupArgs(instance, revision);
     case 'migrate':
       return ['migrate'];
     case 'wipe':
@@ -142,21 +156,23 @@ export function lifecycleJob(
   };
   if (kind === 'seed') jobLabels[seedKeyLabel] = key;
 
+  const backups = kind === 'backup' ? backupVolume(instance) : undefined;
   const container: V1Container = {
     name: kind,
     image: app.image,
     ...(app.imagePullPolicy ? { imagePullPolicy: app.imagePullPolicy } : {}),
-    args: jobArgs(instance, kind),
+    args: jobArgs(instance, kind, target.revision),
     env: app.env,
     resources: app.resources,
     securityContext: app.securityContext,
-    volumeMounts: app.volumeMounts,
+    volumeMounts: [...(app.volumeMounts ?? []), ...(backups ? [backups.mount] : [])],
     // The pod status carries what the reconciler reads without the pods/log API: the
     // schema version the app writes to /dev/termination-log (schema-version.ts) and,
     // when a container fails without writing it, its last log lines (`failureLogTail`).
     terminationMessagePolicy: 'FallbackToLogsOnError',
   };
-  const { initContainers: _appInit, containers: _appContainers, ...shared } = podSpec;
+  const { initContainers: _appInit, containers: _appContainers, volumes, ...shared } = podSpec;
+  const retryRequest = instance.metadata.annotations?.[retryAnnotation];
   return {
     apiVersion: 'batch/v1',
     kind: 'Job',
@@ -164,7 +180,11 @@ export function lifecycleJob(
       name,
       namespace: instance.metadata.namespace,
       labels: jobLabels,
-      annotations: { [attemptAnnotation]: String(target.attempt ?? 1) },
+      annotations: {
+        [attemptAnnotation]: String(target.attempt ?? 1),
+        [generationAnnotation]: String(instance.metadata.generation ?? 0),
+        ...(retryRequest === undefined ? {} : { [retryAnnotation]: retryRequest }),
+      },
       ownerReferences: [ownerReference(instance)],
     },
     spec: {
@@ -178,7 +198,12 @@ export function lifecycleJob(
       podReplacementPolicy: 'Failed',
       template: {
         metadata: { labels: { ...jobLabels } },
-        spec: { ...shared, restartPolicy: 'Never', containers: [container] },
+        spec: {
+          ...shared,
+          restartPolicy: 'Never',
+          containers: [container],
+          volumes: [...(volumes ?? []), ...(backups ? [backups.volume] : [])],
+        },
       },
     },
   };
@@ -314,8 +339,44 @@ export function retryAt(job: V1Job): Date | undefined {
   return new Date(failedAt.getTime() + retryDelaySeconds(attemptOf(job)) * 1000);
 }
 
-/** The attempt number of the Job that replaces a failed one. */
-export function nextAttempt(failedJob: V1Job): number {
+/**
+ * Whether a Job was created for the instance as it is now: the same spec (generation) and
+ * the same retry request (annotation). When either changed, a failure of the Job is
+ * history: the next attempt is due at once and counts from 1 again.
+ */
+export function createdForCurrentSpec(instance: NotejamInstance, job: V1Job): boolean {
+  const annotations = job.metadata?.annotations ?? {};
+  return (
+    annotations[generationAnnotation] === String(instance.metadata.generation ?? 0) &&
+    annotations[retryAnnotation] === instance.metadata.annotations?.[retryAnnotation]
+  );
+}
+
+/**
+ * Whether a failed Job has used up `spec.lifecycle.maxRetries` for the spec and retry
+ * request it was created under: then nothing is retried until either changes.
+ */
+export function retriesExhausted(instance: NotejamInstance, job: V1Job): boolean {
+  return (
+    jobOutcome(job).state === 'failed' &&
+    createdForCurrentSpec(instance, job) &&
+    attemptOf(job) > instance.spec.lifecycle.maxRetries
+  );
+}
+
+/**
+ * When a failed Job may be recreated for the instance as it is now: at `retryAt` (the
+ * backoff), or at once when the spec or the retry request changed since it was created.
+ */
+export function retryDueAt(instance: NotejamInstance, job: V1Job): Date | undefined {
+  const due = retryAt(job);
+  if (due === undefined) return undefined;
+  return createdForCurrentSpec(instance, job) ? due : new Date(0);
+}
+
+/** The attempt number of the Job that replaces a failed one (1 again after a spec change or a retry request). */
+export function nextAttempt(failedJob: V1Job, instance?: NotejamInstance): number {
+  if (instance && !createdForCurrentSpec(instance, failedJob)) return 1;
   return attemptOf(failedJob) + 1;
 }
 

@@ -75,5 +75,6 @@ export function ownedMetadata(
 export const childNames = {
   app: (instance: NotejamInstance) => instance.metadata.name,
   data: (instance: NotejamInstance) => `${instance.metadata.name}-data`,
+  backups: (instance: NotejamInstance) => `${instance.metadata.name}-backups`,
   sessionSecret: (instance: NotejamInstance) => `${instance.metadata.name}-session`,
 };

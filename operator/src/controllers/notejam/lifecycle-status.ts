@@ -20,6 +20,7 @@ export const schemaNewerThanCode = 'SchemaNewerThanCode';
 
 /** `Migration`, `Wipe`, `Seed`: the step in reasons and Event names. */
 export const stepNames: Readonly<Record<JobKind, string>> = {
+  backup: 'Backup',
   wipe: 'Wipe',
   migrate: 'Migration',
   seed: 'Seed',

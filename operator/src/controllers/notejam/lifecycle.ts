@@ -93,6 +93,7 @@ export type LifecycleDecision =
     };
 
 export const stepPhases: Readonly<Record<JobKind, Phase>> = {
+  backup: 'BackingUp',
   wipe: 'Wiping',
   migrate: 'Migrating',
   seed: 'Seeding',

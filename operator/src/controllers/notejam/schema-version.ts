@@ -19,21 +19,21 @@ export function parseSchemaVersion(message: string | undefined): string | undefi
 }
 
 /**
- * The schema version reported by the succeeded pod of a Job: only a container that exited
- * 0 counts (under `FallbackToLogsOnError`, a failed one's message is its log tail).
+ * The termination messages of a Job's pods whose container exited 0: only those count
+ * (under `FallbackToLogsOnError`, a failed one's message is its log tail).
  */
-export function reportedSchemaVersion(job: V1Job, pods: V1Pod[]): string | undefined {
+export function succeededMessages(job: V1Job, pods: V1Pod[]): string[] {
   const container = job.spec?.template.spec?.containers[0]?.name;
-  for (const pod of pods) {
-    if (!isPodOf(job, pod)) continue;
-    for (const status of pod.status?.containerStatuses ?? []) {
-      const terminated = status.state?.terminated;
-      if (status.name !== container || terminated?.exitCode !== 0) continue;
-      const version = parseSchemaVersion(terminated.message);
-      if (version) return version;
-    }
-  }
-  return undefined;
+  return pods
+    .filter((pod) => isPodOf(job, pod))
+    .flatMap((pod) => pod.status?.containerStatuses ?? [])
+    .filter((status) => status.name === container && status.state?.terminated?.exitCode === 0)
+    .map((status) => status.state?.terminated?.message ?? '');
+}
+
+/** The schema version reported by the succeeded pod of a Job. */
+export function reportedSchemaVersion(job: V1Job, pods: V1Pod[]): string | undefined {
+  return succeededMessages(job, pods).map(parseSchemaVersion).find(Boolean);
 }
 
 /**
