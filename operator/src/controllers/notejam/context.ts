@@ -9,4 +9,11 @@ export interface BuildContext {
   revision?: string;
   /** Whether the cluster serves monitoring.coreos.com/v1 ServiceMonitor. */
   serviceMonitorAvailable: boolean;
+  /** Hash of the referenced database Secret's values (MySQL): a change rolls the pods. */
+  databaseSecretHash?: string;
+  /**
+   * The pods answer a maintenance page instead of serving (the app's `maintenance`
+   * command): while a dev database on MySQL is dropped and recreated.
+   */
+  maintenance?: boolean;
 }

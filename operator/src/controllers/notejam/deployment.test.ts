@@ -1,6 +1,7 @@
 import type { V1Container, V1EnvVar } from '@kubernetes/client-node';
 import { mysqlInstance, notejamInstance, testImage } from '../../../test/fixtures/instances.js';
-import { deployment } from './deployment.js';
+import { databaseSecretAnnotation, databaseSecretHash } from './database-secret.js';
+import { deployment, maintenanceAnnotation } from './deployment.js';
 import { revisionAnnotation } from './revision.js';
 
 const context = { image: testImage, serviceMonitorAvailable: false };
@@ -193,6 +194,56 @@ describe('deployment', () => {
     expect(
       deployment(mysqlInstance(), context).spec!.template.metadata!.annotations,
     ).toBeUndefined();
+  });
+
+  it('carries the database Secret’s hash in the template, outside the revision', () => {
+    const instance = mysqlInstance();
+    const running = { ...context, revision: '0123456789' };
+    const before = deployment(instance, { ...running, databaseSecretHash: 'aaaa' });
+    const after = deployment(instance, { ...running, databaseSecretHash: 'bbbb' });
+    expect(before.spec!.template.metadata!.annotations).toEqual({
+      [revisionAnnotation]: '0123456789',
+      [databaseSecretAnnotation]: 'aaaa',
+    });
+    // A new password changes the pods (a rollout), never the revision (no database step).
+    expect(after.spec!.template).not.toEqual(before.spec!.template);
+    expect(after.spec!.template.metadata!.annotations![revisionAnnotation]).toBe(
+      before.spec!.template.metadata!.annotations![revisionAnnotation],
+    );
+  });
+
+  it('hashes only the Secret values the app reads', () => {
+    const secret = (data: Record<string, string>) => ({ data });
+    const base = {
+      host: 'aA==',
+      port: 'MzMwNg==',
+      database: 'ZA==',
+      username: 'dQ==',
+      password: 'cDE=',
+    };
+    expect(databaseSecretHash(secret(base))).toBe(
+      databaseSecretHash(secret({ ...base, note: 'eA==' })),
+    );
+    expect(databaseSecretHash(secret(base))).not.toBe(
+      databaseSecretHash(secret({ ...base, password: 'cDI=' })),
+    );
+    expect(databaseSecretHash(undefined)).toBe('missing');
+  });
+
+  it('in maintenance, runs the same pods with the maintenance page instead of the app', () => {
+    const instance = mysqlInstance({ environment: 'development', lifecycle: { onDeploy: 'wipe' } });
+    const running = { ...context, revision: '0123456789' };
+    const serving = deployment(instance, running).spec!.template;
+    const maintenance = deployment(instance, { ...running, maintenance: true }).spec!.template;
+    expect(maintenance.spec!.containers[0]!.args).toEqual(['maintenance']);
+    expect(maintenance.metadata!.annotations).toMatchObject({
+      [maintenanceAnnotation]: 'true',
+      [revisionAnnotation]: serving.metadata!.annotations![revisionAnnotation],
+    });
+    const { args: _served, ...servingRest } = serving.spec!.containers[0]!;
+    const { args: _maintained, ...maintenanceRest } = maintenance.spec!.containers[0]!;
+    expect(maintenanceRest).toEqual(servingRest); // image, env, probes, drain: all the same
+    expect(maintenance.spec!.initContainers).toBeUndefined();
   });
 
   it('pulls with the pull secrets and policy of the spec', () => {

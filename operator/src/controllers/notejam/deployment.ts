@@ -1,8 +1,9 @@
 import type { V1Deployment, V1DeploymentStrategy } from '@kubernetes/client-node';
 import type { NotejamInstance } from '../../api/v1alpha1/types.js';
 import type { BuildContext } from './context.js';
+import { databaseSecretAnnotation } from './database-secret.js';
 import { childNames, ownedMetadata, selectorLabels, type OwnedMetadata } from './labels.js';
-import { podTemplate } from './pod-template.js';
+import { appContainerName, podTemplate } from './pod-template.js';
 import { isSingleReplica } from './replicas.js';
 import { revisionAnnotation } from './revision.js';
 
@@ -19,14 +20,27 @@ function strategy(instance: NotejamInstance): V1DeploymentStrategy {
   return { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } };
 }
 
+/** Pod template annotation of maintenance pods (see BuildContext.maintenance). */
+export const maintenanceAnnotation = 'notejam.io/maintenance';
+
 export function deployment(instance: NotejamInstance, context: BuildContext): DesiredDeployment {
   const { spec } = instance;
   const template = podTemplate(instance, context.image);
-  if (context.revision !== undefined) {
-    template.metadata = {
-      ...template.metadata,
-      annotations: { [revisionAnnotation]: context.revision },
-    };
+  const annotations: Record<string, string> = {
+    ...(context.revision === undefined ? {} : { [revisionAnnotation]: context.revision }),
+    ...(context.databaseSecretHash === undefined
+      ? {}
+      : { [databaseSecretAnnotation]: context.databaseSecretHash }),
+    ...(context.maintenance ? { [maintenanceAnnotation]: 'true' } : {}),
+  };
+  if (Object.keys(annotations).length > 0)
+    template.metadata = { ...template.metadata, annotations };
+  if (context.maintenance) {
+    // The same pods (image, probes, drain) running the maintenance page: they never open
+    // the database, so nothing serves against a schema that is being dropped.
+    const app = template.spec?.containers.find((c) => c.name === appContainerName);
+    if (app) app.args = ['maintenance'];
+    delete template.spec?.initContainers;
   }
   return {
     apiVersion: 'apps/v1',
