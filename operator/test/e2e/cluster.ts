@@ -40,9 +40,19 @@ export interface SeedStatus {
   seededAt?: string;
 }
 
+export interface BackupStatus {
+  file: string;
+  persistentVolumeClaim?: string;
+  schemaVersion?: string;
+  sizeBytes?: number;
+  rows?: number;
+  revision?: string;
+  completedAt?: string;
+}
+
 export interface Instance {
   metadata: { name: string; namespace: string; generation: number };
-  spec: { image: string };
+  spec: { image: string; paused?: boolean };
   status?: {
     observedGeneration?: number;
     phase?: string;
@@ -50,6 +60,8 @@ export interface Instance {
     revision?: string;
     schemaVersion?: string;
     seed?: SeedStatus;
+    lastBackup?: BackupStatus;
+    readyReplicas?: number;
     conditions?: Condition[];
   };
 }
@@ -328,7 +340,7 @@ export async function serviceUrl(namespace: string, name?: string): Promise<stri
 /** The instance's lifecycle Jobs of one kind (`notejam.io/job-kind`). */
 export async function lifecycleJobs(
   namespace: string,
-  kind: 'wipe' | 'migrate' | 'seed',
+  kind: 'backup' | 'wipe' | 'migrate' | 'seed',
   revision?: string,
 ): Promise<Job[]> {
   const selector = [`notejam.io/job-kind=${kind}`];

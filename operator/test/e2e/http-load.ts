@@ -26,8 +26,8 @@ export interface LoadOptions {
   /** Between one loop's requests: keeps a shared machine's CPU for the rollout itself. */
   pauseMs: number;
   timeoutMs: number;
-  /** Why an answer is wrong, or undefined when it is right. */
-  check(status: number, body: string): string | undefined;
+  /** Why an answer is wrong, or undefined when it is right (header names in lower case). */
+  check(status: number, body: string, headers: http.IncomingHttpHeaders): string | undefined;
 }
 
 export interface Load {
@@ -46,8 +46,8 @@ export function startLoad(options: LoadOptions): Load {
     while (running) {
       requests += 1;
       try {
-        const { status, body } = await get(options, agent);
-        const wrong = options.check(status, body);
+        const { status, body, headers } = await get(options, agent);
+        const wrong = options.check(status, body, headers);
         if (wrong) failures.push({ at: new Date(), loop: index, what: wrong });
       } catch (error) {
         failures.push({ at: new Date(), loop: index, what: messageOf(error) });
@@ -67,13 +67,18 @@ export function startLoad(options: LoadOptions): Load {
   };
 }
 
-function get(options: LoadOptions, agent: http.Agent): Promise<{ status: number; body: string }> {
+function get(
+  options: LoadOptions,
+  agent: http.Agent,
+): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }> {
   return new Promise((resolve, reject) => {
     const request = http.get(options.url, { agent, headers: options.headers }, (response) => {
       let body = '';
       response.setEncoding('utf8');
       response.on('data', (chunk: string) => (body += chunk));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+      response.on('end', () =>
+        resolve({ status: response.statusCode ?? 0, body, headers: response.headers }),
+      );
       // The connection broke during the body.
       response.on('error', reject);
     });

@@ -1,7 +1,7 @@
 // The Job runner on the real control plane: the app's own migrate command run from a Job
 // against SQLite and the MariaDB test server, and failures reported as Kubernetes would.
 import { jest } from '@jest/globals';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFile } from 'node:child_process';
@@ -17,6 +17,7 @@ import {
   lifecycleJob,
   type JobKind,
 } from '../../src/controllers/notejam/jobs.js';
+import { reportedBackup } from '../../src/controllers/notejam/backup.js';
 import { reportedSchemaVersion } from '../../src/controllers/notejam/schema-version.js';
 import { sessionSecret } from '../../src/controllers/notejam/session-secret.js';
 import { sharedControlPlane } from '../envtest/control-plane.js';
@@ -242,6 +243,30 @@ describe('JobRunner', () => {
         pads: await count('pads'),
         notes: await count('notes'),
       }).toEqual(sizes);
+    });
+
+    it('backup writes into the claim’s directory, kept across Jobs, and reports the file', async () => {
+      await expect(runStep('backup')).rejects.toThrow(
+        /PersistentVolumeClaim notejam-backups: .*not found/i,
+      );
+      await core.createNamespacedPersistentVolumeClaim({
+        namespace,
+        body: {
+          metadata: { name: 'notejam-backups' },
+          spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
+        },
+      });
+      const done = await runStep('backup', 2);
+      expect(jobOutcome(done)).toMatchObject({ state: 'succeeded' });
+      const report = reportedBackup(done, await podsOf(done));
+      expect(report).toMatchObject({
+        file: expect.stringMatching(/^notejam-\d{8}T\d{6}\.\d{3}Z-before-abcdef0123\.ndjson\.gz$/),
+        schemaVersion: await newestMigration(),
+        rows: 3 + 6 + 12,
+      });
+      const directory = runner.claimDirectory(namespace, 'notejam-backups');
+      expect(await readdir(directory)).toEqual([report!.file]);
+      expect((await stat(join(directory, report!.file))).size).toBe(report!.sizeBytes);
     });
 
     it('wipe empties the database and leaves the schema in place', async () => {

@@ -16,11 +16,15 @@
  *   conditions as Kubernetes 1.35 validates them (`SuccessCriteriaMet` then `Complete` with
  *   `completionTime`; `FailureTarget` then `Failed`), honouring `backoffLimit` and
  *   `activeDeadlineSeconds`.
+ * A PersistentVolumeClaim mounted by the container is a directory of the runner's, one per
+ * claim, kept across Jobs like a real volume (`claimDirectory`): the claim must exist, and
+ * arguments naming a path under the mount path are pointed there (the process cannot
+ * mount anything). Other volumes (emptyDir /tmp) are the host's.
  * Each finished run is also handed to `onFinished` and to `finished(namespace, name)`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -143,6 +147,7 @@ export class JobRunner {
   private watchAbort: AbortController | undefined;
   private stopped = false;
   private loop: Promise<void> | undefined;
+  private volumesRoot: string | undefined;
 
   constructor(private readonly options: JobRunnerOptions) {
     this.batch = options.kubeConfig.makeApiClient(BatchV1Api);
@@ -151,6 +156,7 @@ export class JobRunner {
 
   /** Starts watching; resolves once the Jobs that already exist have been listed. */
   async start(): Promise<void> {
+    this.volumesRoot = await mkdtemp(join(tmpdir(), 'notejam-job-volumes-'));
     await this.relist();
     this.loop = this.watchLoop();
   }
@@ -166,6 +172,36 @@ export class JobRunner {
     }
     await Promise.allSettled([...this.runs.values()].map((run) => run.done));
     await this.loop;
+    if (this.volumesRoot) await rm(this.volumesRoot, { recursive: true, force: true });
+  }
+
+  /** The local directory standing for a PersistentVolumeClaim (what the Jobs wrote to it). */
+  claimDirectory(namespace: string, claim: string): string {
+    if (!this.volumesRoot) throw new Error('the job runner has not started');
+    return join(this.volumesRoot, namespace, claim);
+  }
+
+  /** [mount path, local directory] of each claim the container mounts; the claims must exist. */
+  private async claimMounts(
+    namespace: string,
+    job: V1Job,
+    container: V1Container,
+  ): Promise<[string, string][]> {
+    const volumes = job.spec?.template.spec?.volumes ?? [];
+    const mounts: [string, string][] = [];
+    for (const mount of container.volumeMounts ?? []) {
+      const claim = volumes.find((v) => v.name === mount.name)?.persistentVolumeClaim?.claimName;
+      if (!claim) continue;
+      await this.core
+        .readNamespacedPersistentVolumeClaim({ namespace, name: claim })
+        .catch((error: unknown) => {
+          throw new Error(`PersistentVolumeClaim ${claim}: ${(error as Error).message}`);
+        });
+      const directory = this.claimDirectory(namespace, claim);
+      await mkdir(directory, { recursive: true });
+      mounts.push([mount.mountPath, directory]);
+    }
+    return mounts;
   }
 
   /**
@@ -442,7 +478,12 @@ export class JobRunner {
     };
     const [command, ...entryArgs] = container.command ??
       this.options.entrypoint ?? [process.execPath, join(repoRoot, 'app/dist/cli.js')];
-    const args = [...entryArgs, ...(container.args ?? [])];
+    const mounts = await this.claimMounts(namespace, job, container);
+    const local = (arg: string) => {
+      const mount = mounts.find(([path]) => arg === path || arg.startsWith(`${path}/`));
+      return mount ? mount[1] + arg.slice(mount[0].length) : arg;
+    };
+    const args = [...entryArgs, ...(container.args ?? []).map(local)];
     const output = new OutputTail();
     const startedAt = new Date();
     const child = spawn(command!, args, {
