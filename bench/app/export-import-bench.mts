@@ -7,8 +7,10 @@
 //   5. import B into a fresh SQLite file;
 // then the rows of A and B are compared line by line (they must be identical). Each step
 // runs the built CLI (`app/dist/cli.js`) as a child process, as a Job would; measured per
-// step: wall time, rows per second, file size, CPU time and the process's peak RSS
-// (`process.resourceUsage().maxRSS`, written at exit by a preloaded script).
+// step: wall time, rows per second, file size, CPU time, the process's peak RSS
+// (`process.resourceUsage().maxRSS`) and its largest live JS heap (heap used plus external
+// memory right after a full GC, taken every 2 s): what the process holds on to, as opposed
+// to what the allocators keep around. A preloaded script (run with --expose-gc) measures.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
@@ -41,13 +43,17 @@ const work = mkdtempSync(join(tmpdir(), 'notejam-export-bench-'));
 const preload = join(work, 'report-usage.cjs');
 writeFileSync(
   preload,
-  `process.on('exit', () => require('node:fs').writeFileSync(process.env.BENCH_USAGE_FILE,
-    JSON.stringify(process.resourceUsage())));\n`,
+  `let liveMax = 0;
+const sample = () => { global.gc(); const m = process.memoryUsage(); liveMax = Math.max(liveMax, m.heapUsed + m.external); };
+setInterval(sample, 2000).unref();
+process.on('exit', () => { sample(); require('node:fs').writeFileSync(process.env.BENCH_USAGE_FILE,
+  JSON.stringify({ ...process.resourceUsage(), liveMax })); });\n`,
 );
 
 interface Usage {
   seconds: number;
   maxRssMiB: number;
+  liveHeapMiB: number;
   cpuSeconds: number;
 }
 
@@ -56,7 +62,7 @@ async function runCli(args: string[], env: Record<string, string>): Promise<Usag
   const usageFile = join(work, 'usage.json');
   rmSync(usageFile, { force: true });
   const started = process.hrtime.bigint();
-  const child = spawn(process.execPath, ['--require', preload, cli, ...args], {
+  const child = spawn(process.execPath, ['--expose-gc', '--require', preload, cli, ...args], {
     env: {
       PATH: process.env.PATH ?? '',
       NODE_ENV: 'production',
@@ -76,10 +82,13 @@ async function runCli(args: string[], env: Record<string, string>): Promise<Usag
   const code = await new Promise<number | null>((done) => child.on('close', done));
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   if (code !== 0) throw new Error(`notejam ${args.join(' ')} exited ${code}:\n${output}`);
-  const usage = JSON.parse(readFileSync(usageFile, 'utf8')) as NodeJS.ResourceUsage;
+  const usage = JSON.parse(readFileSync(usageFile, 'utf8')) as NodeJS.ResourceUsage & {
+    liveMax: number;
+  };
   return {
     seconds,
     maxRssMiB: usage.maxRSS / 1024,
+    liveHeapMiB: usage.liveMax / 1024 / 1024,
     cpuSeconds: (usage.userCPUTime + usage.systemCPUTime) / 1e6,
   };
 }
@@ -197,12 +206,15 @@ console.log(
       .map((l) => l.toFixed(1))
       .join(' ')}\n`,
 );
-console.log('| notes | step | wall time | rows/s | file | MB/s (file) | CPU time | peak RSS |');
-console.log('| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+console.log(
+  '| notes | step | wall time | rows/s | file | CPU time | rows per CPU second | peak RSS | live heap |',
+);
+console.log('| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
 for (const { notes, step, rows, usage, fileBytes } of results) {
   console.log(
     `| ${notes.toLocaleString('en-US')} | ${step} | ${usage.seconds.toFixed(1)} s | ` +
       `${Math.round(rows / usage.seconds).toLocaleString('en-US')} | ${mib(fileBytes).toFixed(0)} MiB | ` +
-      `${(mib(fileBytes) / usage.seconds).toFixed(1)} | ${usage.cpuSeconds.toFixed(1)} s | ${usage.maxRssMiB.toFixed(0)} MiB |`,
+      `${usage.cpuSeconds.toFixed(1)} s | ${Math.round(rows / usage.cpuSeconds).toLocaleString('en-US')} | ` +
+      `${usage.maxRssMiB.toFixed(0)} MiB | ${usage.liveHeapMiB.toFixed(0)} MiB |`,
   );
 }
