@@ -45,6 +45,11 @@ export interface InformerOptions<T extends KubernetesObject = KubernetesObject> 
    * uses (managedFields, large fields). It may modify the object it is given.
    */
   transform?: (object: T) => T;
+  /**
+   * Cache only the objects' metadata (PartialObjectMetadata), like controller-runtime's
+   * metadata-only watches: to notice changes of objects whose content must not be held.
+   */
+  metadataOnly?: boolean;
   /** Server-side watch timeout; each watch picks a random value in [t, 2t) like client-go. */
   watchTimeoutSeconds?: number;
   /**
@@ -179,6 +184,7 @@ export class Informer<T extends KubernetesObject = KubernetesObject>
         namespace: this.options.namespace,
         labelSelector: this.options.labelSelector,
         fieldSelector: this.options.fieldSelector,
+        metadataOnly: this.options.metadataOnly,
         limit: this.options.pageSize ?? 500,
         continue: continueToken,
       });
@@ -212,6 +218,7 @@ export class Informer<T extends KubernetesObject = KubernetesObject>
         namespace: this.options.namespace,
         labelSelector: this.options.labelSelector,
         fieldSelector: this.options.fieldSelector,
+        metadataOnly: this.options.metadataOnly,
         resourceVersion: this.resourceVersion,
         timeoutSeconds,
         inactivityTimeoutMs: this.silenceTimeoutMs,

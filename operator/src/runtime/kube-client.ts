@@ -54,9 +54,18 @@ export interface WatchEvent<T> {
   object: T;
 }
 
+/**
+ * `Accept` asking for PartialObjectMetadata: names, labels, resourceVersion and the like,
+ * never the content (a cache of every Secret's metadata holds no secret).
+ */
+const metadataOnlyList = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1';
+const metadataOnlyWatch = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1';
+
 export interface ListOptions {
   namespace?: string;
   labelSelector?: string;
+  /** Only the objects' metadata (PartialObjectMetadataList). */
+  metadataOnly?: boolean;
   fieldSelector?: string;
   limit?: number;
   continue?: string;
@@ -67,6 +76,8 @@ export interface WatchOptions {
   namespace?: string;
   labelSelector?: string;
   fieldSelector?: string;
+  /** Only the objects' metadata (PartialObjectMetadata events). */
+  metadataOnly?: boolean;
   resourceVersion: string;
   /** Asks the server to end the watch after this long (it then closes cleanly). */
   timeoutSeconds: number;
@@ -105,6 +116,7 @@ interface RequestSpec {
   body?: unknown;
   contentType?: string;
   signal?: AbortSignal;
+  accept?: string;
 }
 
 const writeMethods: ReadonlySet<RequestSpec['method']> = new Set([
@@ -171,12 +183,13 @@ export class KubeClient {
   }
 
   async list<T extends KubernetesObject>(type: ResourceType, options: ListOptions = {}) {
-    const { namespace, ...query } = options;
+    const { namespace, metadataOnly, ...query } = options;
     return this.send<KubernetesListObject<T>>({
       method: 'GET',
       path: collectionPath(type, namespace),
       type,
       query: { ...query },
+      ...(metadataOnly ? { accept: metadataOnlyList } : {}),
     });
   }
 
@@ -298,7 +311,12 @@ export class KubeClient {
     let response: Dispatcher.ResponseData;
     try {
       response = await this.dispatch(
-        { method: 'GET', path, query },
+        {
+          method: 'GET',
+          path,
+          query,
+          ...(options.metadataOnly ? { accept: metadataOnlyWatch } : {}),
+        },
         options.signal,
         options.inactivityTimeoutMs,
       );
@@ -373,7 +391,7 @@ export class KubeClient {
   }
 
   private async dispatch(
-    spec: Pick<RequestSpec, 'method' | 'path' | 'query' | 'body' | 'contentType'>,
+    spec: Pick<RequestSpec, 'method' | 'path' | 'query' | 'body' | 'contentType' | 'accept'>,
     signal: AbortSignal,
     bodyTimeoutMs: number,
   ): Promise<Dispatcher.ResponseData> {
@@ -382,7 +400,7 @@ export class KubeClient {
     for (const [key, value] of Object.entries(spec.query ?? {})) {
       if (value !== undefined && value !== '') url.searchParams.set(key, String(value));
     }
-    headers['accept'] = 'application/json';
+    headers['accept'] = spec.accept ?? 'application/json';
     headers['user-agent'] = this.userAgent;
     if (spec.body !== undefined) headers['content-type'] = spec.contentType ?? 'application/json';
     return httpRequest(url, {
