@@ -249,6 +249,9 @@ describe('JobRunner', () => {
       await expect(runStep('backup')).rejects.toThrow(
         /PersistentVolumeClaim notejam-backups: .*not found/i,
       );
+      const name = lifecycleJob(instance, 'backup', { image: instance.spec.image, revision })
+        .metadata.name;
+      await batch.deleteNamespacedJob({ namespace, name, propagationPolicy: 'Background' });
       await core.createNamespacedPersistentVolumeClaim({
         namespace,
         body: {

@@ -195,7 +195,11 @@ export class JobRunner {
       await this.core
         .readNamespacedPersistentVolumeClaim({ namespace, name: claim })
         .catch((error: unknown) => {
-          throw new Error(`PersistentVolumeClaim ${claim}: ${(error as Error).message}`);
+          // A real pod waits for its claim; this one fails, so a test sees what is missing.
+          const missing = (error as { code?: number }).code === 404;
+          throw new Error(
+            `PersistentVolumeClaim ${claim}: ${missing ? 'not found' : (error as Error).message}`,
+          );
         });
       const directory = this.claimDirectory(namespace, claim);
       await mkdir(directory, { recursive: true });
