@@ -35,7 +35,7 @@ import {
   waitSettled,
   type Instance,
 } from './cluster.js';
-import { describeFailures, startLoad, type LoadReport } from './http-load.js';
+import { describeFailures, startReading, type LoadReport } from './http-load.js';
 import { NotejamClient, newUserWithNote } from './notejam-client.js';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
@@ -366,19 +366,7 @@ describe('credential rotation (test)', () => {
       newUserWithNote(baseUrl, 'rotation'),
     );
     const loops = 4;
-    const load = startLoad({
-      url: `${baseUrl}/`,
-      headers: { cookie: user.client.cookieHeader() },
-      loops,
-      pauseMs: 20,
-      timeoutMs: 10_000,
-      check: (status, body) =>
-        status !== 200
-          ? `HTTP ${status}`
-          : body.includes(user.note)
-            ? undefined
-            : 'HTTP 200 without the note',
-    });
+    const load = startReading(baseUrl, user, loops);
     let report: LoadReport;
     const started = Date.now();
     let rolledOut: Awaited<ReturnType<typeof rolledOutWith>>;
@@ -506,24 +494,17 @@ describe('a dev wipe on MySQL under load', () => {
     );
     const answers = { page: 0, signIn: 0, maintenance: 0 };
     const loops = 4;
-    const load = startLoad({
-      url: `${baseUrl}/`,
-      headers: { cookie: user.client.cookieHeader() },
-      loops,
-      pauseMs: 20,
-      timeoutMs: 10_000,
-      check: (status, body, headers) => {
-        if (status === 200 && body.includes(user.note)) answers.page++;
-        else if (status === 302 && headers['location']?.startsWith('/signin/')) answers.signIn++;
-        else if (
-          status === 503 &&
-          headers['retry-after'] !== undefined &&
-          body.includes('Notejam is being updated')
-        )
-          answers.maintenance++;
-        else return `HTTP ${status}${headers['location'] ? ` to ${headers['location']}` : ''}`;
-        return undefined;
-      },
+    const load = startReading(baseUrl, user, loops, (status, body, headers) => {
+      if (status === 200 && body.includes(user.note)) answers.page++;
+      else if (status === 302 && headers['location']?.startsWith('/signin/')) answers.signIn++;
+      else if (
+        status === 503 &&
+        headers['retry-after'] !== undefined &&
+        body.includes('Notejam is being updated')
+      )
+        answers.maintenance++;
+      else return `HTTP ${status}${headers['location'] ? ` to ${headers['location']}` : ''}`;
+      return undefined;
     });
     let report: LoadReport;
     const started = Date.now();

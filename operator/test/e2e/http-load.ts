@@ -6,6 +6,7 @@
 // only. Every error, timeout or wrong answer is recorded; nothing is retried.
 import http from 'node:http';
 import { messageOf } from './cluster.js';
+import { notesPageCheck, type User } from './notejam-client.js';
 
 export interface LoadFailure {
   at: Date;
@@ -103,4 +104,24 @@ export function describeFailures(failures: LoadFailure[], limit = 20): string {
     `the first ${first.length}:`,
     ...first,
   ].join('\n');
+}
+
+/**
+ * A signed-in user reading the all-notes page in `loops` keep-alive loops. Without `check`,
+ * every answer must be the page with the user's note.
+ */
+export function startReading(
+  baseUrl: string,
+  user: User,
+  loops: number,
+  check: LoadOptions['check'] = notesPageCheck(user),
+): Load {
+  return startLoad({
+    url: `${baseUrl}/`,
+    headers: { cookie: user.client.cookieHeader() },
+    loops,
+    pauseMs: 20,
+    timeoutMs: 10_000,
+    check,
+  });
 }

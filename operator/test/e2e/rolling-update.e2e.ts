@@ -15,8 +15,8 @@ import {
   settledWithService,
   step,
 } from './cluster.js';
-import { describeFailures, startLoad, type LoadReport } from './http-load.js';
-import { newUserWithNote, notesPageCheck } from './notejam-client.js';
+import { describeFailures, startReading, type LoadReport } from './http-load.js';
+import { newUserWithNote } from './notejam-client.js';
 
 const namespace = namespaceOf('prod');
 const loops = 4;
@@ -38,14 +38,7 @@ describe('a rolling update of prod under load', () => {
       return pods;
     });
 
-    const load = startLoad({
-      url: `${baseUrl}/`,
-      headers: { cookie: user.client.cookieHeader() },
-      loops,
-      pauseMs: 20,
-      timeoutMs: 10_000,
-      check: notesPageCheck(user),
-    });
+    const load = startReading(baseUrl, user, loops);
     const rolloutSeconds: number[] = [];
     let report: LoadReport;
     try {

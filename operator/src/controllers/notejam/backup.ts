@@ -5,8 +5,8 @@
 import type { V1Job, V1Pod, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
 import { defaults } from '../../api/v1alpha1/schema.js';
 import type { NotejamInstance } from '../../api/v1alpha1/types.js';
-import { childNames, ownedMetadata } from './labels.js';
-import type { DesiredPersistentVolumeClaim } from './persistent-volume-claim.js';
+import { childNames } from './labels.js';
+import { ownedClaim, type DesiredPersistentVolumeClaim } from './persistent-volume-claim.js';
 import { parseSchemaVersion, succeededMessages } from './schema-version.js';
 
 /** Where the backup Job mounts the backup volume. */
@@ -34,16 +34,10 @@ export function backupVolumeClaim(
 ): DesiredPersistentVolumeClaim | undefined {
   if (!backupEnabled(instance)) return undefined;
   const { size, storageClassName } = instance.spec.lifecycle.backup;
-  return {
-    apiVersion: 'v1',
-    kind: 'PersistentVolumeClaim',
-    metadata: ownedMetadata(instance, childNames.backups(instance), 'data'),
-    spec: {
-      accessModes: ['ReadWriteOnce'],
-      ...(storageClassName ? { storageClassName } : {}),
-      resources: { requests: { storage: String(size ?? defaults.backupSize) } },
-    },
-  };
+  return ownedClaim(instance, childNames.backups(instance), {
+    size: size ?? defaults.backupSize,
+    storageClassName,
+  });
 }
 
 /** The backup volume as the backup Job's pod mounts it. */

@@ -19,15 +19,26 @@ export function persistentVolumeClaim(
 ): DesiredPersistentVolumeClaim | undefined {
   const { database, lifecycle } = instance.spec;
   if (database.type !== 'sqlite' || lifecycle.onDeploy === 'wipe') return undefined;
-  const storageClassName = database.sqlite?.storageClassName;
+  return ownedClaim(instance, childNames.data(instance), {
+    size: database.sqlite?.size ?? defaults.sqliteSize,
+    storageClassName: database.sqlite?.storageClassName,
+  });
+}
+
+/** A ReadWriteOnce claim the instance owns (component `data`). */
+export function ownedClaim(
+  instance: NotejamInstance,
+  name: string,
+  { size, storageClassName }: { size: string | number; storageClassName?: string },
+): DesiredPersistentVolumeClaim {
   return {
     apiVersion: 'v1',
     kind: 'PersistentVolumeClaim',
-    metadata: ownedMetadata(instance, childNames.data(instance), 'data'),
+    metadata: ownedMetadata(instance, name, 'data'),
     spec: {
       accessModes: ['ReadWriteOnce'],
       ...(storageClassName ? { storageClassName } : {}),
-      resources: { requests: { storage: String(database.sqlite?.size ?? defaults.sqliteSize) } },
+      resources: { requests: { storage: String(size) } },
     },
   };
 }
