@@ -240,19 +240,28 @@ export async function waitSettled(
   }
 }
 
+/** A merge patch of the namespace's instance; returns it as the API server stored it. */
+export async function patchInstance(namespace: string, patch: object): Promise<Instance> {
+  const { name } = (await instanceIn(namespace)).metadata;
+  return JSON.parse(
+    await kubectl([
+      '-n',
+      namespace,
+      'patch',
+      'notejaminstance',
+      name,
+      '--type=merge',
+      '-p',
+      JSON.stringify(patch),
+      '-o',
+      'json',
+    ]),
+  ) as Instance;
+}
+
 /** Merges these fields into the spec of the namespace's instance. */
 export async function patchSpec(namespace: string, spec: Record<string, unknown>): Promise<void> {
-  const { name } = (await instanceIn(namespace)).metadata;
-  await kubectl([
-    '-n',
-    namespace,
-    'patch',
-    'notejaminstance',
-    name,
-    '--type=merge',
-    '-p',
-    JSON.stringify({ spec }),
-  ]);
+  await patchInstance(namespace, { spec });
 }
 
 export function setImage(namespace: string, image: string): Promise<void> {

@@ -25,6 +25,7 @@ import {
   jobSucceeded,
   metric,
   namespaceOf,
+  patchInstance,
   revisionOf,
   rollOut,
   serviceUrl,
@@ -67,21 +68,6 @@ async function mariadb(sql: string): Promise<string[][]> {
     .split('\n')
     .filter((line) => line !== '')
     .map((line) => line.split('\t'));
-}
-
-async function patchInstance(namespace: string, patch: object): Promise<Instance> {
-  const { name } = (await instanceIn(namespace)).metadata;
-  await kubectl([
-    '-n',
-    namespace,
-    'patch',
-    'nj',
-    name,
-    '--type=merge',
-    '-p',
-    JSON.stringify(patch),
-  ]);
-  return instanceIn(namespace);
 }
 
 /** Waits until the operator has acted on the current generation while paused. */
