@@ -200,20 +200,30 @@ const cases: Record<string, () => Promise<[string, string]>> = {
     await refusal(instance(sqlite({ lifecycle: { backup: { enabled: true } } }))),
     'lifecycle.backup needs database.type mysql',
   ],
-  'lifecycle.backup.size can only grow': async () => [
-    await refusedUpdate(
-      mysql({ lifecycle: { backup: { size: '20Gi' } } }),
-      mysql({ lifecycle: { backup: { size: '10Gi' } } }),
-    ),
-    'lifecycle.backup.size can only grow: a PersistentVolumeClaim cannot shrink',
-  ],
-  'lifecycle.backup.storageClassName is immutable': async () => [
-    await refusedUpdate(
-      mysql({ lifecycle: { backup: { storageClassName: 'fast' } } }),
+  'lifecycle.backup.size can only grow': async () => {
+    const large = mysql({ lifecycle: { backup: { size: '20Gi' } } });
+    // Removed, it would fall back to the smaller default: refused as well.
+    const removed = await refusedUpdate(large, mysql({ lifecycle: { backup: {} } }));
+    expect(removed).toContain('lifecycle.backup.size can only grow');
+    return [
+      await refusedUpdate(large, mysql({ lifecycle: { backup: { size: '10Gi' } } })),
+      'lifecycle.backup.size can only grow: a PersistentVolumeClaim cannot shrink',
+    ];
+  },
+  'lifecycle.backup.storageClassName cannot change or be removed once set': async () => {
+    const fast = mysql({ lifecycle: { backup: { storageClassName: 'fast' } } });
+    const changed = await refusedUpdate(
+      fast,
       mysql({ lifecycle: { backup: { storageClassName: 'slow' } } }),
-    ),
-    'lifecycle.backup.storageClassName is immutable',
-  ],
+    );
+    const removed = await refusedUpdate(fast, mysql({ lifecycle: { backup: {} } }));
+    expect(removed).toContain('lifecycle.backup.storageClassName cannot change or be removed');
+    // Set for the first time (before backups are taken): accepted.
+    const name = `update-${++counter}`;
+    await admin.apply(types.instance, instance(mysql(), name), { fieldManager, force: true });
+    await admin.apply(types.instance, instance(fast, name), { fieldManager, force: true });
+    return [changed, 'lifecycle.backup.storageClassName cannot change or be removed once set'];
+  },
   'replicas cannot change while autoscaling is enabled': async () => [
     await refusedUpdate(autoscaled(), autoscaled({ replicas: 3 })),
     'replicas cannot change while autoscaling is enabled',

@@ -242,14 +242,8 @@ const backup = object(
         'Export the database (the app’s `backup` command: every table from one consistent snapshot, gzipped JSON lines) into a PersistentVolumeClaim the operator owns, `<instance>-backups`, before each new revision’s migrations, which wait for it; a failed backup stops the rollout (Degraded, reason `BackupFailed`) while the old version keeps serving. Unset means on for `environment: production` with `database.type: mysql` and off otherwise; set it to say so explicitly. Requires `database.type: mysql`. Restore: docs/runbooks/restore-backup.md.',
     }),
     size: quantity({
-      description: `Size of the backup volume. Can only grow. Default ${defaults.backupSize}.`,
+      description: `Size of the backup volume. Can only grow (the StorageClass must allow volume expansion). Default ${defaults.backupSize}.`,
       default: defaults.backupSize,
-      validations: [
-        {
-          rule: 'quantity(string(self)).compareTo(quantity(string(oldSelf))) >= 0',
-          message: 'lifecycle.backup.size can only grow: a PersistentVolumeClaim cannot shrink',
-        },
-      ],
     }),
     retention: integer({
       description:
@@ -260,18 +254,33 @@ const backup = object(
     }),
     storageClassName: string({
       description:
-        'StorageClass of the backup volume; the cluster default when unset. Immutable, like the claim’s own field.',
+        'StorageClass of the backup volume; the cluster default when unset. Set it before backups are first taken: once set it can neither change nor be removed, like the claim’s own field.',
       maxLength: 253,
       pattern: dnsSubdomain,
-      validations: [
-        {
-          rule: 'self == oldSelf',
-          message: 'lifecycle.backup.storageClassName is immutable',
-        },
-      ],
     }),
   },
-  { description: 'A backup of the database before every migration.', default: {} },
+  {
+    description: 'A backup of the database before every migration.',
+    default: {},
+    // On the block, which always exists, rather than on the fields: a rule on a field
+    // compares with oldSelf only when both exist, so removing it (back to the default, or
+    // to none) would pass.
+    validations: [
+      {
+        rule: 'quantity(string(self.size)).compareTo(quantity(string(oldSelf.size))) >= 0',
+        message: 'lifecycle.backup.size can only grow: a PersistentVolumeClaim cannot shrink',
+        fieldPath: '.size',
+        reason: 'FieldValueInvalid',
+      },
+      {
+        rule: '!has(oldSelf.storageClassName) || (has(self.storageClassName) && self.storageClassName == oldSelf.storageClassName)',
+        message:
+          'lifecycle.backup.storageClassName cannot change or be removed once set: the backup volume keeps the class it was created with',
+        fieldPath: '.storageClassName',
+        reason: 'FieldValueForbidden',
+      },
+    ],
+  },
 );
 
 const lifecycle = object(
