@@ -3,7 +3,7 @@ import { withDefaults } from '../../api/v1alpha1/defaults.js';
 import type { NotejamInstance, NotejamInstanceSpecInput } from '../../api/v1alpha1/types.js';
 import { backupEnabled, backupVolumeClaim, parseBackupReport, reportedBackup } from './backup.js';
 import { desiredChildren } from './children.js';
-import { lifecycleJob } from './jobs.js';
+import { jobUidLabel, lifecycleJob } from './jobs.js';
 
 function instance(spec: Partial<NotejamInstanceSpecInput> = {}): NotejamInstance {
   return {
@@ -85,12 +85,13 @@ describe('what a backup Job reports', () => {
   });
 
   it('takes it from the container that exited 0 only', () => {
-    const job: V1Job = lifecycleJob(instance(), 'backup', {
+    const built = lifecycleJob(instance(), 'backup', {
       image: 'registry.example.com/notejam/app:v0.1',
       revision: '0123456789',
     });
+    const job: V1Job = { ...built, metadata: { ...built.metadata, uid: 'job-uid-1' } };
     const pod = (exitCode: number, text: string): V1Pod => ({
-      metadata: { labels: { 'batch.kubernetes.io/job-name': job.metadata!.name! } },
+      metadata: { labels: { [jobUidLabel]: 'job-uid-1' } },
       status: {
         containerStatuses: [
           {

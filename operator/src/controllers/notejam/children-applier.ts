@@ -67,15 +67,17 @@ export class ChildrenApplier {
   }
 
   /**
-   * Applies each desired child on its own, then prunes the undesired ones. Returns the
-   * kinds whose apply succeeded (unchanged ones included) and the Deployment as the API
-   * server answered the apply: its status is the one to assess, not the status of the
-   * Deployment read before (which, complete on the previous template, would call a
-   * rollout that has only just begun Ready).
+   * Applies each desired child on its own, then (unless told not to: a child needed early,
+   * like the backup volume) prunes the undesired ones. Returns the kinds whose apply
+   * succeeded (unchanged ones included) and the Deployment as the API server answered the
+   * apply: its status is the one to assess, not the status of the Deployment read before
+   * (which, complete on the previous template, would call a rollout that has only just
+   * begun Ready).
    */
   async apply(
     run: ReconcileRun,
     desired: KubernetesObject[],
+    { prune = true }: { prune?: boolean } = {},
   ): Promise<{ kinds: Set<string>; deployment?: V1Deployment }> {
     const kinds = new Set<string>();
     let deployment: V1Deployment | undefined;
@@ -87,7 +89,7 @@ export class ChildrenApplier {
       });
       if (done) kinds.add(child.kind ?? '');
     }
-    await this.pruneUndesired(run, desired);
+    if (prune) await this.pruneUndesired(run, desired);
     return { kinds, deployment };
   }
 

@@ -172,6 +172,16 @@ export async function setUpNotejamController(
   const jobs = manager.addInformer(
     new Informer<V1Job>(client, { type: jobType, ...ownedInformer }, logger, metrics),
   );
+  // Every Secret of the watched namespaces, metadata only: which resourceVersion each one
+  // is at, so a changed database Secret rolls its instances' pods (database-secret.ts).
+  const secretMetadata = manager.addInformer(
+    new Informer(
+      client,
+      { type: secretType, namespace: options.namespace, metadataOnly: true, ...options.informer },
+      logger,
+      metrics,
+    ),
+  );
   const jobSlots = new JobSlots(options.maxConcurrentLifecycleJobs ?? 10, jobs);
 
   const controller = new Controller(
@@ -193,6 +203,8 @@ export async function setUpNotejamController(
         podType,
         pullSecret,
         resolver,
+        secretType,
+        databaseSecrets: secretMetadata,
       }),
     },
     logger,
@@ -201,6 +213,12 @@ export async function setUpNotejamController(
   controller.watchPrimary(instances);
   for (const { informer } of owned.values()) controller.watchOwned(informer, api.group, api.kind);
   controller.watchOwned(jobs, api.group, api.kind);
+  controller.watchMapped(secretMetadata, (secret) =>
+    instances
+      .list(secret.metadata?.namespace)
+      .filter((instance) => instance.spec.database.mysql?.secretRef.name === secret.metadata?.name)
+      .map((instance) => objectKey(instance.metadata.namespace, instance.metadata.name)),
+  );
   serviceMonitors.attach(controller, instances);
   jobSlots.onWake((keys) => keys.forEach((key) => controller.queue.add(key)));
   // A pull Secret changed: the instances naming it resolve with the new credentials.

@@ -24,22 +24,31 @@ import {
   jobPodSelector,
   jobRevisionLabel,
   jobsToDelete,
+  retryAnnotation,
   type JobKind,
   type JobTarget,
   type LifecycleJob,
 } from './jobs.js';
-import { isControlledBy } from './labels.js';
+import { childNames, isControlledBy } from './labels.js';
+import { type BackupReport, reportedBackup } from './backup.js';
+import { maintenanceAnnotation } from './deployment.js';
 import {
   decideLifecycle,
+  inMaintenance,
   targetJobNames,
   type CompletedStep,
   type LifecycleDecision,
 } from './lifecycle.js';
-import { lifecycleReport, stepNames, type LifecycleExtras } from './lifecycle-status.js';
+import {
+  lifecycleReport,
+  retriesExhaustedReason,
+  stepNames,
+  type LifecycleExtras,
+} from './lifecycle-status.js';
 import type { ReconcileRun } from './reconcile-run.js';
 import { type DeployedRevision, deployedRevision, revision } from './revision.js';
 import { nextSchemaVersion, reportedSchemaVersion } from './schema-version.js';
-import type { ConditionInput, LifecycleReport } from './status.js';
+import { assessRollout, type ConditionInput, type LifecycleReport } from './status.js';
 
 /** Finished lifecycle Jobs kept per kind (`kubectl get jobs` shows the recent history). */
 export const jobHistoryLimit = 3;
@@ -64,6 +73,16 @@ export interface LifecycleOutcome {
   report: LifecycleReport;
   /** What the Deployment should run after this reconcile; undefined: no Deployment yet. */
   deploy?: DeployedRevision;
+  /** The pods show the maintenance page (a dev wipe on MySQL is under way). */
+  maintenance: boolean;
+}
+
+/** Whether every pod of the Deployment runs the maintenance page (deployment.ts). */
+export function maintenanceRolledOut(live: V1Deployment | undefined): boolean {
+  return (
+    live?.spec?.template.metadata?.annotations?.[maintenanceAnnotation] === 'true' &&
+    assessRollout(live).complete
+  );
 }
 
 export class LifecycleRunner {
@@ -94,6 +113,8 @@ export class LifecycleRunner {
       deployedRevision: deployed?.revision,
       seededKey: instance.status?.seed?.key,
       neverStarted: target ? await this.neverStarted(run, jobs, target) : undefined,
+      serving: live !== undefined,
+      maintenanceReady: maintenanceRolledOut(live),
     });
     const extras: LifecycleExtras = {
       ...(imageResolved ? { imageResolved } : {}),
@@ -102,10 +123,46 @@ export class LifecycleRunner {
         : {}),
     };
     const performed = await this.perform(run, decision, target, deployed, extras);
+    const lastBackup = target && (await this.backupTaken(run, performed.decision, target));
     await this.cleanUpJobs(run, jobs, target);
     return {
-      report: lifecycleReport(instance, performed.decision, target?.revision, performed.extras),
+      report: lifecycleReport(instance, performed.decision, target?.revision, {
+        ...performed.extras,
+        ...(lastBackup ? { lastBackup } : {}),
+      }),
       deploy: performed.deploy,
+      maintenance: inMaintenance(instance, performed.decision, live !== undefined),
+    };
+  }
+
+  /**
+   * The backup the target's backup Job reported, once it completed and until the status
+   * records it (read from its pod's termination message once per revision); undefined when
+   * there is none to record (no backup step, not done yet, recorded, or nothing to back up).
+   */
+  private async backupTaken(
+    run: ReconcileRun,
+    decision: LifecycleDecision,
+    target: JobTarget,
+  ): Promise<LifecycleExtras['lastBackup']> {
+    if (!('completed' in decision)) return undefined;
+    const job = decision.completed.find((done) => done.step === 'backup')?.job;
+    if (!job || run.instance.status?.lastBackup?.revision === target.revision) return undefined;
+    let report: BackupReport | undefined;
+    await run.attempt('JobPods', `listing the pods of Job ${job.metadata?.name}`, async () => {
+      report = reportedBackup(job, await this.podsOf(job));
+    });
+    if (!report) return undefined;
+    const outcome = jobOutcome(job);
+    const completedAt =
+      outcome.state === 'succeeded'
+        ? outcome.finishedAt?.toISOString().replace(/\.\d{3}Z$/, 'Z')
+        : undefined;
+    return {
+      ...report,
+      persistentVolumeClaim: childNames.backups(run.instance),
+      revision: target.revision,
+      ...(completedAt ? { completedAt } : {}),
     };
   }
 
@@ -150,7 +207,23 @@ export class LifecycleRunner {
       case 'steady':
       case 'wait':
       case 'queued':
+      case 'maintenance':
         return keep;
+      case 'exhausted': {
+        const job = decision.job;
+        const tail = await this.failureTail(run, job);
+        const message =
+          `Job ${job.metadata?.name} failed ${decision.attempts} times (${decision.reason}: ${decision.message}), ` +
+          `1 attempt and spec.lifecycle.maxRetries=${run.instance.spec.lifecycle.maxRetries} retries; ` +
+          `revision ${target?.revision} is not deployed, the previous one keeps serving. ` +
+          `Nothing is retried until the spec changes or annotation ${retryAnnotation} gets a new value ` +
+          `(docs/runbooks/instance-operations.md)` +
+          (tail ? `. Log tail:\n${tail}` : '');
+        return {
+          ...keep,
+          extras: { ...extras, failure: { reason: retriesExhaustedReason, message } },
+        };
+      }
       case 'supersede': {
         const job = decision.job;
         const old = job.metadata?.labels?.[jobRevisionLabel];
@@ -189,10 +262,7 @@ export class LifecycleRunner {
       }
       case 'backOff': {
         const job = decision.job;
-        let tail: string | undefined;
-        await run.attempt('JobPods', `listing the pods of Job ${job.metadata?.name}`, async () => {
-          tail = failureLogTail(job, await this.podsOf(job));
-        });
+        const tail = await this.failureTail(run, job);
         const retry = decision.retryAt.toISOString().replace(/\.\d{3}Z$/, 'Z');
         const message =
           `Job ${job.metadata?.name} failed (${decision.reason}: ${decision.message}); ` +
@@ -237,6 +307,15 @@ export class LifecycleRunner {
         };
       }
     }
+  }
+
+  /** The log tail of a failed Job's latest failed container (undefined when unreadable). */
+  private async failureTail(run: ReconcileRun, job: V1Job): Promise<string | undefined> {
+    let tail: string | undefined;
+    await run.attempt('JobPods', `listing the pods of Job ${job.metadata?.name}`, async () => {
+      tail = failureLogTail(job, await this.podsOf(job));
+    });
+    return tail;
   }
 
   private async podsOf(job: V1Job): Promise<V1Pod[]> {

@@ -82,6 +82,28 @@ describe('lifecycleReport', () => {
     );
   });
 
+  it('reports a migration whose retries ran out under its step, as RetriesExhausted', () => {
+    const nj = instance({ lifecycle: { maxRetries: 0 } });
+    const result = report(nj, [finished(nj, 'migrate', 'Failed')]);
+    expect(result.phase).toBeUndefined();
+    expect(result.conditions).toContainEqual(
+      expect.objectContaining({
+        type: 'MigrationsApplied',
+        status: 'False',
+        reason: 'RetriesExhausted',
+      }),
+    );
+  });
+
+  it('shows the move to the maintenance page before a wipe as phase Wiping', () => {
+    const nj = instance({ environment: 'development', lifecycle: { onDeploy: 'wipe' } });
+    const decision = decideLifecycle({ instance: nj, target, jobs: [], now, serving: true });
+    expect(lifecycleReport(nj, decision, target.revision)).toMatchObject({
+      phase: 'Wiping',
+      progress: expect.stringContaining('maintenance page'),
+    });
+  });
+
   it('records what was seeded and when once the seed Job completed', () => {
     const nj = instance({
       lifecycle: { seed: { enabled: true, users: 2, padsPerUser: 1, notesPerPad: 1 } },

@@ -15,10 +15,13 @@ import {
 import type { LifecycleDecision } from './lifecycle.js';
 import type { ConditionInput, LifecycleReport } from './status.js';
 
+/** Degraded's reason once a step's retries (spec.lifecycle.maxRetries) are used up. */
+export const retriesExhaustedReason = 'RetriesExhausted';
+
 /** MigrationsApplied's reason when a rollback runs code older than the database schema. */
 export const schemaNewerThanCode = 'SchemaNewerThanCode';
 
-/** `Migration`, `Wipe`, `Seed`: the step in reasons and Event names. */
+/** `Backup`, `Migration`, `Wipe`, `Seed`: the step in reasons and Event names. */
 export const stepNames: Readonly<Record<JobKind, string>> = {
   backup: 'Backup',
   wipe: 'Wipe',
@@ -38,6 +41,8 @@ export interface LifecycleExtras {
   schemaVersion?: string | null;
   /** On rollOut: the version the revision's code reaches, when older than the schema's. */
   codeBehind?: string;
+  /** The backup the target revision's backup Job took, once it completed. */
+  lastBackup?: LifecycleReport['lastBackup'];
 }
 
 /** The report of a decision for the status: phase, progress and lifecycle conditions. */
@@ -47,11 +52,12 @@ export function lifecycleReport(
   revision: string | undefined,
   extras: LifecycleExtras = {},
 ): LifecycleReport {
-  const { imageResolved, failure, schemaVersion } = extras;
+  const { imageResolved, failure, schemaVersion, lastBackup } = extras;
   const report: LifecycleReport = {
     conditions: imageResolved ? [imageResolved] : [],
     ...(failure ? { failure } : {}),
     ...(schemaVersion !== undefined ? { schemaVersion } : {}),
+    ...(lastBackup ? { lastBackup } : {}),
   };
   if (decision.action === 'hold' || revision === undefined) return report;
   if (decision.action === 'steady') {
@@ -88,19 +94,24 @@ export function lifecycleReport(
     const old = decision.job.metadata?.labels?.[jobRevisionLabel];
     report.phase = 'Pending';
     report.progress = `Deleting Job ${jobName(decision.job)} of revision ${old}: its container never started, so nothing of it ran; revision ${revision} follows`;
+  } else if (decision.action === 'maintenance') {
+    report.phase = 'Wiping';
+    report.progress = `Moving every pod to the maintenance page before the database is wiped for revision ${revision}`;
   } else if (decision.action === 'queued') {
     report.phase = 'Pending';
     report.progress = `Job ${jobName(decision.job)} for revision ${revision} waits for a free slot: ${decision.inUse} of ${decision.limit} lifecycle Jobs (MAX_CONCURRENT_LIFECYCLE_JOBS) run across the cluster`;
   }
   const stepOf = (job: V1Job) => job.metadata?.labels?.[jobKindLabel];
   const pending = (step: JobKind): ConditionInput['reason'] =>
-    decision.action === 'backOff' && decision.step === step
-      ? `${stepNames[step]}Failed`
-      : running && stepOf(decision.job) === step
-        ? 'Running'
-        : decision.action === 'queued' && stepOf(decision.job) === step
-          ? 'Queued'
-          : 'Pending';
+    decision.action === 'exhausted' && decision.step === step
+      ? retriesExhaustedReason
+      : decision.action === 'backOff' && decision.step === step
+        ? `${stepNames[step]}Failed`
+        : running && stepOf(decision.job) === step
+          ? 'Running'
+          : decision.action === 'queued' && stepOf(decision.job) === step
+            ? 'Queued'
+            : 'Pending';
 
   if (steps.includes('migrate')) {
     const job = done.get('migrate');

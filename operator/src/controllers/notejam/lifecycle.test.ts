@@ -1,8 +1,13 @@
 import type { V1Job } from '@kubernetes/client-node';
 import { withDefaults } from '../../api/v1alpha1/defaults.js';
 import type { NotejamInstance, NotejamInstanceSpecInput } from '../../api/v1alpha1/types.js';
-import { attemptOf, lifecycleJob, seedKey, type JobKind } from './jobs.js';
-import { decideLifecycle, targetJobNames, type LifecycleObservation } from './lifecycle.js';
+import { attemptOf, lifecycleJob, retryAnnotation, seedKey, type JobKind } from './jobs.js';
+import {
+  decideLifecycle,
+  inMaintenance,
+  targetJobNames,
+  type LifecycleObservation,
+} from './lifecycle.js';
 
 const now = new Date('2026-03-01T12:00:00Z');
 const target = {
@@ -217,6 +222,91 @@ describe('decideLifecycle', () => {
     if (later.action !== 'retry') throw new Error('expected a retry');
     expect(later.job.metadata.name).toBe(failed.metadata?.name);
     expect(attemptOf(later.job)).toBe(3);
+  });
+
+  it('backs up first and migrates only after the backup succeeded', () => {
+    const nj = instance({ backup: { enabled: true } });
+    expect(decide(nj, [])).toMatchObject({ action: 'create', phase: 'BackingUp' });
+    const running = observed(nj, 'backup', 'running');
+    expect(decide(nj, [running])).toMatchObject({ action: 'wait', phase: 'BackingUp' });
+    const failed = observed(nj, 'backup', 'failed');
+    expect(decide(nj, [failed])).toMatchObject({ action: 'backOff', step: 'backup' });
+    const backup = observed(nj, 'backup', 'succeeded');
+    expect(decide(nj, [backup])).toMatchObject({
+      action: 'create',
+      phase: 'Migrating',
+      completed: [{ step: 'backup', job: backup }],
+    });
+  });
+
+  it('stops retrying once spec.lifecycle.maxRetries are used up, until the spec or the retry request changes', () => {
+    const nj = instance({ maxRetries: 2 });
+    nj.metadata.generation = 4;
+    const third = observed(nj, 'migrate', 'failed', { attempt: 3 });
+    const exhausted = decide(nj, [third], { now: new Date(now.getTime() + 3600_000) });
+    expect(exhausted).toEqual({
+      action: 'exhausted',
+      job: third,
+      step: 'migrate',
+      reason: 'BackoffLimitExceeded',
+      message: 'Job has reached the specified backoff limit',
+      attempts: 3,
+      completed: [],
+    });
+    // The second attempt still had one retry left.
+    const second = observed(nj, 'migrate', 'failed', { attempt: 2 });
+    expect(decide(nj, [second], { now: new Date(now.getTime() + 60_000) })).toMatchObject({
+      action: 'retry',
+    });
+    // A new value of the retry annotation: at once, counted from 1 again.
+    const asked = instance({ maxRetries: 2 });
+    asked.metadata.generation = 4;
+    asked.metadata.annotations = { [retryAnnotation]: 'please' };
+    const retried = decide(asked, [third]);
+    expect(retried).toMatchObject({ action: 'retry', failed: third });
+    expect(retried.action === 'retry' && attemptOf(retried.job)).toBe(1);
+    // A spec change that keeps the revision (here: more retries) also lifts the stop.
+    const more = instance({ maxRetries: 5 });
+    more.metadata.generation = 5;
+    expect(decide(more, [third])).toMatchObject({ action: 'retry' });
+  });
+
+  it('moves the pods to the maintenance page before a wipe, only while pods serve', () => {
+    const nj = instance({ onDeploy: 'wipe' });
+    nj.spec.environment = 'development';
+    // A fresh instance has no pods: it wipes at once.
+    expect(decide(nj, [], { deployedRevision: undefined })).toMatchObject({
+      action: 'create',
+      phase: 'Wiping',
+    });
+    const waiting = decide(nj, [], { serving: true, maintenanceReady: false });
+    expect(waiting).toEqual({ action: 'maintenance', completed: [] });
+    expect(inMaintenance(nj, waiting, true)).toBe(true);
+    const wiping = decide(nj, [], { serving: true, maintenanceReady: true });
+    expect(wiping).toMatchObject({ action: 'create', phase: 'Wiping' });
+    expect(inMaintenance(nj, wiping, true)).toBe(true);
+    // The maintenance page stays until the new revision rolls out.
+    const migrating = decide(nj, [observed(nj, 'wipe', 'succeeded')], { serving: true });
+    expect(migrating).toMatchObject({ action: 'create', phase: 'Migrating' });
+    expect(inMaintenance(nj, migrating, true)).toBe(true);
+    const done = decide(
+      nj,
+      [observed(nj, 'wipe', 'succeeded'), observed(nj, 'migrate', 'succeeded')],
+      {
+        serving: true,
+      },
+    );
+    expect(done.action).toBe('rollOut');
+    expect(inMaintenance(nj, done, true)).toBe(false);
+    // A backup before the wipe reads the data while the old revision still serves.
+    const backedUp = instance({ onDeploy: 'wipe', backup: { enabled: true } });
+    backedUp.spec.environment = 'development';
+    const backingUp = decide(backedUp, [], { serving: true, maintenanceReady: false });
+    expect(backingUp).toMatchObject({ action: 'create', phase: 'BackingUp' });
+    expect(inMaintenance(backedUp, backingUp, true)).toBe(false);
+    // Migrating instances never see the maintenance page.
+    const migrate = decide(instance(), [], { serving: true });
+    expect(inMaintenance(instance(), migrate, true)).toBe(false);
   });
 
   it('never rolls out while a step of the target has failed', () => {

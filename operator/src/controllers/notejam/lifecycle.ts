@@ -6,12 +6,14 @@
 import type { V1Job } from '@kubernetes/client-node';
 import type { NotejamInstance, Phase } from '../../api/v1alpha1/types.js';
 import {
+  attemptOf,
   jobKindLabel,
   jobOutcome,
   lifecycleJob,
   lifecycleSteps,
   nextAttempt,
-  retryAt,
+  retriesExhausted,
+  retryDueAt,
   seedKey,
   type JobKind,
   type JobTarget,
@@ -33,6 +35,10 @@ export interface LifecycleObservation {
   jobs: V1Job[];
   /** uids of running Jobs whose container never started (`jobNeverStarted`). */
   neverStarted?: ReadonlySet<string>;
+  /** A Deployment exists: pods serve (the old revision's, or its maintenance page). */
+  serving?: boolean;
+  /** The Deployment runs the maintenance page on every pod (rolled out completely). */
+  maintenanceReady?: boolean;
   now: Date;
 }
 
@@ -90,7 +96,54 @@ export type LifecycleDecision =
       job: LifecycleJob;
       phase: Phase;
       completed: CompletedStep[];
-    };
+    }
+  /**
+   * A step failed `attempts` times, `spec.lifecycle.maxRetries` used up: Degraded
+   * (RetriesExhausted), nothing is retried until the spec or the retry request changes.
+   */
+  | {
+      action: 'exhausted';
+      job: V1Job;
+      step: JobKind;
+      reason: string;
+      message: string;
+      attempts: number;
+      completed: CompletedStep[];
+    }
+  /**
+   * Before a wipe while pods serve: move them to the maintenance page and wait until every
+   * pod runs it, so that none serves against a schema being dropped.
+   */
+  | { action: 'maintenance'; completed: CompletedStep[] };
+
+/**
+ * Whether the pods answer the maintenance page while this decision is carried out: from a
+ * dev wipe on (MySQL) until the new revision rolls out, when a Deployment serves. Before
+ * the wipe (a backup first) the old revision still serves.
+ */
+export function inMaintenance(
+  instance: NotejamInstance,
+  decision: LifecycleDecision,
+  serving: boolean,
+): boolean {
+  if (!serving || !lifecycleSteps(instance).includes('wipe')) return false;
+  switch (decision.action) {
+    case 'maintenance':
+      return true;
+    case 'create':
+    case 'wait':
+    case 'retry':
+    case 'queued':
+    case 'backOff':
+    case 'exhausted': {
+      const job = decision.action === 'retry' ? decision.failed : decision.job;
+      const step = job.metadata?.labels?.[jobKindLabel];
+      return step !== undefined && step !== 'backup';
+    }
+    default:
+      return false;
+  }
+}
 
 export const stepPhases: Readonly<Record<JobKind, Phase>> = {
   backup: 'BackingUp',
@@ -108,9 +161,10 @@ export function targetJobNames(instance: NotejamInstance, target: JobTarget): Se
 
 export function decideLifecycle(observed: LifecycleObservation): LifecycleDecision {
   const { instance, target, jobs, now } = observed;
-  // Gates before any Job is created, in order: the image exists; (issue 19 adds: the
-  // instance is not paused); no other revision's step is running; a slot is free (the
-  // reconciler's `JobSlots`, after this decision).
+  // Gates before any Job is created, in order: the instance is not paused (the reconciler
+  // does not decide at all then); the image exists; no other revision's step is running;
+  // before a wipe, every pod shows the maintenance page; a slot is free (the reconciler's
+  // `JobSlots`, after this decision); a failed step has retries left.
   if (!target) return { action: 'hold' };
   // The deployed revision's wipe and migrations are done; only a changed seed
   // specification (sizes are not part of the revision) still has work to do.
@@ -153,18 +207,30 @@ export function decideLifecycle(observed: LifecycleObservation): LifecycleDecisi
     }
     const desired = lifecycleJob(instance, step, target);
     const job = byName.get(desired.metadata.name);
-    if (!job) return { action: 'create', job: desired, phase: stepPhases[step], completed };
+    if (!job) {
+      if (step === 'wipe' && observed.serving && !observed.maintenanceReady)
+        return { action: 'maintenance', completed };
+      return { action: 'create', job: desired, phase: stepPhases[step], completed };
+    }
     const outcome = jobOutcome(job);
     if (outcome.state === 'running') {
       return { action: 'wait', job, phase: stepPhases[step], completed };
     }
     if (outcome.state === 'failed') {
-      const due = retryAt(job) ?? now;
-      if (now < due) {
-        const { reason, message } = outcome;
-        return { action: 'backOff', job, step, reason, message, retryAt: due, completed };
+      const { reason, message } = outcome;
+      if (retriesExhausted(instance, job)) {
+        const attempts = attemptOf(job);
+        return { action: 'exhausted', job, step, reason, message, attempts, completed };
       }
-      const retry = lifecycleJob(instance, step, { ...target, attempt: nextAttempt(job) });
+      const due = retryDueAt(instance, job) ?? now;
+      if (now < due)
+        return { action: 'backOff', job, step, reason, message, retryAt: due, completed };
+      if (step === 'wipe' && observed.serving && !observed.maintenanceReady)
+        return { action: 'maintenance', completed };
+      const retry = lifecycleJob(instance, step, {
+        ...target,
+        attempt: nextAttempt(job, instance),
+      });
       return { action: 'retry', failed: job, job: retry, phase: stepPhases[step], completed };
     }
     completed.push({ step, job });

@@ -3,12 +3,13 @@
  * controller-runtime's: get the instance, learn which image its spec asks for, create the
  * session Secret once, run the database steps of a new revision (lifecycle-runner.ts),
  * apply each child with the image the lifecycle allows (children-applier.ts), write the
- * status if it changed (status-writer.ts), say when to come back. A failed step does not
+ * status if it changed (status-writer.ts), say when to come back. A paused instance only
+ * gets its status written. A failed step does not
  * end the reconcile: the others run, the status says what refused what, then the
  * reconcile fails (reconcile-run.ts). Level-based and idempotent; a steady state makes no
  * write at all. See docs/design/lifecycle.md.
  */
-import type { V1Deployment, V1Job, V1Secret } from '@kubernetes/client-node';
+import type { KubernetesObject, V1Deployment, V1Job, V1Secret } from '@kubernetes/client-node';
 import type { NotejamInstance } from '../../api/v1alpha1/types.js';
 import type { Applier } from '../../runtime/apply.js';
 import type { ReconcileContext, ReconcileRequest, Reconciler } from '../../runtime/controller.js';
@@ -17,8 +18,10 @@ import type { Informer } from '../../runtime/informer.js';
 import type { KubeClient } from '../../runtime/kube-client.js';
 import { type ResourceType, objectKey } from '../../runtime/resources.js';
 import type { ImageResolver } from '../../registry/resolver.js';
+import { backupVolumeClaim } from './backup.js';
 import { ChildrenApplier, type OwnedKind } from './children-applier.js';
 import { desiredChildren } from './children.js';
+import { DatabaseSecretHashes, databaseSecretAnnotation } from './database-secret.js';
 import { imageResolvedCondition, imageTarget, type ImageTarget } from './image-target.js';
 import type { JobSlots } from './job-slots.js';
 import { LifecycleRunner } from './lifecycle-runner.js';
@@ -47,6 +50,9 @@ export interface ReconcilerDeps {
   podType: ResourceType;
   /** The image pull Secrets in the cache (none is ever read from the API server). */
   pullSecret: (namespace: string, name: string) => V1Secret | undefined;
+  secretType: ResourceType;
+  /** Every Secret's metadata (never content): changes of the database Secrets roll the pods. */
+  databaseSecrets: Informer<KubernetesObject>;
   /** Reads only its cache: resolutions run in the background and enqueue their instances. */
   resolver: ImageResolver;
   randomSecretValue?: () => string;
@@ -71,6 +77,7 @@ export function notejamReconciler(deps: ReconcilerDeps): Reconciler {
     podType: deps.podType,
     slots: deps.jobSlots,
   });
+  const databaseSecrets = new DatabaseSecretHashes(client, deps.secretType, deps.databaseSecrets);
   const statusWriter = new StatusWriter({
     client,
     events,
@@ -93,19 +100,44 @@ export function notejamReconciler(deps: ReconcilerDeps): Reconciler {
     // The Deployment as the cache shows it: what runs, whatever this reconcile manages to do.
     const live = children.live<V1Deployment>(instance, 'Deployment');
 
+    // Paused: no child is changed and no Job started (a running one finishes); the status
+    // says so, and keeps what it said about the deployment until the instance resumes.
+    if (instance.spec.paused) {
+      const observation: Observation = {
+        deployment: live,
+        deployed: deployedRevision(instance, live),
+        paused: true,
+      };
+      await statusWriter.update(
+        instance,
+        (current) => computeStatus(current, observation, run.now),
+        [],
+      );
+      return run.result();
+    }
+
     // 2. Which image the spec asks for (a tag resolved to its digest, or known not to exist).
     const image = resolveImage(run, live);
 
     // 3. The database steps of a new revision; the Deployment moves only after they succeed.
-    // The Jobs' pods refer to the session Secret like the app's: it exists first.
+    // The Jobs' pods refer to the session Secret like the app's, and the backup Job to the
+    // backup volume: they exist first.
     await children.ensureSessionSecret(run);
+    const backups = backupVolumeClaim(instance);
+    if (backups) await children.apply(run, [backups], { prune: false });
     const lifecycle = await lifecycleRunner.run(run, image.target, image.condition, live);
     run.checkpoint();
 
-    // 4. Apply each child (the pods run what the lifecycle allows), prune the rest.
+    // 4. Apply each child (the pods run what the lifecycle allows, with the database
+    // settings of now: a rotated password rolls them), prune the rest.
+    const secretHash =
+      (await databaseSecrets.hashFor(run)) ??
+      live?.spec?.template.metadata?.annotations?.[databaseSecretAnnotation];
     const desired = desiredChildren(instance, {
       image: lifecycle.deploy?.image,
       ...(lifecycle.deploy?.revision ? { revision: lifecycle.deploy.revision } : {}),
+      ...(secretHash ? { databaseSecretHash: secretHash } : {}),
+      ...(lifecycle.maintenance ? { maintenance: true } : {}),
       serviceMonitorAvailable: deps.serviceMonitorAvailable(),
     });
     const applied = await children.apply(run, desired);

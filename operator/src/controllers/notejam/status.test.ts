@@ -239,6 +239,84 @@ describe('computeStatus', () => {
     expect(computeStatus(instance(previous), report(null), t0)).not.toHaveProperty('schemaVersion');
   });
 
+  it('says when it is paused, keeping what it said about progress, failures and phase', () => {
+    const migrating = computeStatus(
+      instance(),
+      {
+        deployment: deployment({ status: rolledOut }),
+        lifecycle: {
+          phase: 'Migrating',
+          progress: 'Job notejam-migrate-bbbbbbbbbb is running',
+          failure: { reason: 'SeedFailed', message: 'Job notejam-seed-1 failed' },
+          conditions: [],
+        },
+      },
+      t0,
+    );
+    const paused = computeStatus(
+      instance(migrating, 4),
+      { deployment: deployment({ status: rolledOut }), paused: true },
+      t1,
+    );
+    expect(paused.observedGeneration).toBe(4);
+    expect(paused.phase).toBe(migrating.phase);
+    expect(condition(paused, 'Paused')).toMatchObject({
+      status: 'True',
+      reason: 'Paused',
+      observedGeneration: 4,
+    });
+    expect(condition(paused, 'Progressing')).toMatchObject({
+      status: 'False',
+      reason: 'Paused',
+      message: 'Paused while: Job notejam-migrate-bbbbbbbbbb is running',
+    });
+    // Nothing was attempted: the failure reported before the pause stands.
+    expect(condition(paused, 'Degraded')).toEqual(condition(migrating, 'Degraded'));
+    // Paused again: the same status, so no write.
+    expect(
+      statusChanged(
+        paused,
+        computeStatus(
+          instance(paused, 4),
+          { deployment: deployment({ status: rolledOut }), paused: true },
+          t1,
+        ),
+      ),
+    ).toBe(false);
+    const resumed = computeStatus(
+      instance(paused, 4),
+      { deployment: deployment({ status: rolledOut }) },
+      t1,
+    );
+    expect(condition(resumed, 'Paused')).toMatchObject({ status: 'False', reason: 'NotPaused' });
+  });
+
+  it('names the pods’ selector for the scale subresource, and records a backup taken', () => {
+    const lastBackup = {
+      file: 'notejam-20261203T103155.123Z-before-bbbbbbbbbb.ndjson.gz',
+      persistentVolumeClaim: 'notejam-backups',
+      schemaVersion: 'InitialSchema1764300000000',
+      sizeBytes: 1234,
+      rows: 21,
+      revision: 'bbbbbbbbbb',
+      completedAt: '2026-01-01T00:04:00Z',
+    };
+    const status = computeStatus(
+      instance(),
+      { deployment: deployment({ status: rolledOut }), lifecycle: { lastBackup, conditions: [] } },
+      t0,
+    );
+    expect(status.selector).toBe(
+      'app.kubernetes.io/name=notejam,app.kubernetes.io/instance=notejam,app.kubernetes.io/component=web',
+    );
+    expect(status.lastBackup).toEqual(lastBackup);
+    // Kept when a later reconcile has nothing new to say about it.
+    expect(
+      computeStatus(instance(status), { deployment: deployment({ status: rolledOut }) }, t1)
+        .lastBackup,
+    ).toEqual(lastBackup);
+  });
+
   it('says when a requested ServiceMonitor cannot be created', () => {
     const status = computeStatus(
       instance(),

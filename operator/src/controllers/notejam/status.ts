@@ -14,6 +14,7 @@ import {
 } from '../../api/v1alpha1/types.js';
 import { canonicalJson } from '../../runtime/canonical-json.js';
 import type { StepFailure } from './failures.js';
+import { selectorLabels } from './labels.js';
 
 export interface Observation {
   /** The instance's Deployment as the cache shows it; undefined before it exists. */
@@ -26,6 +27,8 @@ export interface Observation {
   serviceMonitorUnavailable?: boolean;
   /** Where the deployment lifecycle stands (lifecycle.ts' decision, as performed). */
   lifecycle?: LifecycleReport;
+  /** spec.paused: the operator changed nothing this time. */
+  paused?: boolean;
 }
 
 export type ConditionInput = Pick<Condition, 'type' | 'status' | 'reason' | 'message'>;
@@ -48,6 +51,8 @@ export interface LifecycleReport {
    * or null when it reported none (an app release that does not). Absent: unchanged.
    */
   schemaVersion?: string | null;
+  /** The backup a backup Job of a new revision took (status.lastBackup), once it completed. */
+  lastBackup?: NonNullable<NotejamInstanceStatus['lastBackup']>;
   /** Lifecycle conditions to set (ImageResolved, MigrationsApplied, Seeded); others are kept. */
   conditions: ConditionInput[];
 }
@@ -114,24 +119,45 @@ export function computeStatus(
         message: rollout.message + monitoringNote,
       };
 
+  const paused: ConditionInput = observed.paused
+    ? {
+        type: conditionTypes.paused,
+        status: 'True',
+        reason: 'Paused',
+        message:
+          'spec.paused is true: the operator changes no child and starts no lifecycle Job (one already running finishes); set it to false to resume',
+      }
+    : {
+        type: conditionTypes.paused,
+        status: 'False',
+        reason: 'NotPaused',
+        message: 'spec.paused is false',
+      };
+
+  // Paused, nothing was attempted: what was last said about progress and failures stands.
+  const updates = observed.paused
+    ? [ready, paused, { ...progressingWhilePaused(previous), type: conditionTypes.progressing }]
+    : [ready, progressing, degraded, paused, ...(lifecycle?.conditions ?? [])];
   let conditions = previous.conditions ?? [];
-  for (const condition of [ready, progressing, degraded, ...(lifecycle?.conditions ?? [])]) {
+  for (const condition of updates) {
     conditions = setCondition(conditions, condition, generation, now);
   }
 
   // Failed only when nothing serves: a failed step while the previous revision serves is Degraded.
   const isDegraded = degraded.status === 'True';
-  const phase: Phase = isDegraded
-    ? rollout.available > 0
-      ? 'Degraded'
-      : 'Failed'
-    : lifecycle?.phase
-      ? lifecycle.phase
-      : rollout.complete
-        ? 'Ready'
-        : observed.deployment
-          ? 'RollingOut'
-          : 'Pending';
+  const phase: Phase = observed.paused
+    ? (previous.phase ?? (observed.deployment ? 'RollingOut' : 'Pending'))
+    : isDegraded
+      ? rollout.available > 0
+        ? 'Degraded'
+        : 'Failed'
+      : lifecycle?.phase
+        ? lifecycle.phase
+        : rollout.complete
+          ? 'Ready'
+          : observed.deployment
+            ? 'RollingOut'
+            : 'Pending';
 
   const status: NotejamInstanceStatus = {
     ...previous,
@@ -145,6 +171,11 @@ export function computeStatus(
     else status.revision = observed.deployed.revision;
   }
   if (lifecycle?.seed) status.seed = lifecycle.seed;
+  if (lifecycle?.lastBackup) status.lastBackup = lifecycle.lastBackup;
+  // For the scale subresource (kubectl scale, autoscalers): the app pods' selector.
+  status.selector = Object.entries(selectorLabels(instance))
+    .map(([key, value]) => `${key}=${value}`)
+    .join(',');
   if (lifecycle?.schemaVersion === null) delete status.schemaVersion;
   else if (lifecycle?.schemaVersion) status.schemaVersion = lifecycle.schemaVersion;
   if (observed.deployment) {
@@ -152,6 +183,18 @@ export function computeStatus(
     status.readyReplicas = observed.deployment.status?.readyReplicas ?? 0;
   }
   return status;
+}
+
+/** Progressing while paused: stopped, saying where (the condition's message before the pause). */
+function progressingWhilePaused(previous: NotejamInstanceStatus): Omit<ConditionInput, 'type'> {
+  const before = previous.conditions?.find((c) => c.type === conditionTypes.progressing);
+  if (before?.reason === 'Paused')
+    return { status: before.status, reason: before.reason, message: before.message };
+  return {
+    status: 'False',
+    reason: 'Paused',
+    message: before?.status === 'True' ? `Paused while: ${before.message}` : 'Paused',
+  };
 }
 
 /**
