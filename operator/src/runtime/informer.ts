@@ -189,7 +189,8 @@ export class Informer<T extends KubernetesObject = KubernetesObject>
         continue: continueToken,
       });
       if (!listVersion) listVersion = page.metadata?.resourceVersion ?? '';
-      for (const item of page.items) items.push(this.prepare(item));
+      // A PartialObjectMetadataList without items says `"items": null`.
+      for (const item of page.items ?? []) items.push(this.prepare(item));
       continueToken = continueTokenOf(page) || undefined;
     } while (continueToken);
 
