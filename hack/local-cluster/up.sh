@@ -254,7 +254,7 @@ metadata:
   name: local-pv-$volume
   labels: { notejam.io/local-cluster: "true" }
 spec:
-  capacity: { storage: 10Gi }
+  capacity: { storage: 20Gi } # nominal (hostPath sets no limit): as big as the largest claim of samples/, prod's backups
   accessModes: [ReadWriteOnce]
   persistentVolumeReclaimPolicy: Retain
   hostPath: { path: $state_dir/volumes/pv-$volume, type: Directory }
