@@ -375,8 +375,8 @@ export function retryDueAt(instance: NotejamInstance, job: V1Job): Date | undefi
 }
 
 /** The attempt number of the Job that replaces a failed one (1 again after a spec change or a retry request). */
-export function nextAttempt(failedJob: V1Job, instance?: NotejamInstance): number {
-  if (instance && !createdForCurrentSpec(instance, failedJob)) return 1;
+export function nextAttempt(failedJob: V1Job, instance: NotejamInstance): number {
+  if (!createdForCurrentSpec(instance, failedJob)) return 1;
   return attemptOf(failedJob) + 1;
 }
 
