@@ -2,6 +2,8 @@
 // config/rbac watching it, a real OCI registry for the images, and a Job runner per
 // instance running the app's CLI (or a fixture standing for another release) against a
 // MariaDB database of its own.
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type {
   KubeConfig,
@@ -11,6 +13,7 @@ import type {
   V1Secret,
 } from '@kubernetes/client-node';
 import type { NotejamInstance } from '../../src/api/v1alpha1/types.js';
+import type { OperatorConfig } from '../../src/config.js';
 import type { RunningOperator } from '../../src/operator.js';
 import type { KubeClient } from '../../src/runtime/kube-client.js';
 import { type ControlPlaneClient, sharedControlPlane } from '../envtest/control-plane.js';
@@ -21,6 +24,7 @@ import {
   installCrd,
   markDeploymentAvailable,
   operatorIdentity,
+  repoRoot,
   runLifecycleJobs,
   runOperator,
   testConfig,
@@ -45,6 +49,14 @@ export const fixtureEntrypoint = (file: string): string[] => [
   fileURLToPath(new URL(`fixtures/${file}`, import.meta.url)),
 ];
 
+/** The app's migrations, oldest first, as its build runs them (what the Jobs run here). */
+export const appMigrations: string[] = (
+  createRequire(import.meta.url)(join(repoRoot, 'app/dist/database/migrations/index.js')) as {
+    MIGRATIONS: Array<{ name: string }>;
+  }
+).MIGRATIONS.map((migration) => migration.name);
+export const newestMigration = appMigrations.at(-1);
+
 export const conditionOf = (instance: NotejamInstance, type: string) =>
   instance.status?.conditions?.find((c) => c.type === type);
 
@@ -58,17 +70,24 @@ export class LifecycleSuite {
     readonly admin: KubeClient,
     private readonly identity: KubeConfig,
     readonly registry: TestRegistry,
+    private readonly operatorConfig: Partial<OperatorConfig>,
   ) {}
 
-  /** In beforeAll (it takes a while): namespace, registry, the operator watching it. */
-  static async start(namespace: string): Promise<LifecycleSuite> {
+  /**
+   * In beforeAll (it takes a while): namespace, registry, the operator watching it (with
+   * `operatorConfig` over the suite's settings).
+   */
+  static async start(
+    namespace: string,
+    operatorConfig: Partial<OperatorConfig> = {},
+  ): Promise<LifecycleSuite> {
     const plane = await sharedControlPlane();
     const admin = adminClient(plane);
     await installCrd(admin);
     await ensureNamespace(admin, namespace);
     const registry = await startTestRegistry('none');
     const identity = await operatorIdentity(plane, admin);
-    const suite = new LifecycleSuite(namespace, plane, admin, identity, registry);
+    const suite = new LifecycleSuite(namespace, plane, admin, identity, registry, operatorConfig);
     await suite.startOperator();
     return suite;
   }
@@ -80,6 +99,7 @@ export class LifecycleSuite {
         watchNamespace: this.namespace,
         resyncPeriodMs: 1000,
         imageResolveIntervalMs: 500,
+        ...this.operatorConfig,
       }),
     );
   }
@@ -97,17 +117,22 @@ export class LifecycleSuite {
   }
 
   /** Runs the instance's Jobs (against its own database, or `reuse`'s) until stopped. */
-  async jobsFor(
+  jobsFor(
     name: string,
     runner: Partial<JobRunnerOptions> = {},
     reuse?: LifecycleJobs,
   ): Promise<LifecycleJobs> {
-    const jobs = await runLifecycleJobs(this.plane, this.admin, this.namespace, {
+    return this.runJobs({
       secretName: `${name}-db`,
       instance: name,
       ...(reuse ? { database: reuse.database } : {}),
       runner,
     });
+  }
+
+  /** Runs the namespace's Jobs as `options` say (runLifecycleJobs) until stopped. */
+  async runJobs(options: Parameters<typeof runLifecycleJobs>[3]): Promise<LifecycleJobs> {
+    const jobs = await runLifecycleJobs(this.plane, this.admin, this.namespace, options);
     this.runners.push(jobs);
     return jobs;
   }
