@@ -390,13 +390,21 @@ describe('the operator', () => {
       },
     );
     const [header, ...rows] = table.trim().split('\n');
-    expect(header.split(/\s+/)).toEqual(['NAME', 'IMAGE', 'DATABASE', 'PHASE', 'READY', 'AGE']);
+    expect(header.split(/\s+/)).toEqual([
+      'NAME',
+      'IMAGE',
+      'DATABASE',
+      'PHASE',
+      'PAUSED',
+      'READY',
+      'AGE',
+    ]);
     expect(
       rows
         .find((row) => row.startsWith('notes '))
         ?.split(/\s+/)
-        .slice(0, 5),
-    ).toEqual(['notes', 'ghcr.io/notejam/notejam:dev', 'sqlite', 'Ready', '1']);
+        .slice(0, 6),
+    ).toEqual(['notes', 'ghcr.io/notejam/notejam:dev', 'sqlite', 'Ready', 'false', '1']);
   });
 
   it('leaves deletion to the garbage collector: every child points at its owner', async () => {

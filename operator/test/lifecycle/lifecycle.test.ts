@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { KubernetesObject, V1Job, V1Pod } from '@kubernetes/client-node';
 import { deployment } from '../../src/controllers/notejam/deployment.js';
-import { sleep, types, waitFor } from '../integration/support.js';
+import { markDeploymentAvailable, sleep, types, waitFor } from '../integration/support.js';
 import { mysqlQuery } from '../support/mysql-database.js';
 import {
   LifecycleSuite,
@@ -25,6 +25,11 @@ const podType = {
   kind: 'Pod',
   namespaced: true,
 } as const;
+/**
+ * Whether a Job runs the migration. Production instances on MySQL back up first (on by
+ * default, data-safety.test.ts): the Jobs held here are the migrations.
+ */
+const migrates = (job: V1Job) => job.metadata?.labels?.['notejam.io/job-kind'] === 'migrate';
 /** What a Job's pod runs instead of the image's `node dist/cli.js`. */
 const olderApp = fixtureEntrypoint('older-app.mjs');
 const brokenMigration = fixtureEntrypoint('broken-migration.mjs');
@@ -111,7 +116,11 @@ describe('the deployment lifecycle', () => {
     let release: () => void = () => undefined;
     const held = new Promise<void>((resolve) => (release = resolve));
     let started = false;
-    await suite.jobsFor('upgrade', { beforeRun: async () => ((started = true), held) }, older);
+    await suite.jobsFor(
+      'upgrade',
+      { beforeRun: async (job) => (migrates(job) ? ((started = true), held) : undefined) },
+      older,
+    );
     const v2 = await suite.registry.pushImage('notejam/app', 'upgrade-v2');
     await suite.applyInstance('upgrade', { image: suite.image('upgrade-v2') });
     await waitFor('the upgrade migration to start', () => started);
@@ -204,6 +213,15 @@ describe('the deployment lifecycle', () => {
     );
 
     const second = await suite.registry.pushImage('notejam/app', 'dev');
+    // Before the wipe the pods move to the maintenance page (data-safety.test.ts); they are
+    // reported up here, as the kubelet would once they run it.
+    await waitFor(
+      'the maintenance page',
+      async () =>
+        (await suite.deployment('dev'))?.spec?.template.spec?.containers[0]?.args?.[0] ===
+        'maintenance',
+    );
+    await markDeploymentAvailable(suite.admin, suite.namespace, 'dev');
     await suite.rolledOutTo('dev', `${suite.image('dev')}@${second}`);
     expect(await suite.jobsOf('dev', 'wipe')).toHaveLength(2);
     expect(await tableCount(jobs.database.name, 'users')).toBe(0);
@@ -339,11 +357,16 @@ describe('the deployment lifecycle', () => {
     // The kubelet cannot pull stuck-v2 (say, only the operator can reach its registry).
     await suite.jobsFor('stuck', { pullable: (reference) => !reference.includes(':stuck-v2@') });
     const v1 = await suite.registry.pushImage('notejam/app', 'stuck-v1');
-    await suite.applyInstance('stuck', { image: suite.image('stuck-v1') });
+    // No backup step: the migrate Job is the first, the one whose pod cannot start.
+    const spec = (tag: string) => ({
+      image: suite.image(tag),
+      lifecycle: { backup: { enabled: false } },
+    });
+    await suite.applyInstance('stuck', spec('stuck-v1'));
     await suite.rolledOutTo('stuck', `${suite.image('stuck-v1')}@${v1}`);
 
     await suite.registry.pushImage('notejam/app', 'stuck-v2');
-    await suite.applyInstance('stuck', { image: suite.image('stuck-v2') });
+    await suite.applyInstance('stuck', spec('stuck-v2'));
     const stuck = await waitFor('the stuck-v2 migrate Job in ImagePullBackOff', async () => {
       const job = (await suite.jobsOf('stuck', 'migrate')).find((candidate) =>
         candidate.spec?.template.spec?.containers[0]?.image?.includes(':stuck-v2@'),
@@ -364,7 +387,7 @@ describe('the deployment lifecycle', () => {
 
     // The fix: stuck-v2's Job goes (nothing of it ran), stuck-v3's runs, and v3 rolls out.
     const v3 = await suite.registry.pushImage('notejam/app', 'stuck-v3');
-    await suite.applyInstance('stuck', { image: suite.image('stuck-v3') });
+    await suite.applyInstance('stuck', spec('stuck-v3'));
     await suite.rolledOutTo('stuck', `${suite.image('stuck-v3')}@${v3}`);
     const uids = (await suite.jobsOf('stuck', 'migrate')).map((job) => job.metadata?.uid);
     expect(uids).not.toContain(stuck.metadata?.uid);
@@ -401,7 +424,9 @@ describe('the deployment lifecycle', () => {
     let hold = false;
     let release: () => void = () => undefined;
     const held = new Promise<void>((resolve) => (release = resolve));
-    await suite.jobsFor('truth', { beforeRun: async () => (hold ? held : undefined) });
+    await suite.jobsFor('truth', {
+      beforeRun: async (job) => (hold && migrates(job) ? held : undefined),
+    });
     const v1 = await suite.registry.pushImage('notejam/app', 'truth-v1');
     await suite.applyInstance('truth', { image: suite.image('truth-v1') });
     await suite.rolledOutTo('truth', `${suite.image('truth-v1')}@${v1}`);
@@ -472,7 +497,9 @@ describe('the deployment lifecycle', () => {
     let release: () => void = () => undefined;
     const held = new Promise<void>((resolve) => (release = resolve));
     let started = 0;
-    await suite.jobsFor('restart', { beforeRun: async () => (started++, held) });
+    await suite.jobsFor('restart', {
+      beforeRun: async (job) => (migrates(job) ? (started++, held) : undefined),
+    });
     const v1 = await suite.registry.pushImage('notejam/app', 'restart');
     await suite.applyInstance('restart', { image: suite.image('restart') });
     await waitFor('the migration to start', () => started === 1);
@@ -542,8 +569,8 @@ describe('the cluster-wide cap on lifecycle Jobs', () => {
       ),
     ).toHaveLength(1);
 
-    // Each finished Job lets the next one start.
-    for (let started = 1; started <= names.length; started++) {
+    // Each finished Job lets the next one start: a backup and a migration per instance.
+    for (let started = 1; started <= 2 * names.length; started++) {
       await waitFor(`Job ${started} to start`, () => releases.length >= started);
       releases[started - 1]?.();
     }
