@@ -16,7 +16,16 @@ import { createTestDatabase, type DatabaseKind, type TestDatabase } from './supp
 
 const OLDEST = new MIGRATIONS[0]!().name;
 const NEWEST = new MIGRATIONS[MIGRATIONS.length - 1]!().name;
-const TABLES = ['users', 'pads', 'notes', 'password_resets', 'sessions'];
+/** In the order the file holds them: parents first, then by name. */
+const TABLES = [
+  'rate_limits',
+  'users',
+  'pads',
+  'notes',
+  'password_resets',
+  'sessions',
+  'user_sessions',
+];
 
 let workDir: string;
 const databases: TestDatabase[] = [];
@@ -77,7 +86,10 @@ async function schemaIsCurrent(database: TestDatabase): Promise<boolean> {
   return (await cli(database, 'migrate', '--status')).code === 0;
 }
 
-/** Seeded data plus what seeding never makes: a note without pad, odd text, a session, a reset. */
+/**
+ * Seeded data plus what seeding never makes: a note without pad, odd text, sessions of both
+ * stores, a reset, a rate-limit counter.
+ */
 async function fill(database: TestDatabase): Promise<void> {
   const seeded = await cli(
     database,
@@ -98,6 +110,14 @@ async function fill(database: TestDatabase): Promise<void> {
     await dataSource.query(
       'INSERT INTO sessions (id, user_id, data, expires_at) VALUES (?, ?, ?, ?)',
       ['session-a', 2, '{"cookie":{},"userId":2}', '1893456000000'],
+    );
+    await dataSource.query(
+      'INSERT INTO user_sessions (id, user_id, session_version, created_at, expires_at) VALUES (?, ?, ?, ?, ?)',
+      ['e'.repeat(64), 2, 0, '1764300000000', '1893456000000'],
+    );
+    await dataSource.query(
+      'INSERT INTO rate_limits (key_hash, hits, window_ends) VALUES (?, ?, ?)',
+      ['d'.repeat(64), 3, '1893456000000'],
     );
     await dataSource.query(
       'INSERT INTO password_resets (user_id, token_hash, expires_at, used_at, created_at) VALUES (?, ?, ?, NULL, ?)',
@@ -149,19 +169,19 @@ describe.each([
     expect(exported).toMatchObject({ code: 0, stderr: '' });
     expect(exported.stdout).toMatch(
       new RegExp(
-        `^exported 21 rows \\(users 2, pads 4, notes 13, password_resets 1, sessions 1\\) at schema version ${NEWEST} from the .* to ${file} \\(\\d+\\.\\d kB\\) in `,
+        `^exported 23 rows \\(rate_limits 1, users 2, pads 4, notes 13, password_resets 1, sessions 1, user_sessions 1\\) at schema version ${NEWEST} from the .* to ${file} \\(\\d+\\.\\d kB\\) in `,
       ),
     );
     expect(fs.readFileSync(terminationLog, 'utf8')).toBe(
       `schemaVersion=${NEWEST}\nexportFile=${path.basename(file)}\n` +
-        `exportBytes=${fs.statSync(file).size}\nexportRows=21\n`,
+        `exportBytes=${fs.statSync(file).size}\nexportRows=23\n`,
     );
     const [header] = linesOf(file);
     expect(JSON.parse(header!)).toMatchObject({
       format: 'notejam-export',
       formatVersion: 1,
       schemaVersion: NEWEST,
-      migrations: [OLDEST, NEWEST],
+      migrations: MIGRATIONS.map((migration) => new migration().name),
       source: from,
     });
     expect(JSON.parse(header!).tables.map((t: { name: string }) => t.name)).toEqual(TABLES);
@@ -170,7 +190,7 @@ describe.each([
     const imported = await cli(target, 'import', file);
     expect(imported).toMatchObject({ code: 0, stderr: '' });
     expect(imported.stdout).toMatch(
-      new RegExp(`^imported 21 rows .* of schema version ${NEWEST} \\(exported from ${from} at `),
+      new RegExp(`^imported 23 rows .* of schema version ${NEWEST} \\(exported from ${from} at `),
     );
     expect(await counts(target)).toEqual(sourceCounts);
     expect(await schemaIsCurrent(target)).toBe(true);
@@ -258,7 +278,7 @@ describe.each(['sqlite', 'mysql'] as const)('refusals on %s', (kind) => {
     expectOneLineFailure(
       await cli(target, 'import', good),
       2,
-      /the database is not empty \(users: 2 rows, pads: 4 rows, notes: 13 rows, password_resets: 1 rows, sessions: 1 rows\): import loads only into an empty database \(run "wipe --yes" first\)/,
+      /the database is not empty \(rate_limits: 1 rows, users: 2 rows, pads: 4 rows, notes: 13 rows, password_resets: 1 rows, sessions: 1 rows, user_sessions: 1 rows\): import loads only into an empty database \(run "wipe --yes" first\)/,
     );
     expect(await counts(target)).toEqual(before);
   });
@@ -323,7 +343,7 @@ describe.each(['sqlite', 'mysql'] as const)('refusals on %s', (kind) => {
             all.filter((_, index) => index !== noteLine),
           ),
         ),
-        /line \d+ \(table notes\) is not a row of 7 values/,
+        /line \d+ \(table notes\) is not a row of 8 values/,
       ],
       [
         'no end line',
@@ -399,7 +419,7 @@ describe.each(['sqlite', 'mysql'] as const)('refusals on %s', (kind) => {
       spawnSync(process.execPath, [CLI, ...args], { env: cliEnv(envOf(database)), input });
     const out = run(['export', '-'], source);
     expect(out.status).toBe(0);
-    expect(out.stderr.toString()).toMatch(/^exported 21 rows .* to standard output/);
+    expect(out.stderr.toString()).toMatch(/^exported 23 rows .* to standard output/);
     fs.writeFileSync(file, out.stdout);
     expect(rowsOf(file)).toEqual(rowsOf((await exportOf(source)).file));
     const back = run(['import', '-'], target, out.stdout);

@@ -258,13 +258,25 @@ describe('the export format', () => {
       expect(() => decodeValue(kind, value, 'line 3')).toThrow(CorruptExportError);
   });
 
+  it('carries byte strings (sort keys) as base64 and refuses anything else in their place', () => {
+    const key = Buffer.from([0x00, 0x41, 0xff, 0x10]);
+    expect(encodeValue('bytes', key)).toBe('AEH/EA==');
+    expect(encodeValue('bytes', Buffer.alloc(0))).toBe('');
+    expect(decodeValue('bytes', 'AEH/EA==', 'here')).toEqual(key);
+    expect(() => encodeValue('bytes', 'AEH/EA==')).toThrow('expected bytes');
+    for (const value of ['AEH/EA=', 'not base64!', 7])
+      expect(() => decodeValue('bytes', value, 'line 3')).toThrow(CorruptExportError);
+  });
+
   it('maps the declared column types of both engines to what the file carries', () => {
     for (const type of ['INTEGER', 'int(11)', 'bigint(20)', 'BIGINT'])
       expect(columnKind(type)).toBe('integer');
     for (const type of ['VARCHAR(255)', 'varchar(64)', 'TEXT', 'mediumtext'])
       expect(columnKind(type)).toBe('text');
     for (const type of ['DATETIME', 'datetime(3)']) expect(columnKind(type)).toBe('datetime');
-    for (const type of ['BLOB', 'decimal(10,2)', 'json']) expect(columnKind(type)).toBeUndefined();
+    for (const type of ['BLOB', 'varbinary(1024)']) expect(columnKind(type)).toBe('bytes');
+    for (const type of ['decimal(10,2)', 'json', 'mediumblob'])
+      expect(columnKind(type)).toBeUndefined();
   });
 
   it('orders tables parents first and refuses a cycle', () => {

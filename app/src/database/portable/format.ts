@@ -7,7 +7,8 @@
 //   last line   {"end":"notejam-export","rows":<all rows>}
 //
 // Values are portable between SQLite and MySQL: integers as JSON numbers, text as strings,
-// datetimes as ISO 8601 UTC strings with milliseconds, NULL as null. gzip's checksum
+// datetimes as ISO 8601 UTC strings with milliseconds, byte strings (sort keys) as base64,
+// NULL as null. gzip's checksum
 // catches damaged bytes; the row counts and the end line catch a file cut short.
 import type { ColumnKind, ColumnShape, DatabaseEngine } from './tables';
 
@@ -51,6 +52,8 @@ const isoDatetime = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)\.(\d{3})Z$/;
 // the other spellings of its date functions, without seconds, milliseconds or with a T/Z.
 const sqliteDatetime = /^(\d{4})-(\d\d)-(\d\d)[ T](\d\d):(\d\d)(?::(\d\d)(?:\.(\d{1,3})\d*)?)?Z?$/;
 
+const base64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
 /** A value as the database driver returned it, in its portable form. */
 export function encodeValue(kind: ColumnKind, value: unknown): number | string | null {
   if (value === null || value === undefined) return null;
@@ -73,19 +76,24 @@ export function encodeValue(kind: ColumnKind, value: unknown): number | string |
       const [, year, month, day, hour, minute, second = '00', millis = '0'] = match;
       return `${year}-${month}-${day}T${hour}:${minute}:${second}.${millis.padEnd(3, '0')}Z`;
     }
+    case 'bytes':
+      // Both drivers return BLOB and VARBINARY columns as Buffers.
+      if (!Buffer.isBuffer(value)) throw new Error(`expected bytes, got ${typeof value}`);
+      return value.toString('base64');
   }
 }
 
 /**
  * A value of the file as both databases store it: datetimes in TypeORM's UTC spelling
- * ("YYYY-MM-DD HH:MM:SS.SSS"), which SQLite keeps as text and MySQL's DATETIME(3) parses.
+ * ("YYYY-MM-DD HH:MM:SS.SSS"), which SQLite keeps as text and MySQL's DATETIME(3) parses;
+ * bytes as a Buffer (a BLOB or VARBINARY parameter for both drivers).
  * Throws a CorruptExportError for a value that does not fit the column.
  */
 export function decodeValue(
   kind: ColumnKind,
   value: unknown,
   where: string,
-): number | string | null {
+): number | string | Buffer | null {
   if (value === null) return null;
   switch (kind) {
     case 'integer':
@@ -102,11 +110,14 @@ export function decodeValue(
       }
       break;
     }
+    case 'bytes':
+      if (typeof value === 'string' && base64.test(value)) return Buffer.from(value, 'base64');
+      break;
   }
   throw new CorruptExportError(`${where}: ${JSON.stringify(value)} is not a valid ${kind}`);
 }
 
-const kinds: readonly ColumnKind[] = ['integer', 'text', 'datetime'];
+const kinds: readonly ColumnKind[] = ['integer', 'text', 'datetime', 'bytes'];
 const identifier = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
 function isRecord(value: unknown): value is Record<string, unknown> {

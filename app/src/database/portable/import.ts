@@ -141,7 +141,7 @@ async function checkTablesMatch(runner: QueryRunner, header: ExportHeader): Prom
 }
 
 class TableLoader {
-  private rows: (number | string | null)[][] = [];
+  private rows: (number | string | Buffer | null)[][] = [];
   private bytes = 0;
   private readonly insert: (count: number) => string;
 

@@ -5,7 +5,7 @@
 import type { QueryRunner } from 'typeorm';
 
 /** How a column's values travel in the file (see format.ts). */
-export type ColumnKind = 'integer' | 'text' | 'datetime';
+export type ColumnKind = 'integer' | 'text' | 'datetime' | 'bytes';
 
 export interface ColumnShape {
   name: string;
@@ -45,6 +45,7 @@ export function columnKind(declaredType: string): ColumnKind | undefined {
   if (/^(tiny|small|medium|big)?int(eger)?\b/.test(type)) return 'integer';
   if (/^datetime\b/.test(type)) return 'datetime';
   if (/^(var)?char\b|^(tiny|medium|long)?text\b/.test(type)) return 'text';
+  if (/^(var)?binary\b|^blob$/.test(type)) return 'bytes';
   return undefined;
 }
 
