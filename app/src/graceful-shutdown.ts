@@ -7,6 +7,8 @@ export interface GracefulShutdownOptions {
   logger: Logger;
   /** Runs at the signal, before anything closes (e.g. readiness turns off). */
   onSignal?: () => void;
+  /** The probes' server: it answers (readiness: not ready) until the pages have drained. */
+  management: Server;
   /** Runs once every connection has ended: release what the server used. */
   release: () => Promise<void>;
 }
@@ -14,8 +16,9 @@ export interface GracefulShutdownOptions {
 /**
  * On SIGTERM or SIGINT: stop accepting, finish the requests in flight (up to the grace
  * period), tell each kept-alive connection `Connection: close` on its next answer rather
- * than resetting it, then release and exit 0. Installed before the server's own request
- * listeners, so no response is written before it has seen the request.
+ * than resetting it, then close the management server, release and exit 0. Installed
+ * before the server's own request listeners, so no response is written before it has seen
+ * the request.
  */
 export function installGracefulShutdown(server: Server, options: GracefulShutdownOptions): void {
   const { logger, graceSeconds } = options;
@@ -49,6 +52,8 @@ export function installGracefulShutdown(server: Server, options: GracefulShutdow
     // server's keepAliveTimeout as always. The callback runs once all have ended.
     NetServer.prototype.close.call(server, () => {
       clearTimeout(deadline);
+      options.management.close();
+      options.management.closeAllConnections();
       void options.release().then(
         () => {
           logger.info('stopped');

@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import type { AppConfig } from './config/config';
 
 /** Listens on all interfaces (IPv6 and IPv4), or IPv4 only where IPv6 is off. */
 async function listen(server: Server, port: number): Promise<void> {
@@ -20,13 +21,19 @@ async function listen(server: Server, port: number): Promise<void> {
 }
 
 /**
- * Starts each server listening on its port, in order; a port that cannot be had fails with
- * one sentence naming its setting (the caller releases what it opened).
+ * Starts the pages' server on PORT, then the management server on MANAGEMENT_PORT; a port
+ * that cannot be had fails with one sentence naming its setting (the caller releases what
+ * it opened).
  */
-export async function listenAll(
-  servers: ReadonlyArray<readonly [setting: string, server: Server, port: number]>,
+export async function listenOnPorts(
+  config: Pick<AppConfig, 'port' | 'managementPort'>,
+  pages: Server,
+  management: Server,
 ): Promise<void> {
-  for (const [setting, server, port] of servers) {
+  for (const [setting, server, port] of [
+    ['PORT', pages, config.port],
+    ['MANAGEMENT_PORT', management, config.managementPort],
+  ] as const) {
     try {
       await listen(server, port);
     } catch (error) {

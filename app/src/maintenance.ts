@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import type { Logger } from 'pino';
 import type { AppConfig } from './config/config';
 import { installGracefulShutdown } from './graceful-shutdown';
-import { listenAll } from './listen';
+import { listenOnPorts } from './listen';
 import { Lifecycle } from './management/lifecycle';
 import { createManagementServer } from './management/management-server';
 import { Metrics } from './metrics/metrics';
@@ -82,10 +82,7 @@ export async function serveMaintenance(config: AppConfig, logger: Logger): Promi
     logger,
   });
   try {
-    await listenAll([
-      ['PORT', server, config.port],
-      ['MANAGEMENT_PORT', management, config.managementPort],
-    ]);
+    await listenOnPorts(config, server, management);
   } catch (error) {
     server.close();
     management.close();
@@ -103,10 +100,8 @@ export async function serveMaintenance(config: AppConfig, logger: Logger): Promi
     graceSeconds: config.shutdownGraceSeconds,
     logger,
     onSignal: () => (lifecycle.shuttingDown = true),
-    release: async () => {
-      management.close();
-      management.closeAllConnections();
-    },
+    management,
+    release: async () => undefined,
   });
   return -1;
 }

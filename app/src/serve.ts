@@ -4,7 +4,7 @@ import { connect, describeDatabase, migrationStatus } from './database/data-sour
 import { HousekeepingService } from './database/housekeeping.service';
 import { installGracefulShutdown } from './graceful-shutdown';
 import { createHttpApp } from './http-app';
-import { listenAll } from './listen';
+import { listenOnPorts } from './listen';
 
 /** Starts the web server and the management server; resolves -1 ("still running") once listening. */
 export async function serve(config: AppConfig, logger: Logger): Promise<number> {
@@ -23,10 +23,7 @@ export async function serve(config: AppConfig, logger: Logger): Promise<number> 
   }
   const { app, server, management, lifecycle } = await createHttpApp(config, dataSource, logger);
   try {
-    await listenAll([
-      ['PORT', server, config.port],
-      ['MANAGEMENT_PORT', management, config.managementPort],
-    ]);
+    await listenOnPorts(config, server, management);
   } catch (error) {
     // Release the pool so the process can exit with the one-line message.
     management.close();
@@ -50,9 +47,8 @@ export async function serve(config: AppConfig, logger: Logger): Promise<number> 
     graceSeconds: config.shutdownGraceSeconds,
     logger,
     onSignal: () => (lifecycle.shuttingDown = true),
+    management,
     release: async () => {
-      management.close();
-      management.closeAllConnections();
       await app.close();
       await dataSource.destroy();
     },

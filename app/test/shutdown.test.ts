@@ -117,7 +117,7 @@ describe('graceful shutdown', () => {
   ] as const)(
     '%s keeps idle connections above proxy timeouts, and tells a keep-alive client to close with the next answer instead of resetting its connection',
     async (command, page) => {
-      const { port, child, exited } = await startServer(command);
+      const { port, managementPort, child, exited } = await startServer(command);
       const socket = net.connect(port, '127.0.0.1');
       await new Promise((resolve) => socket.once('connect', resolve));
       let received = '';
@@ -138,6 +138,11 @@ describe('graceful shutdown', () => {
       expect(received.toLowerCase()).toContain('keep-alive: timeout=75');
       child.kill('SIGTERM');
       await new Promise((resolve) => setTimeout(resolve, 300));
+      // Until the pages have drained, the probes answer: alive, no longer ready.
+      const readiness = await fetch(`http://127.0.0.1:${managementPort}/readyz`);
+      expect(readiness.status).toBe(503);
+      expect(await readiness.json()).toEqual({ status: 'unavailable', reason: 'shutting down' });
+      expect((await fetch(`http://127.0.0.1:${managementPort}/healthz`)).status).toBe(200);
 
       // Still open: the next request on it is answered, and told that the connection ends.
       await get(2);
