@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { V1Deployment, V1Job, V1ManagedFieldsEntry, V1Secret } from '@kubernetes/client-node';
-import { trimInstance, trimOwned, trimPullSecret } from './cache-transforms.js';
+import { trimInstance, trimOwned, trimPullSecret, trimSecretMetadata } from './cache-transforms.js';
 import { notejamInstance } from '../../../test/fixtures/instances.js';
 
 const entry = (manager: string, operation: string, subresource?: string): V1ManagedFieldsEntry => ({
@@ -125,6 +125,27 @@ describe('cache transforms', () => {
       metadata: { name: 'pull', namespace: 'ns', uid: 'u', resourceVersion: '7' },
       type: 'kubernetes.io/dockerconfigjson',
       data: { '.dockerconfigjson': 'e30=' },
+    });
+  });
+
+  it('keep of any Secret metadata its identity and resourceVersion only', () => {
+    const secret = {
+      apiVersion: 'meta.k8s.io/v1',
+      kind: 'PartialObjectMetadata',
+      metadata: {
+        name: 'db',
+        namespace: 'ns',
+        uid: 'u',
+        resourceVersion: '9',
+        labels: { a: 'b' },
+        annotations: { note: 'x' },
+        managedFields: foreignAndOurs(),
+      },
+    };
+    expect(trimSecretMetadata(secret)).toEqual({
+      apiVersion: 'meta.k8s.io/v1',
+      kind: 'PartialObjectMetadata',
+      metadata: { name: 'db', namespace: 'ns', uid: 'u', resourceVersion: '9' },
     });
   });
 });

@@ -95,3 +95,17 @@ export function trimPullSecret(secret: V1Secret): V1Secret {
     data,
   };
 }
+
+/**
+ * Every Secret's metadata (database-secret.ts): its identity and resourceVersion, which is
+ * all the rollout on a rotated password compares; managedFields, labels and annotations of
+ * Secrets that are not ours would otherwise fill the cache.
+ */
+export function trimSecretMetadata<T extends KubernetesObject>(object: T): T {
+  const { name, namespace, uid, resourceVersion } = object.metadata ?? {};
+  return {
+    apiVersion: object.apiVersion,
+    kind: object.kind,
+    metadata: { name, namespace, uid, resourceVersion },
+  } as T;
+}

@@ -16,7 +16,7 @@ import type { Manager } from '../../runtime/manager.js';
 import type { RuntimeMetrics } from '../../runtime/metrics.js';
 import { type EventRecorder, eventVerbs } from '../../runtime/events.js';
 import { type ResourceType, eventType, objectKey } from '../../runtime/resources.js';
-import { trimInstance, trimOwned, trimPullSecret } from './cache-transforms.js';
+import { trimInstance, trimOwned, trimPullSecret, trimSecretMetadata } from './cache-transforms.js';
 import { ownedKinds } from './children.js';
 import { registerInstanceMetrics } from './instance-metrics.js';
 import { JobSlots } from './job-slots.js';
@@ -43,6 +43,11 @@ export const instanceType: ResourceType = {
 const neverPruned = new Set(['PersistentVolumeClaim', 'Secret']);
 /** Created once and never applied again (see session-secret.ts). */
 const createOnly = new Set(['Secret']);
+/**
+ * Also read one by one: the database Secret, once per resourceVersion its metadata-only
+ * cache shows (database-secret.ts; its content is never cached).
+ */
+const alsoGot = new Set(['Secret']);
 /** The Secret types the kubelet takes image pull credentials from (and so do we). */
 const pullSecretTypes = ['kubernetes.io/dockerconfigjson', 'kubernetes.io/dockercfg'];
 
@@ -177,7 +182,13 @@ export async function setUpNotejamController(
   const secretMetadata = manager.addInformer(
     new Informer(
       client,
-      { type: secretType, namespace: options.namespace, metadataOnly: true, ...options.informer },
+      {
+        type: secretType,
+        namespace: options.namespace,
+        metadataOnly: true,
+        transform: trimSecretMetadata,
+        ...options.informer,
+      },
       logger,
       metrics,
     ),
@@ -272,6 +283,7 @@ export function controllerPermissions(): Permission[] {
       group: type.group,
       resource: type.plural,
       verbs: [
+        ...(alsoGot.has(type.kind) ? ['get'] : []),
         'list',
         'watch',
         'create',

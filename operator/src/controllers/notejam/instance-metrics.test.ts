@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { V1Job, V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
 import { Registry } from 'prom-client';
-import type { NotejamInstance } from '../../api/v1alpha1/types.js';
+import { type NotejamInstance, phases as allPhases } from '../../api/v1alpha1/types.js';
 import { type InstanceMetricsSource, registerInstanceMetrics } from './instance-metrics.js';
 
 const transition = '2026-03-01T10:00:00Z';
@@ -118,7 +118,10 @@ describe('instance metrics on the leader', () => {
     expect(phases).toContain(
       'notejam_instance_phase{namespace="notejam-prod",name="notejam",phase="Ready"} 0',
     );
-    expect(phases).toHaveLength(8);
+    expect(phases).toHaveLength(allPhases.length); // one series per phase, BackingUp included
+    expect(phases).toContain(
+      'notejam_instance_phase{namespace="notejam-prod",name="notejam",phase="BackingUp"} 0',
+    );
     // Unknown has no value of 1 or 0: it is left out, its transition time is not.
     expect(samples(text, 'notejam_instance_condition')).toEqual([
       'notejam_instance_condition{namespace="notejam-prod",name="notejam",type="Ready",reason="Serving"} 1',
