@@ -361,6 +361,11 @@ export function jobSucceeded(job: Job): boolean {
   return !!job.status?.conditions?.some((c) => c.type === 'Complete' && c.status === 'True');
 }
 
+/** The label selector of an instance's app pods (its Service's and Deployment's). */
+function appSelector(instance: string): string {
+  return `app.kubernetes.io/name=notejam,app.kubernetes.io/instance=${instance},app.kubernetes.io/component=web`;
+}
+
 export async function podsOf(namespace: string, selector: string): Promise<Pod[]> {
   return list<Pod>(namespace, 'pods', selector);
 }
@@ -371,11 +376,51 @@ export async function podsOf(namespace: string, selector: string): Promise<Pod[]
  */
 export async function appPods(namespace: string): Promise<Pod[]> {
   const { name } = (await instanceIn(namespace)).metadata;
-  const pods = await podsOf(
-    namespace,
-    `app.kubernetes.io/name=notejam,app.kubernetes.io/instance=${name},app.kubernetes.io/component=web`,
-  );
+  const pods = await podsOf(namespace, appSelector(name));
   return pods.filter((pod) => !pod.metadata.deletionTimestamp);
+}
+
+/**
+ * The app pods, terminating ones included, once every one of them belongs to the
+ * ReplicaSet of the Deployment's current template (owner and pod-template-hash); undefined
+ * while a pod of an earlier template is left. A rollout is complete by the Deployment's
+ * status while old pods still terminate, yet those still answer the keep-alive connections
+ * they hold and keep their database connections open until they exit.
+ */
+export async function currentTemplatePods(namespace: string): Promise<Pod[] | undefined> {
+  const { name } = (await instanceIn(namespace)).metadata;
+  const deployment = JSON.parse(
+    await kubectl(['-n', namespace, 'get', 'deployment', name, '-o', 'json']),
+  ) as { metadata: Metadata & { generation: number }; status?: { observedGeneration?: number } };
+  if ((deployment.status?.observedGeneration ?? 0) < deployment.metadata.generation)
+    return undefined;
+  const revision = deployment.metadata.annotations?.['deployment.kubernetes.io/revision'];
+  const current = (
+    await list<{ metadata: Metadata }>(namespace, 'replicasets', appSelector(name))
+  ).find(
+    (set) =>
+      set.metadata.ownerReferences?.some((owner) => owner.uid === deployment.metadata.uid) &&
+      set.metadata.annotations?.['deployment.kubernetes.io/revision'] === revision,
+  );
+  const hash = current?.metadata.labels?.['pod-template-hash'];
+  if (!current || !hash) return undefined;
+  const pods = await podsOf(namespace, appSelector(name));
+  return pods.every(
+    (pod) =>
+      pod.metadata.labels?.['pod-template-hash'] === hash &&
+      pod.metadata.ownerReferences?.some((owner) => owner.uid === current.metadata.uid),
+  )
+    ? pods
+    : undefined;
+}
+
+/** Waits until no pod of an earlier template is left (`currentTemplatePods`). */
+export function onlyCurrentTemplatePods(namespace: string): Promise<Pod[]> {
+  return waitFor(
+    `${namespace}: no pod of an earlier template left, terminating ones included`,
+    () => currentTemplatePods(namespace),
+    { intervalMs: 1000 },
+  );
 }
 
 /** The revision a pod of the Deployment runs (the operator annotates the pod template). */

@@ -34,6 +34,8 @@ import {
   step,
   waitFor,
   waitSettled,
+  currentTemplatePods,
+  onlyCurrentTemplatePods,
   type Instance,
 } from './cluster.js';
 import { describeFailures, startReading, type LoadReport } from './http-load.js';
@@ -186,6 +188,8 @@ describe('backup before migrating, and the restore runbook (prod)', () => {
         ]),
       ]);
       await kubectl(['-n', namespace, 'rollout', 'status', `deployment/${name}`, '--timeout=10m']);
+      // As the runbook says: the serving pods still terminating are gone too.
+      await onlyCurrentTemplatePods(namespace);
       // Paused: the operator leaves the maintenance page in place.
       expect((await fetch(`${baseUrl}/`, { redirect: 'manual' })).status).toBe(503);
       await kubectl(['-n', namespace, 'delete', 'job', `${name}-restore`, '--ignore-not-found']);
@@ -309,7 +313,9 @@ describe('credential rotation (test)', () => {
         if (!hash(current)) return undefined;
         const instance = await instanceIn(namespace);
         if (!isSettled(instance)) return undefined;
-        const pods = await appPods(namespace);
+        // Terminating pods of the old template included: they still hold old connections.
+        const pods = await currentTemplatePods(namespace);
+        if (!pods) return undefined;
         const ready = pods.every(
           (pod) =>
             pod.metadata.annotations?.['notejam.io/database-secret-hash'] === current &&

@@ -5,11 +5,13 @@
 // - retries run out (RetriesExhausted) until notejam.io/retry asks again;
 // - pause: no child changed, no Job started, until unpaused;
 // - a changed database Secret rolls the pods, with no database step;
-// - a dev wipe on MySQL moves the pods to the maintenance page before the wipe Job.
+// - a dev wipe on MySQL moves the pods to the maintenance page before the wipe Job, and
+//   starts it only once no pod of the serving template is left (terminating included).
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { V1Job, V1PersistentVolumeClaim, V1Service } from '@kubernetes/client-node';
+import type { V1Job, V1PersistentVolumeClaim, V1Pod, V1Service } from '@kubernetes/client-node';
+import { podType } from '../../src/controllers/notejam/controller.js';
 import { markDeploymentAvailable, sleep, types, waitFor } from '../integration/support.js';
 import { mysqlQuery } from '../support/mysql-database.js';
 import { LifecycleSuite, conditionOf, fixtureEntrypoint } from './support.js';
@@ -29,6 +31,8 @@ afterAll(async () => {
 const revisionOf = (job: V1Job) => job.metadata?.labels?.['notejam.io/revision'];
 const attemptOf = (job: V1Job) => job.metadata?.annotations?.['notejam.io/attempt'];
 const time = (value: Date | string | undefined) => new Date(value ?? 0).getTime();
+/** Holds a deleted pod in Terminating, as a kubelet's drain does. */
+const drainFinalizer = 'notejam.io/test-drain';
 
 describe('backup before migrate', () => {
   it('runs backup, then migrate, then the rollout; records the backup and keeps the newest ones', async () => {
@@ -334,8 +338,45 @@ describe('a dev wipe on MySQL', () => {
     await sleep(2000); // the maintenance pods are not up yet: no wipe
     expect(await suite.jobsOf(name, 'wipe')).toHaveLength(wipesBefore);
 
-    const marked = Date.now();
+    // A pod of the serving template still terminating (its drain holds it, here a
+    // finalizer): the Deployment's status counts it no more, but it still answers the
+    // connections it holds against the database. The wipe waits until it is gone.
+    const serving = await suite.deployment(name);
+    const leftover = `${name}-previous-template`;
+    await suite.admin.create<V1Pod>(
+      podType,
+      {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: {
+          name: leftover,
+          namespace: suite.namespace,
+          labels: serving?.spec?.selector.matchLabels,
+          annotations: { 'notejam.io/revision': 'serving' },
+          finalizers: [drainFinalizer],
+        },
+        spec: { containers: [{ name: 'app', image: suite.image('devsql-v1') }] },
+      },
+      'test',
+    );
+    await suite.admin.delete(podType, suite.namespace, leftover);
     await markDeploymentAvailable(suite.admin, suite.namespace, name);
+    const draining = await suite.observed(name, 'waiting for the previous pod', (i) =>
+      /^Waiting for 1 pod\(s\) of the previous template/.test(
+        conditionOf(i, 'Progressing')?.message ?? '',
+      ),
+    );
+    expect(draining.status?.phase).toBe('Wiping');
+    expect(await suite.jobsOf(name, 'wipe')).toHaveLength(wipesBefore);
+
+    const marked = Date.now();
+    await suite.admin.mergePatch(
+      podType,
+      suite.namespace,
+      leftover,
+      { metadata: { finalizers: null } },
+      'test',
+    );
     await suite.rolledOutTo(name, v2);
     expect(await args()).toEqual(['serve']);
     const wipes = await suite.jobsOf(name, 'wipe');

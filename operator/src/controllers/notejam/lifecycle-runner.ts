@@ -77,12 +77,26 @@ export interface LifecycleOutcome {
   maintenance: boolean;
 }
 
-/** Whether every pod of the Deployment runs the maintenance page (deployment.ts). */
+/** When pods of an earlier template are left after the maintenance rollout, look again after this (pods are not watched). */
+const previousPodsRecheckMs = 2000;
+
+/** Whether the Deployment's maintenance page rolled out completely (deployment.ts). */
 export function maintenanceRolledOut(live: V1Deployment | undefined): boolean {
   return (
     live?.spec?.template.metadata?.annotations?.[maintenanceAnnotation] === 'true' &&
     assessRollout(live).complete
   );
+}
+
+/**
+ * The pods the Deployment selects that do not run the maintenance page, terminating ones
+ * included: a pod carries its template's annotations, so these are pods of a serving
+ * template. The Deployment's status counts none of the terminating ones, yet they answer
+ * the keep-alive connections they hold until their drain ends and keep their database
+ * connections open: a wipe must not start before they are gone.
+ */
+export function previousTemplatePods(pods: V1Pod[]): V1Pod[] {
+  return pods.filter((pod) => pod.metadata?.annotations?.[maintenanceAnnotation] !== 'true');
 }
 
 export class LifecycleRunner {
@@ -114,7 +128,7 @@ export class LifecycleRunner {
       seededKey: instance.status?.seed?.key,
       neverStarted: target ? await this.neverStarted(run, jobs, target) : undefined,
       serving: live !== undefined,
-      maintenanceReady: maintenanceRolledOut(live),
+      ...(await this.maintenancePods(run, live)),
     });
     const extras: LifecycleExtras = {
       ...(imageResolved ? { imageResolved } : {}),
@@ -164,6 +178,36 @@ export class LifecycleRunner {
       revision: target.revision,
       ...(completedAt ? { completedAt } : {}),
     };
+  }
+
+  /**
+   * Whether only maintenance pods are left (see `previousTemplatePods`); the pods are
+   * listed only once the maintenance page rolled out, and looked at again until the
+   * previous ones are gone.
+   */
+  private async maintenancePods(
+    run: ReconcileRun,
+    live: V1Deployment | undefined,
+  ): Promise<{ maintenanceReady: boolean; previousPods?: number }> {
+    const matchLabels = live?.spec?.selector.matchLabels;
+    if (!maintenanceRolledOut(live) || !matchLabels) return { maintenanceReady: false };
+    let previousPods: number | undefined;
+    await run.attempt(
+      'AppPods',
+      `listing the pods of Deployment ${live?.metadata?.name}`,
+      async () => {
+        const pods = await this.deps.client.list<V1Pod>(this.deps.podType, {
+          namespace: run.instance.metadata.namespace,
+          labelSelector: Object.entries(matchLabels)
+            .map(([key, value]) => `${key}=${value}`)
+            .join(','),
+        });
+        previousPods = previousTemplatePods(pods.items).length;
+      },
+    );
+    if (previousPods === undefined) return { maintenanceReady: false };
+    if (previousPods > 0) run.requeueAfter(previousPodsRecheckMs);
+    return { maintenanceReady: previousPods === 0, previousPods };
   }
 
   private ownJobs(run: ReconcileRun): V1Job[] {

@@ -102,6 +102,17 @@ describe('lifecycleReport', () => {
       phase: 'Wiping',
       progress: expect.stringContaining('maintenance page'),
     });
+    const draining = decideLifecycle({
+      instance: nj,
+      target,
+      jobs: [],
+      now,
+      serving: true,
+      previousPods: 1,
+    });
+    expect(lifecycleReport(nj, draining, target.revision).progress).toMatch(
+      /^Waiting for 1 pod\(s\) of the previous template to exit/,
+    );
   });
 
   it('records what was seeded and when once the seed Job completed', () => {

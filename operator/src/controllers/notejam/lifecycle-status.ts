@@ -96,7 +96,9 @@ export function lifecycleReport(
     report.progress = `Deleting Job ${jobName(decision.job)} of revision ${old}: its container never started, so nothing of it ran; revision ${revision} follows`;
   } else if (decision.action === 'maintenance') {
     report.phase = 'Wiping';
-    report.progress = `Moving every pod to the maintenance page before the database is wiped for revision ${revision}`;
+    report.progress = decision.previousPods
+      ? `Waiting for ${decision.previousPods} pod(s) of the previous template to exit (terminating pods still serve and hold database connections) before the database is wiped for revision ${revision}; the others run the maintenance page`
+      : `Moving every pod to the maintenance page before the database is wiped for revision ${revision}`;
   } else if (decision.action === 'queued') {
     report.phase = 'Pending';
     report.progress = `Job ${jobName(decision.job)} for revision ${revision} waits for a free slot: ${decision.inUse} of ${decision.limit} lifecycle Jobs (MAX_CONCURRENT_LIFECYCLE_JOBS) run across the cluster`;

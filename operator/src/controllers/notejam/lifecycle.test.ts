@@ -282,7 +282,13 @@ describe('decideLifecycle', () => {
     const waiting = decide(nj, [], { serving: true, maintenanceReady: false });
     expect(waiting).toEqual({ action: 'maintenance', completed: [] });
     expect(inMaintenance(nj, waiting, true)).toBe(true);
-    const wiping = decide(nj, [], { serving: true, maintenanceReady: true });
+    // Rolled out, but a pod of the serving template is still there (terminating): no wipe.
+    expect(decide(nj, [], { serving: true, maintenanceReady: false, previousPods: 2 })).toEqual({
+      action: 'maintenance',
+      completed: [],
+      previousPods: 2,
+    });
+    const wiping = decide(nj, [], { serving: true, maintenanceReady: true, previousPods: 0 });
     expect(wiping).toMatchObject({ action: 'create', phase: 'Wiping' });
     expect(inMaintenance(nj, wiping, true)).toBe(true);
     // The maintenance page stays until the new revision rolls out.

@@ -37,8 +37,14 @@ export interface LifecycleObservation {
   neverStarted?: ReadonlySet<string>;
   /** A Deployment exists: pods serve (the old revision's, or its maintenance page). */
   serving?: boolean;
-  /** The Deployment runs the maintenance page on every pod (rolled out completely). */
+  /**
+   * Every pod of the Deployment runs the maintenance page: it rolled out completely and no
+   * pod of an earlier template is left, terminating ones included (they still answer the
+   * connections they hold and keep their database connections until they exit).
+   */
   maintenanceReady?: boolean;
+  /** Pods of an earlier template still there once the maintenance page rolled out. */
+  previousPods?: number;
   now: Date;
 }
 
@@ -114,7 +120,7 @@ export type LifecycleDecision =
    * Before a wipe while pods serve: move them to the maintenance page and wait until every
    * pod runs it, so that none serves against a schema being dropped.
    */
-  | { action: 'maintenance'; completed: CompletedStep[] };
+  | { action: 'maintenance'; completed: CompletedStep[]; previousPods?: number };
 
 /**
  * Whether the pods answer the maintenance page while this decision is carried out: from a
@@ -157,6 +163,14 @@ export function targetJobNames(instance: NotejamInstance, target: JobTarget): Se
   return new Set(
     lifecycleSteps(instance).map((step) => lifecycleJob(instance, step, target).metadata.name),
   );
+}
+
+function toMaintenance(
+  observed: LifecycleObservation,
+  completed: CompletedStep[],
+): LifecycleDecision {
+  const { previousPods } = observed;
+  return { action: 'maintenance', completed, ...(previousPods ? { previousPods } : {}) };
 }
 
 export function decideLifecycle(observed: LifecycleObservation): LifecycleDecision {
@@ -209,7 +223,7 @@ export function decideLifecycle(observed: LifecycleObservation): LifecycleDecisi
     const job = byName.get(desired.metadata.name);
     if (!job) {
       if (step === 'wipe' && observed.serving && !observed.maintenanceReady)
-        return { action: 'maintenance', completed };
+        return toMaintenance(observed, completed);
       return { action: 'create', job: desired, phase: stepPhases[step], completed };
     }
     const outcome = jobOutcome(job);
@@ -226,7 +240,7 @@ export function decideLifecycle(observed: LifecycleObservation): LifecycleDecisi
       if (now < due)
         return { action: 'backOff', job, step, reason, message, retryAt: due, completed };
       if (step === 'wipe' && observed.serving && !observed.maintenanceReady)
-        return { action: 'maintenance', completed };
+        return toMaintenance(observed, completed);
       const retry = lifecycleJob(instance, step, {
         ...target,
         attempt: nextAttempt(job, instance),
