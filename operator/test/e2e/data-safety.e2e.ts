@@ -218,6 +218,8 @@ describe('backup before migrating, and the restore runbook (prod)', () => {
       expect(log).toMatch(/imported \d[\d,]* rows .* of schema version/);
       await patchInstance(namespace, { spec: { paused: false } });
       await waitSettled(namespace, (instance) => condition(instance, 'Paused')?.status !== 'True');
+      // The maintenance pods still terminating answer 503 on the connections they hold.
+      await onlyCurrentTemplatePods(namespace);
       const deployment = await deploymentOf(namespace);
       expect(deployment.spec.template.spec.containers[0]!.args).toEqual(['serve']);
     });
@@ -501,9 +503,17 @@ describe('a dev wipe on MySQL under load', () => {
     let report: LoadReport;
     const started = Date.now();
     try {
-      await step(`${namespace}: roll out ${nextImage} (wipe)`, [namespace], () =>
-        rollOut(namespace, nextImage, 1000),
-      );
+      await step(`${namespace}: roll out ${nextImage} (wipe)`, [namespace], async () => {
+        await rollOut(namespace, nextImage, 1000);
+        // The maintenance pods still terminating answer the connections they hold; once
+        // they are gone the load reaches the new revision, which signs the old session out.
+        await onlyCurrentTemplatePods(namespace);
+        await waitFor(
+          'the new revision to answer the load',
+          async () => (answers.signIn > 0 ? true : undefined),
+          { timeoutMs: 120_000, intervalMs: 500 },
+        );
+      });
     } finally {
       report = await load.stop();
       metric(
