@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import { AppModule } from './app.module';
 import type { AppConfig } from './config/config';
+import { keepIdleConnections } from './listen';
 import { PinoNestLogger, redactUrl } from './logging';
 import { Lifecycle } from './management/lifecycle';
 import { createManagementServer, DatabaseReadiness } from './management/management-server';
@@ -98,17 +99,6 @@ export async function createHttpApp(
   // app would close it between scrapes, and a scrape sent as it closes fails.
   keepIdleConnections(management, config.keepAliveTimeoutSeconds);
   return { app, server, management, lifecycle, metrics };
-}
-
-/**
- * Idle keep-alive connections stay open `seconds`. Node drops a connection whose request
- * headers take longer than its headers timeout; that must outlast the keep-alive timeout, or
- * a request arriving on an idle connection just before it could be cut off (the 502s
- * proxies report).
- */
-function keepIdleConnections(server: Server, seconds: number): void {
-  server.keepAliveTimeout = seconds * 1000;
-  server.headersTimeout = (seconds + 5) * 1000;
 }
 
 /** What every request passes before and after its controller, in this order. */

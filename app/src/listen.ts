@@ -43,3 +43,14 @@ export async function listenOnPorts(
     }
   }
 }
+
+/**
+ * Idle keep-alive connections stay open `seconds`. Node drops a connection whose request
+ * headers take longer than its headers timeout; that must outlast the keep-alive timeout, or
+ * a request arriving on an idle connection just before it could be cut off (the 502s
+ * proxies report).
+ */
+export function keepIdleConnections(server: Server, seconds: number): void {
+  server.keepAliveTimeout = seconds * 1000;
+  server.headersTimeout = (seconds + 5) * 1000;
+}

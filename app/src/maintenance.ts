@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import type { Logger } from 'pino';
 import type { AppConfig } from './config/config';
 import { installGracefulShutdown } from './graceful-shutdown';
-import { listenOnPorts } from './listen';
+import { keepIdleConnections, listenOnPorts } from './listen';
 import { Lifecycle } from './management/lifecycle';
 import { createManagementServer } from './management/management-server';
 import { Metrics } from './metrics/metrics';
@@ -71,9 +71,8 @@ export function maintenanceHandler(
 export async function serveMaintenance(config: AppConfig, logger: Logger): Promise<number> {
   const stylesheet = fs.readFileSync(path.join(PUBLIC_DIR, 'notejam.css'));
   const server = createServer(maintenanceHandler(stylesheet));
-  // As the pages' server of `serve`: idle connections outlast the proxies' own.
-  server.keepAliveTimeout = config.keepAliveTimeoutSeconds * 1000;
-  server.headersTimeout = (config.keepAliveTimeoutSeconds + 5) * 1000;
+  // As the servers of `serve`: idle connections outlast the proxies' own and Prometheus' scrapes.
+  keepIdleConnections(server, config.keepAliveTimeoutSeconds);
   const metrics = new Metrics('none');
   const lifecycle = new Lifecycle();
   const management = createManagementServer({
@@ -81,6 +80,7 @@ export async function serveMaintenance(config: AppConfig, logger: Logger): Promi
     readiness: { check: async () => (lifecycle.shuttingDown ? 'shutting down' : undefined) },
     logger,
   });
+  keepIdleConnections(management, config.keepAliveTimeoutSeconds);
   try {
     await listenOnPorts(config, server, management);
   } catch (error) {

@@ -46,6 +46,14 @@ describe('graceful shutdown', () => {
     await database.drop();
   });
 
+  // A test that fails before its server has exited must not leave it running (jest would
+  // wait for it forever).
+  const servers: ChildProcess[] = [];
+  afterEach(() => {
+    for (const child of servers.splice(0))
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+
   /** `serve` (or `maintenance`) on free ports, up and answering; output and exit code collected. */
   async function startServer(
     command: 'serve' | 'maintenance' = 'serve',
@@ -69,6 +77,7 @@ describe('graceful shutdown', () => {
     let output = '';
     child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    servers.push(child);
     const exited = exitOf(child);
     await waitUntilUp(managementPort);
     return { port, managementPort, child, exited, output: () => output };
@@ -136,6 +145,10 @@ describe('graceful shutdown', () => {
       // Idle connections stay open longer than an ingress controller or load balancer keeps
       // its own (60 s), so the proxy, not the app, closes them: no request races a close.
       expect(received.toLowerCase()).toContain('keep-alive: timeout=75');
+      // The management port as long: Prometheus keeps its connection open between scrapes
+      // (30 s), and Node's default of 5 s would close it under a scrape now and then.
+      const probe = await fetch(`http://127.0.0.1:${managementPort}/healthz`);
+      expect(probe.headers.get('keep-alive')).toBe('timeout=75');
       child.kill('SIGTERM');
       await new Promise((resolve) => setTimeout(resolve, 300));
       // Until the pages have drained, the probes answer: alive, no longer ready.
