@@ -272,7 +272,8 @@ async function scrapeOperator(): Promise<Exposition> {
   });
   // MySQL with migrations and autoscaling, like prod: the operator makes a migration Job
   // and an autoscaler for it (the control plane has no controllers: they stay as created,
-  // which is enough for their series to exist).
+  // which is enough for their series to exist). No backup: prod's backup Job would come
+  // first, and without a Job controller it never succeeds, so no migration Job would follow.
   const instance = join(workDir, 'instance.yaml');
   writeFileSync(
     instance,
@@ -294,7 +295,7 @@ async function scrapeOperator(): Promise<Exposition> {
             image: 'registry.invalid/notejam:1.0',
             environment: 'production',
             database: { type: 'mysql', mysql: { secretRef: { name: 'notejam-db' } } },
-            lifecycle: { onDeploy: 'migrate' },
+            lifecycle: { onDeploy: 'migrate', backup: { enabled: false } },
             autoscaling: { enabled: true, minReplicas: 2, maxReplicas: 4 },
           },
         },
