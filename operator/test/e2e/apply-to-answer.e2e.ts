@@ -4,7 +4,16 @@
 // namespace is deleted afterwards.
 import { afterAll, describe, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
-import { instanceIn, kubectl, metric, namespaceOf, serviceUrl, step, waitFor } from './cluster.js';
+import {
+  createRestrictedNamespace,
+  instanceIn,
+  kubectl,
+  metric,
+  namespaceOf,
+  serviceUrl,
+  step,
+  waitFor,
+} from './cluster.js';
 
 const namespace = `notejam-e2e-${randomBytes(3).toString('hex')}`;
 const name = 'notejam';
@@ -45,14 +54,7 @@ describe('a new instance', () => {
   it('answers HTTP 200 on its Service after kubectl apply (time measured)', () =>
     step(`${namespace}: apply to answer`, [namespace], async () => {
       const { image } = (await instanceIn(namespaceOf('dev'))).spec;
-      await kubectl(['create', 'namespace', namespace]);
-      // The restricted Pod Security Standard, as in samples/.
-      await kubectl([
-        'label',
-        'namespace',
-        namespace,
-        'pod-security.kubernetes.io/enforce=restricted',
-      ]);
+      await createRestrictedNamespace(namespace);
       const started = performance.now();
       await kubectl(['apply', '-f', '-'], manifest(image));
       let url: string | undefined;

@@ -158,6 +158,12 @@ export async function kubectl(args: string[], input?: string): Promise<string> {
   }
 }
 
+/** A namespace of the suite's own, under the restricted Pod Security Standard as in samples/. */
+export async function createRestrictedNamespace(namespace: string): Promise<void> {
+  await kubectl(['create', 'namespace', namespace]);
+  await kubectl(['label', 'namespace', namespace, 'pod-security.kubernetes.io/enforce=restricted']);
+}
+
 async function list<T>(namespace: string, resource: string, selector?: string): Promise<T[]> {
   const args = ['-n', namespace, 'get', resource, '-o', 'json'];
   if (selector) args.push('-l', selector);

@@ -20,6 +20,7 @@ import {
   instanceIn,
   isSettled,
   keepsImage,
+  createRestrictedNamespace,
   kubectl,
   lifecycleJobs,
   jobSucceeded,
@@ -429,13 +430,7 @@ describe('a dev wipe on MySQL under load', () => {
          CREATE USER '${database}'@'%' IDENTIFIED BY '${password}';
          GRANT ALL PRIVILEGES ON ${database}.* TO '${database}'@'%';`,
       );
-      await kubectl(['create', 'namespace', namespace]);
-      await kubectl([
-        'label',
-        'namespace',
-        namespace,
-        'pod-security.kubernetes.io/enforce=restricted',
-      ]);
+      await createRestrictedNamespace(namespace);
       await kubectl(
         ['apply', '-f', '-'],
         JSON.stringify({
