@@ -199,4 +199,53 @@ describe('Informer', () => {
     expect(informer.get('ns', 'a')).toBeUndefined();
     expect(informer.list('ns')).toEqual([]);
   });
+
+  it('finds an owner’s children by its uid through every change: add, new controller, delete, relist', async () => {
+    const owned = (
+      name: string,
+      resourceVersion: string,
+      uid: string,
+      controller = true,
+    ): Item => ({
+      metadata: {
+        ...object(name, resourceVersion).metadata,
+        ownerReferences: [{ apiVersion: 'v1', kind: 'Owner', name: uid, uid, controller }],
+      },
+    });
+    const names = (informer: Informer<Item>, uid: string) =>
+      informer
+        .controlledBy(uid)
+        .map((item) => item.metadata?.name ?? '')
+        .sort();
+    const source = new ScriptedSource();
+    source.answerList([owned('a', '1', 'u1'), owned('b', '2', 'u1'), owned('c', '3', 'u2', false)]);
+    source.answerWatch({
+      events: [
+        { type: 'MODIFIED', object: owned('b', '4', 'u2') },
+        { type: 'DELETED', object: owned('a', '5', 'u1') },
+      ],
+      then: 'gone',
+    });
+    // The relist no longer has b, and a came back.
+    source.answerList([owned('a', '6', 'u1'), owned('c', '3', 'u2', false)]);
+    source.answerWatch({ events: [], then: 'hang' });
+    const { informer, events } = informerOn(source);
+    const seen: string[][] = [];
+    informer.on(() => seen.push([...names(informer, 'u1'), '|', ...names(informer, 'u2')]));
+    informer.start();
+    await until('the watch after the relist', () => source.watches.length === 2);
+    await informer.stop();
+
+    expect(events).toHaveLength(7);
+    expect(seen).toEqual([
+      ['a', '|'],
+      ['a', 'b', '|'],
+      ['a', 'b', '|'], // c has an owner but not as its controller
+      ['a', '|', 'b'],
+      ['|', 'b'],
+      ['a', '|', 'b'],
+      ['a', '|'],
+    ]);
+    expect(informer.controlledBy(undefined)).toEqual([]);
+  });
 });

@@ -12,7 +12,6 @@ import type { EventRecorder } from '../../runtime/events.js';
 import type { Informer } from '../../runtime/informer.js';
 import { type KubeClient, isConflict, isNotFound } from '../../runtime/kube-client.js';
 import type { ResourceType } from '../../runtime/resources.js';
-import { isControlledBy } from './labels.js';
 import type { ReconcileRun } from './reconcile-run.js';
 import { randomSessionSecret, sessionSecret } from './session-secret.js';
 
@@ -42,9 +41,7 @@ export class ChildrenApplier {
 
   /** The cached child of `kind` the instance controls (e.g. its Deployment), if any. */
   live<T extends KubernetesObject>(instance: NotejamInstance, kind: string): T | undefined {
-    return this.ownedKind(kind)
-      .informer.list(instance.metadata.namespace)
-      .find((object) => isControlledBy(object, instance)) as T | undefined;
+    return this.ownedKind(kind).informer.controlledBy(instance.metadata.uid)[0] as T | undefined;
   }
 
   /** Creates the session Secret once; an existing one is never changed (its value is the key). */
@@ -149,9 +146,9 @@ export class ChildrenApplier {
     const wanted = new Set(desired.map((child) => `${child.kind}/${child.metadata?.name}`));
     for (const [kind, { type, informer, prune }] of this.deps.owned) {
       if (!prune) continue;
-      for (const object of informer.list(namespace)) {
+      for (const object of informer.controlledBy(instance.metadata.uid)) {
         const name = object.metadata?.name ?? '';
-        if (!isControlledBy(object, instance) || wanted.has(`${kind}/${name}`)) continue;
+        if (wanted.has(`${kind}/${name}`)) continue;
         await run.attempt(`${kind}Prune`, `deleting ${kind} ${name}`, async () => {
           try {
             await this.deps.client.delete(type, namespace, name, object.metadata?.uid);

@@ -1,5 +1,5 @@
 // Names, labels and owner references shared by every object the operator creates.
-import type { KubernetesObject, V1ObjectMeta, V1OwnerReference } from '@kubernetes/client-node';
+import type { V1ObjectMeta, V1OwnerReference } from '@kubernetes/client-node';
 import type { NotejamInstance } from '../../api/v1alpha1/types.js';
 
 /** The field manager of every server-side apply. */
@@ -39,15 +39,6 @@ export function ownerReference(instance: NotejamInstance): V1OwnerReference {
     controller: true,
     blockOwnerDeletion: true,
   };
-}
-
-/** Whether `object` names this very instance (by uid) as its controller. */
-export function isControlledBy(object: KubernetesObject, owner: NotejamInstance): boolean {
-  return (
-    object.metadata?.ownerReferences?.some(
-      (ref) => ref.controller === true && ref.uid === owner.metadata.uid,
-    ) ?? false
-  );
 }
 
 /** Metadata every object the operator owns carries. */

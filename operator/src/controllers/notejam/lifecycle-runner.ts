@@ -29,7 +29,7 @@ import {
   type JobTarget,
   type LifecycleJob,
 } from './jobs.js';
-import { childNames, isControlledBy } from './labels.js';
+import { childNames } from './labels.js';
 import { type BackupReport, reportedBackup } from './backup.js';
 import { maintenanceAnnotation } from './deployment.js';
 import {
@@ -211,9 +211,7 @@ export class LifecycleRunner {
   }
 
   private ownJobs(run: ReconcileRun): V1Job[] {
-    return this.deps.jobs.informer
-      .list(run.instance.metadata.namespace)
-      .filter((job) => isControlledBy(job, run.instance));
+    return this.deps.jobs.informer.controlledBy(run.instance.metadata.uid);
   }
 
   /**
