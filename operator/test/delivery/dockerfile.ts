@@ -94,6 +94,7 @@ export const images: ImageSpec[] = [
       'node',
       '--max-old-space-size-percentage=50',
       '--max-semi-space-size=4',
+      '--optimize-for-size',
       'dist/main.js',
     ],
   },
