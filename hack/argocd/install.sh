@@ -36,7 +36,7 @@ main() {
   # On a failure, what explains it: Argo CD's pods, events and logs.
   # shellcheck source=../lib/diagnostics.sh
   source "$root/hack/lib/diagnostics.sh"
-  trap 'status=$?; rm -rf "$staging"; [ "$status" -eq 0 ] || print_diagnostics argocd' EXIT
+  trap cleanup EXIT
   kubectl create namespace argocd --dry-run=client -o yaml | kubectl apply -f - >/dev/null
   # Server-side: Argo CD's CRDs are too large for client-side apply's annotation.
   kubectl kustomize "$staging" | kubectl apply --server-side --force-conflicts -f - >/dev/null
@@ -46,6 +46,13 @@ main() {
   kubectl -n argocd rollout status deployment/argocd-repo-server --timeout 5m >&2
   kubectl -n argocd rollout status statefulset/argocd-application-controller --timeout 5m >&2
   echo "argocd: Argo CD $version is running in namespace argocd" >&2
+}
+
+# shellcheck disable=SC2317 # called by the EXIT trap
+cleanup() {
+  local status=$?
+  rm -rf "$staging"
+  [ "$status" -eq 0 ] || print_diagnostics argocd
 }
 
 main "$@"; exit

@@ -49,19 +49,19 @@ main() {
   shift || true
   case "$command" in
     key)
-      [ $# -ge 1 ] && [ $# -le 2 ] || usage
+      arguments 1 2 "$@"
       source_key "$1" "$(commit_of "${2:-HEAD}")"
       ;;
     publish)
-      [ $# -ge 1 ] && [ $# -le 2 ] || usage
+      arguments 1 2 "$@"
       publish "$1" "$(commit_of "${2:-HEAD}")"
       ;;
     rollback)
-      [ $# -ge 1 ] && [ $# -le 2 ] || usage
+      arguments 1 2 "$@"
       rollback "$(environment_of "$1")" "${2:-}"
       ;;
     history)
-      [ $# -eq 1 ] || usage
+      arguments 1 1 "$@"
       history "$(environment_of "$1")"
       ;;
     *) usage ;;
@@ -71,6 +71,13 @@ main() {
 usage() {
   echo "usage: $0 key <image> [<commit>] | publish <branch> [<commit>] | rollback <environment> [<release commit>] | history <environment>" >&2
   exit 2
+}
+
+# arguments <least> <most> <argument>...: the usage unless their number is in that range.
+arguments() {
+  local least=$1 most=$2
+  shift 2
+  if [ $# -lt "$least" ] || [ $# -gt "$most" ]; then usage; fi
 }
 
 fail() {

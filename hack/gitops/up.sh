@@ -52,6 +52,7 @@ step() {
 
 # The git server on the node address, like the registry: a process of the local cluster
 # (`make local-cluster-down` stops it), its log in the cluster's log directory.
+# shellcheck disable=SC2317 # called by name through step
 start_git_server() {
   local repositories=$1 bin=$state_dir/bin/git-server
   if pid_of git-server >/dev/null; then return 0; fi
@@ -70,6 +71,7 @@ start_git_server() {
 }
 
 # A bare clone of this repository with dev, test and prod at HEAD (committed work only).
+# shellcheck disable=SC2317 # called by name through step
 seed_repository() {
   local repository=$1 url=$2
   [ -d "$repository" ] && return 0

@@ -236,7 +236,10 @@ describe('Application health check', () => {
     (status) => {
       expect(
         health(
-          application({ health: { status, message: `it is ${status}` }, sync: { status: 'Synced' } }),
+          application({
+            health: { status, message: `it is ${status}` },
+            sync: { status: 'Synced' },
+          }),
           applicationScript,
         ),
       ).toEqual({ status, message: `it is ${status}` });
@@ -248,7 +251,10 @@ describe('Application health check', () => {
       health(
         application({
           health: { status: 'Healthy' },
-          operationState: { phase: 'Running', message: 'waiting for healthy state of apps/Deployment/x' },
+          operationState: {
+            phase: 'Running',
+            message: 'waiting for healthy state of apps/Deployment/x',
+          },
         }),
         applicationScript,
       ),

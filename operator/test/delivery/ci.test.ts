@@ -67,33 +67,45 @@ describe('the promotion guard workflow', () => {
       // The pull request's values reach the script only as data, in environment variables.
       expect(step.run ?? '').not.toMatch(/\$\{\{/);
     }
-    expect(steps(guardWorkflow).map((step) => step.run).filter(Boolean)).toEqual([
-      'hack/promotion-guard.sh "$BASE_REF" "$HEAD_REF" "$BASE_REPO" "$HEAD_REPO"',
-    ]);
+    expect(
+      steps(guardWorkflow)
+        .map((step) => step.run)
+        .filter(Boolean),
+    ).toEqual(['hack/promotion-guard.sh "$BASE_REF" "$HEAD_REF" "$BASE_REPO" "$HEAD_REPO"']);
   });
 });
 
 describe('the delivery workflows', () => {
-  it.each(['images.yml', 'rollback.yml'])('%s is thin: it runs hack/gitops/pipeline.sh, nothing builds or tags on its own', (name) => {
-    const flow = workflow(name);
-    const actions = steps(flow).flatMap((step) => (step.uses ? [step.uses.split('@')[0]] : []));
-    expect(actions).toEqual(['actions/checkout']);
-    const scripts = steps(flow).flatMap((step) => (step.run ? [step.run] : []));
-    expect(scripts.join('\n')).toContain('hack/gitops/pipeline.sh');
-    expect(scripts.join('\n')).not.toMatch(/\b(docker|buildah build|skopeo copy)\b/);
-  });
+  it.each(['images.yml', 'rollback.yml'])(
+    '%s is thin: it runs hack/gitops/pipeline.sh, nothing builds or tags on its own',
+    (name) => {
+      const flow = workflow(name);
+      const actions = steps(flow).flatMap((step) => (step.uses ? [step.uses.split('@')[0]] : []));
+      expect(actions).toEqual(['actions/checkout']);
+      const scripts = steps(flow).flatMap((step) => (step.run ? [step.run] : []));
+      expect(scripts.join('\n')).toContain('hack/gitops/pipeline.sh');
+      expect(scripts.join('\n')).not.toMatch(/\b(docker|buildah build|skopeo copy)\b/);
+    },
+  );
 
   it('publishes on pushes to the environment branches, one run per branch at a time', () => {
     const images = workflow('images.yml') as Workflow & { concurrency: Record<string, unknown> };
     expect(images.on).toEqual({ push: { branches: ['dev', 'test', 'prod'] } });
-    expect(images.concurrency).toEqual({ group: 'images-${{ github.ref_name }}', 'cancel-in-progress': false });
-    expect(steps(images).map((step) => step.run ?? '').join('\n')).toContain(
-      'hack/gitops/pipeline.sh publish "$GITHUB_REF_NAME" "$GITHUB_SHA"',
-    );
+    expect(images.concurrency).toEqual({
+      group: 'images-${{ github.ref_name }}',
+      'cancel-in-progress': false,
+    });
+    expect(
+      steps(images)
+        .map((step) => step.run ?? '')
+        .join('\n'),
+    ).toContain('hack/gitops/pipeline.sh publish "$GITHUB_REF_NAME" "$GITHUB_SHA"');
   });
 
   it('tests with the whole history, which the CRD compatibility check reads', () => {
-    const checkout = steps(workflow('test.yml')).find((step) => step.uses?.startsWith('actions/checkout'));
+    const checkout = steps(workflow('test.yml')).find((step) =>
+      step.uses?.startsWith('actions/checkout'),
+    );
     expect(checkout?.with).toMatchObject({ 'fetch-depth': 0 });
   });
 });

@@ -59,35 +59,106 @@ function changed(change: Partial<JsonSchema>, properties: Record<string, JsonSch
 describe('breakingChanges', () => {
   it('finds nothing between equal CRDs, or when fields are added, loosened or unrestricted', () => {
     expect(breakingChanges(crdWith(base), crdWith(base))).toEqual([]);
-    const looser = changed({ 'x-kubernetes-validations': [] }, {
-      replicas: { type: 'integer', minimum: 0, maximum: 500, default: 1 },
-      environment: { type: 'string', enum: ['development', 'test', 'production', 'staging'] },
-      secrets: { type: 'array', items: { type: 'string' } },
-      timeout: { type: 'string', pattern: '^[0-9]+s$' },
-    });
+    const looser = changed(
+      { 'x-kubernetes-validations': [] },
+      {
+        replicas: { type: 'integer', minimum: 0, maximum: 500, default: 1 },
+        environment: { type: 'string', enum: ['development', 'test', 'production', 'staging'] },
+        secrets: { type: 'array', items: { type: 'string' } },
+        timeout: { type: 'string', pattern: '^[0-9]+s$' },
+      },
+    );
     expect(breakingChanges(crdWith(base), looser)).toEqual([]);
   });
 
   it.each<[string, Crd, string]>([
-    ['a removed property', crdWith({ ...base, properties: { image: base.properties!.image! } }), 'v1alpha1.spec: property replicas was removed'],
-    ['a changed type', changed({}, { replicas: { type: 'string', default: 1 } }), 'v1alpha1.spec.replicas: type changed from integer to string'],
-    ['a new required field', changed({ required: ['image', 'environment'] }), 'v1alpha1.spec: environment became required'],
-    ['a lost enum value', changed({}, { environment: { type: 'string', enum: ['test', 'production'] } }), 'v1alpha1.spec.environment: enum lost "development"'],
-    ['a lower maximum', changed({}, { replicas: { type: 'integer', minimum: 1, maximum: 10, default: 1 } }), 'v1alpha1.spec.replicas: maximum lowered from 100 to 10'],
-    ['a higher minimum', changed({}, { replicas: { type: 'integer', minimum: 2, maximum: 100, default: 1 } }), 'v1alpha1.spec.replicas: minimum raised from 1 to 2'],
-    ['a new length limit', changed({}, { labels: { type: 'object', additionalProperties: { type: 'string', maxLength: 10 } } }), 'v1alpha1.spec.labels{}: maxLength lowered from 63 to 10'],
-    ['fewer items', changed({}, { secrets: { type: 'array', maxItems: 2, items: { type: 'string' } } }), 'v1alpha1.spec.secrets: maxItems lowered from 8 to 2'],
-    ['a new pattern', changed({}, { image: { type: 'string', maxLength: 512, pattern: '^ghcr' } }), 'v1alpha1.spec.image: pattern changed from undefined to "^ghcr"'],
-    ['a changed default', changed({}, { replicas: { type: 'integer', minimum: 1, maximum: 100, default: 2 } }), 'v1alpha1.spec.replicas: default changed from 1 to 2'],
-    ['a new CEL rule', changed({ 'x-kubernetes-validations': [{ rule: 'self.replicas >= 1' }, { rule: 'self.replicas <= 3' }] }), 'v1alpha1.spec: new validation rule "self.replicas <= 3"'],
-    ['a version no longer served', crdWith(base, { served: false }), 'version v1alpha1 is no longer served'],
-    ['a lost status subresource', crdWith(base, { subresources: {} }), 'version v1alpha1 lost its status subresource'],
+    [
+      'a removed property',
+      crdWith({
+        ...base,
+        properties: Object.fromEntries(
+          Object.entries(base.properties ?? {}).filter(([name]) => name !== 'replicas'),
+        ),
+      }),
+      'v1alpha1.spec: property replicas was removed',
+    ],
+    [
+      'a changed type',
+      changed({}, { replicas: { type: 'string', default: 1 } }),
+      'v1alpha1.spec.replicas: type changed from integer to string',
+    ],
+    [
+      'a new required field',
+      changed({ required: ['image', 'environment'] }),
+      'v1alpha1.spec: environment became required',
+    ],
+    [
+      'a lost enum value',
+      changed({}, { environment: { type: 'string', enum: ['test', 'production'] } }),
+      'v1alpha1.spec.environment: enum lost "development"',
+    ],
+    [
+      'a lower maximum',
+      changed({}, { replicas: { type: 'integer', minimum: 1, maximum: 10, default: 1 } }),
+      'v1alpha1.spec.replicas: maximum lowered from 100 to 10',
+    ],
+    [
+      'a higher minimum',
+      changed({}, { replicas: { type: 'integer', minimum: 2, maximum: 100, default: 1 } }),
+      'v1alpha1.spec.replicas: minimum raised from 1 to 2',
+    ],
+    [
+      'a new length limit',
+      changed(
+        {},
+        { labels: { type: 'object', additionalProperties: { type: 'string', maxLength: 10 } } },
+      ),
+      'v1alpha1.spec.labels{}: maxLength lowered from 63 to 10',
+    ],
+    [
+      'fewer items',
+      changed({}, { secrets: { type: 'array', maxItems: 2, items: { type: 'string' } } }),
+      'v1alpha1.spec.secrets: maxItems lowered from 8 to 2',
+    ],
+    [
+      'a new pattern',
+      changed({}, { image: { type: 'string', maxLength: 512, pattern: '^ghcr' } }),
+      'v1alpha1.spec.image: pattern changed from undefined to "^ghcr"',
+    ],
+    [
+      'a changed default',
+      changed({}, { replicas: { type: 'integer', minimum: 1, maximum: 100, default: 2 } }),
+      'v1alpha1.spec.replicas: default changed from 1 to 2',
+    ],
+    [
+      'a new CEL rule',
+      changed({
+        'x-kubernetes-validations': [
+          { rule: 'self.replicas >= 1' },
+          { rule: 'self.replicas <= 3' },
+        ],
+      }),
+      'v1alpha1.spec: new validation rule "self.replicas <= 3"',
+    ],
+    [
+      'a version no longer served',
+      crdWith(base, { served: false }),
+      'version v1alpha1 is no longer served',
+    ],
+    [
+      'a lost status subresource',
+      crdWith(base, { subresources: {} }),
+      'version v1alpha1 lost its status subresource',
+    ],
   ])('reports %s', (_what, next, problem) => {
     expect(breakingChanges(crdWith(base), next)).toEqual([problem]);
   });
 
   it('accepts a new required field that has a default (old objects get it when read)', () => {
-    const next = changed({ required: ['image', 'mode'] }, { mode: { type: 'string', default: 'fast' } });
+    const next = changed(
+      { required: ['image', 'mode'] },
+      { mode: { type: 'string', default: 'fast' } },
+    );
     expect(breakingChanges(crdWith(base), next)).toEqual([]);
   });
 });
@@ -110,14 +181,24 @@ function environmentBranches(): string[] {
 describe(`${crdPath}`, () => {
   it('is compatible with every version of it committed since it was first released', () => {
     if (runOk('git', ['rev-parse', '--is-shallow-repository']).trim() === 'true') {
-      throw new Error('the CRD history needs a full clone (CI: actions/checkout with fetch-depth: 0)');
+      throw new Error(
+        'the CRD history needs a full clone (CI: actions/checkout with fetch-depth: 0)',
+      );
     }
-    const commits = runOk('git', ['log', '--format=%H', `${firstReleasedCrd}^..HEAD`, '--', crdPath])
+    const commits = runOk('git', [
+      'log',
+      '--format=%H',
+      `${firstReleasedCrd}^..HEAD`,
+      '--',
+      crdPath,
+    ])
       .split('\n')
       .filter(Boolean);
     expect(commits.length).toBeGreaterThan(0);
     const problems = commits.flatMap((commit) =>
-      breakingChanges(crdAt(commit) as Crd, current).map((problem) => `${commit.slice(0, 12)}: ${problem}`),
+      breakingChanges(crdAt(commit) as Crd, current).map(
+        (problem) => `${commit.slice(0, 12)}: ${problem}`,
+      ),
     );
     expect(problems).toEqual([]);
   });

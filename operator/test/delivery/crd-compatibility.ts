@@ -83,7 +83,8 @@ export function breakingChanges(previous: Crd, next: Crd): string[] {
   const old = previous.spec;
   const now = next.spec;
   for (const field of ['group', 'scope'] as const) {
-    if (old[field] !== now[field]) problems.push(`${field} changed from ${old[field]} to ${now[field]}`);
+    if (old[field] !== now[field])
+      problems.push(`${field} changed from ${old[field]} to ${now[field]}`);
   }
   for (const field of ['kind', 'plural'] as const) {
     if (old.names[field] !== now.names[field])
@@ -95,9 +96,12 @@ export function breakingChanges(previous: Crd, next: Crd): string[] {
       problems.push(`version ${version.name} was removed`);
       continue;
     }
-    if (version.served && !successor.served) problems.push(`version ${version.name} is no longer served`);
+    if (version.served && !successor.served)
+      problems.push(`version ${version.name} is no longer served`);
     if (version.storage !== successor.storage)
-      problems.push(`version ${version.name} ${version.storage ? 'is no longer' : 'became'} the storage version`);
+      problems.push(
+        `version ${version.name} ${version.storage ? 'is no longer' : 'became'} the storage version`,
+      );
     for (const subresource of ['status', 'scale'] as const) {
       if (version.subresources?.[subresource] && !successor.subresources?.[subresource])
         problems.push(`version ${version.name} lost its ${subresource} subresource`);
@@ -114,10 +118,13 @@ export function breakingChanges(previous: Crd, next: Crd): string[] {
 
 function compareSchemas(old: JsonSchema, now: JsonSchema, path: string, problems: string[]): void {
   const report = (problem: string) => problems.push(`${path}: ${problem}`);
-  if (old.type !== now.type) report(`type changed from ${old.type ?? 'any'} to ${now.type ?? 'any'}`);
+  if (old.type !== now.type)
+    report(`type changed from ${old.type ?? 'any'} to ${now.type ?? 'any'}`);
   for (const keyword of unchangeable) {
     if (!same(old[keyword], now[keyword]))
-      report(`${keyword} changed from ${JSON.stringify(old[keyword])} to ${JSON.stringify(now[keyword])}`);
+      report(
+        `${keyword} changed from ${JSON.stringify(old[keyword])} to ${JSON.stringify(now[keyword])}`,
+      );
   }
   for (const keyword of lowerBounds) {
     const before = old[keyword];
@@ -135,8 +142,11 @@ function compareSchemas(old: JsonSchema, now: JsonSchema, path: string, problems
     if (now[keyword] && !old[keyword]) report(`${keyword} added`);
   }
   if (old.enum !== undefined) {
-    const gone = old.enum.filter((value) => !(now.enum ?? old.enum)?.some((kept) => same(kept, value)));
-    if (gone.length > 0) report(`enum lost ${gone.map((value) => JSON.stringify(value)).join(', ')}`);
+    const gone = old.enum.filter(
+      (value) => !(now.enum ?? old.enum)?.some((kept) => same(kept, value)),
+    );
+    if (gone.length > 0)
+      report(`enum lost ${gone.map((value) => JSON.stringify(value)).join(', ')}`);
   } else if (now.enum !== undefined) {
     report('enum added');
   }

@@ -3,7 +3,7 @@
 // project and an Application per environment, running its release's digests; the CRD; the
 // monitoring stack), and the Argo CD installation of the local cluster (hack/argocd/), which
 // is Argo CD's own with only the images and this cluster's settings changed.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, describe, expect, it } from '@jest/globals';
 import type { KubernetesObject, V1Deployment } from '@kubernetes/client-node';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -42,6 +42,7 @@ interface Source {
   helm?: {
     releaseName?: string;
     skipCrds?: boolean;
+    skipTests?: boolean;
     valueFiles?: string[];
     ignoreMissingValueFiles?: boolean;
     valuesObject?: Record<string, unknown>;
@@ -71,11 +72,8 @@ const releases = {
   prod: { tag: 'v0.1', images: { notejam: digestOf('5'), 'notejam-operator': digestOf('6') } },
 };
 
-let workDir: string;
-
-beforeAll(() => {
-  workDir = mkdtempSync(path.join(tmpdir(), 'notejam-gitops-'));
-});
+// Made at once: the describe blocks below render while jest collects them.
+const workDir = mkdtempSync(path.join(tmpdir(), 'notejam-gitops-'));
 
 afterAll(() => {
   rmSync(workDir, { recursive: true, force: true });
@@ -108,9 +106,16 @@ function bootstrap(values: Record<string, unknown> = {}): KubernetesObject[] {
   ]);
 }
 
-function named<T extends KubernetesObject>(objects: KubernetesObject[], kind: string, name: string): T {
+function named<T extends KubernetesObject>(
+  objects: KubernetesObject[],
+  kind: string,
+  name: string,
+): T {
   const found = objects.find((object) => object.kind === kind && object.metadata?.name === name);
-  if (!found) throw new Error(`no ${kind} ${name} among ${objects.map((o) => `${o.kind}/${o.metadata?.name}`).join(', ')}`);
+  if (!found)
+    throw new Error(
+      `no ${kind} ${name} among ${objects.map((o) => `${o.kind}/${o.metadata?.name}`).join(', ')}`,
+    );
   return found as T;
 }
 
@@ -128,6 +133,7 @@ function deployedBy(application: Application): KubernetesObject[] {
     if (source.helm) {
       return renderChart(repoPath(source.path ?? ''), source.helm.releaseName ?? '', namespace, [
         ...(source.helm.skipCrds ? ['--skip-crds'] : ['--include-crds']),
+        ...(source.helm.skipTests ? ['--skip-tests'] : []),
         '--values',
         valuesFile(`${namespace}-values`, source.helm.valuesObject ?? {}),
       ]);
@@ -135,8 +141,13 @@ function deployedBy(application: Application): KubernetesObject[] {
     const objects = kustomize(source.path ?? '');
     for (const { target, patch } of source.kustomize?.patches ?? []) {
       for (const object of objects) {
-        if (object.kind !== target.kind || !object.apiVersion?.startsWith(`${target.group}/`)) continue;
-        for (const operation of parse(patch) as Array<{ op: string; path: string; value: unknown }>) {
+        if (object.kind !== target.kind || !object.apiVersion?.startsWith(`${target.group}/`))
+          continue;
+        for (const operation of parse(patch) as Array<{
+          op: string;
+          path: string;
+          value: unknown;
+        }>) {
           expect(operation.op).toBe('replace');
           const keys = operation.path.split('/').slice(1);
           const last = keys.pop() as string;
@@ -232,7 +243,9 @@ describe('config/argocd/platform', () => {
       const kinds = (project.spec.namespaceResourceWhitelist ?? []).map((entry) => entry.kind);
       for (const forbidden of ['Secret', 'Namespace', 'ClusterRole', 'ClusterRoleBinding', '*'])
         expect(kinds).not.toContain(forbidden);
-      expect(wave(project)).toBeLessThan(wave(named(objects, 'Application', `notejam-${environment}`)));
+      expect(wave(project)).toBeLessThan(
+        wave(named(objects, 'Application', `notejam-${environment}`)),
+      );
     },
   );
 
@@ -245,12 +258,18 @@ describe('config/argocd/platform', () => {
       expect(application.spec.destination.namespace).toBe(`notejam-${environment}`);
       expect(application.spec.syncPolicy.automated).toEqual({ prune: true, selfHeal: true });
       expect(application.spec.syncPolicy.syncOptions ?? []).not.toContain('CreateNamespace=true');
+      // A release file missing from the releases branch must not make the root prune it.
+      expect(application.metadata?.annotations?.['argocd.argoproj.io/sync-options']).toBe(
+        'Prune=false',
+      );
       for (const source of application.spec.sources ?? []) {
         expect(source.repoURL).toBe(repoURL);
         expect(source.targetRevision).toBe(environment);
       }
       const deployed = deployedBy(application);
-      const [operator] = deployed.filter((object) => object.kind === 'Deployment') as V1Deployment[];
+      const [operator] = deployed.filter(
+        (object) => object.kind === 'Deployment',
+      ) as V1Deployment[];
       const container = operator?.spec?.template.spec?.containers[0];
       expect(container?.image).toBe(
         `ghcr.io/notejam/notejam-operator:${release.tag}@${release.images['notejam-operator']}`,
@@ -261,9 +280,10 @@ describe('config/argocd/platform', () => {
         valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } },
       });
       const instance = deployed.find((object) => object.kind === 'NotejamInstance') as
-        | (KubernetesObject & { spec: { image: string } })
-        | undefined;
-      expect(instance?.spec.image).toBe(`ghcr.io/notejam/notejam:${release.tag}@${release.images.notejam}`);
+        (KubernetesObject & { spec: { image: string } }) | undefined;
+      expect(instance?.spec.image).toBe(
+        `ghcr.io/notejam/notejam:${release.tag}@${release.images.notejam}`,
+      );
     },
   );
 
@@ -271,10 +291,15 @@ describe('config/argocd/platform', () => {
     'permits %s everything its Application deploys, all of it in its namespace',
     (environment) => {
       const project = named<AppProject>(objects, 'AppProject', `notejam-${environment}`);
-      const deployed = deployedBy(named<Application>(objects, 'Application', `notejam-${environment}`));
+      const deployed = deployedBy(
+        named<Application>(objects, 'Application', `notejam-${environment}`),
+      );
       expect(deployed.length).toBeGreaterThan(0);
       for (const object of deployed) {
-        expect({ object: `${object.kind}/${object.metadata?.name}`, namespace: object.metadata?.namespace }).toEqual({
+        expect({
+          object: `${object.kind}/${object.metadata?.name}`,
+          namespace: object.metadata?.namespace,
+        }).toEqual({
           object: `${object.kind}/${object.metadata?.name}`,
           namespace: `notejam-${environment}`,
         });
@@ -297,8 +322,12 @@ describe('config/argocd/platform', () => {
     });
     expect(crds.metadata?.finalizers).toEqual(['resources-finalizer.argocd.argoproj.io']);
     for (const environment of environments)
-      expect(wave(crds)).toBeLessThan(wave(named(objects, 'Application', `notejam-${environment}`)));
-    expect(kustomize('config/crd').map((object) => object.kind)).toEqual(['CustomResourceDefinition']);
+      expect(wave(crds)).toBeLessThan(
+        wave(named(objects, 'Application', `notejam-${environment}`)),
+      );
+    expect(kustomize('config/crd').map((object) => object.kind)).toEqual([
+      'CustomResourceDefinition',
+    ]);
   });
 
   it('owns no Namespace anywhere: the bootstrap does', () => {
@@ -311,15 +340,32 @@ describe('config/argocd/platform', () => {
   it('deploys no environment that has no release yet, but prepares its project', () => {
     const rendered = platform({ releases: { dev: releases.dev } });
     expect(
-      rendered.filter((object) => object.kind === 'Application').map((object) => object.metadata?.name),
+      rendered
+        .filter((object) => object.kind === 'Application')
+        .map((object) => object.metadata?.name),
     ).toEqual(['notejam-crds', 'notejam-dev']);
     expect(rendered.filter((object) => object.kind === 'AppProject')).toHaveLength(3);
   });
 
   it.each([
-    ['a tag instead of a digest', { ...releases.prod, images: { ...releases.prod.images, notejam: 'v0.2' } }, 'releases.prod.images.notejam must be a sha256 digest'],
-    ['YAML smuggled into a digest', { ...releases.prod, images: { ...releases.prod.images, 'notejam-operator': `${digestOf('7')}\n  extra: 1` } }, 'releases.prod.images.notejam-operator must be a sha256 digest'],
-    ['a release without a tag', { images: releases.prod.images }, 'releases.prod.tag must be an image tag'],
+    [
+      'a tag instead of a digest',
+      { ...releases.prod, images: { ...releases.prod.images, notejam: 'v0.2' } },
+      'releases.prod.images.notejam must be a sha256 digest',
+    ],
+    [
+      'YAML smuggled into a digest',
+      {
+        ...releases.prod,
+        images: { ...releases.prod.images, 'notejam-operator': `${digestOf('7')}\n  extra: 1` },
+      },
+      'releases.prod.images.notejam-operator must be a sha256 digest',
+    ],
+    [
+      'a release without a tag',
+      { images: releases.prod.images },
+      'releases.prod.tag must be an image tag',
+    ],
   ])('refuses a release with %s', (_what, release, message) => {
     const result = run(runOk('hack/delivery-tools.sh', ['helm']).trim(), [
       'template',
@@ -345,7 +391,9 @@ describe('config/argocd/platform', () => {
       targetRevision: data.version,
       helm: { releaseName: data.releaseName, valuesObject: data.values },
     });
-    expect(named<Application>(withMonitoring, 'Application', 'notejam-monitoring').spec.source).toMatchObject({
+    expect(
+      named<Application>(withMonitoring, 'Application', 'notejam-monitoring').spec.source,
+    ).toMatchObject({
       repoURL,
       targetRevision: 'prod',
       path: 'config/monitoring',
@@ -356,11 +404,19 @@ describe('config/argocd/platform', () => {
 });
 
 describe('hack/argocd/install (the local cluster)', () => {
-  const module = runOk('go', ['list', '-mod=readonly', '-m', '-f', '{{.Dir}}', 'github.com/argoproj/argo-cd/v3'], {
-    cwd: repoPath('hack/argocd'),
-  }).trim();
-  const upstream = parseObjects(readFileSync(path.join(module, 'manifests/core-install.yaml'), 'utf8'));
-  const installed = parseObjects(runOk(repoPath('hack/argocd/install.sh'), ['--render', 'registry.local:5000']));
+  const module = runOk(
+    'go',
+    ['list', '-mod=readonly', '-m', '-f', '{{.Dir}}', 'github.com/argoproj/argo-cd/v3'],
+    {
+      cwd: repoPath('hack/argocd'),
+    },
+  ).trim();
+  const upstream = parseObjects(
+    readFileSync(path.join(module, 'manifests/core-install.yaml'), 'utf8'),
+  );
+  const installed = parseObjects(
+    runOk(repoPath('hack/argocd/install.sh'), ['--render', 'registry.local:5000']),
+  );
   const id = (object: KubernetesObject) => `${object.kind}/${object.metadata?.name}`;
   const ourKeys = new Set([
     'resource.customizations.health.notejam.io_NotejamInstance',
@@ -373,6 +429,9 @@ describe('hack/argocd/install (the local cluster)', () => {
   function comparable(object: KubernetesObject): unknown {
     const copy = JSON.parse(JSON.stringify(object)) as Record<string, unknown> & KubernetesObject;
     delete copy.metadata?.namespace;
+    // The namespace, where bindings name their ServiceAccounts.
+    for (const subject of (copy as { subjects?: Array<{ namespace?: string }> }).subjects ?? [])
+      delete subject.namespace;
     if (copy.kind === 'ConfigMap' && copy.metadata?.name === 'argocd-cm') {
       const data = (copy as { data?: Record<string, string> }).data ?? {};
       for (const key of ourKeys) delete data[key];
@@ -398,19 +457,30 @@ describe('hack/argocd/install (the local cluster)', () => {
       `"image":"registry.local:5000/argocd:${version}"`,
       '"image":"registry.local:5000/redis:7.0-notejam"',
     ]);
-    for (const object of installed.filter((candidate) => candidate.metadata?.namespace !== undefined))
+    for (const object of installed.filter(
+      (candidate) => candidate.metadata?.namespace !== undefined,
+    ))
       expect(object.metadata?.namespace).toBe('argocd');
   });
 
   it("merges the health checks into argocd-cm, keeping Argo CD's own keys", () => {
-    const configMap = named<KubernetesObject & { data: Record<string, string> }>(installed, 'ConfigMap', 'argocd-cm');
+    const configMap = named<KubernetesObject & { data: Record<string, string> }>(
+      installed,
+      'ConfigMap',
+      'argocd-cm',
+    );
     expect(configMap.data['resource.customizations.health.notejam.io_NotejamInstance']).toBe(
       readRepoFile('config/argocd/health/notejam-instance.lua'),
     );
     expect(configMap.data['resource.customizations.health.argoproj.io_Application']).toBe(
       readRepoFile('config/argocd/health/application.lua'),
     );
-    const original = named<KubernetesObject & { data: Record<string, string> }>(upstream, 'ConfigMap', 'argocd-cm');
-    for (const key of Object.keys(original.data)) expect(configMap.data[key]).toBe(original.data[key]);
+    const original = named<KubernetesObject & { data: Record<string, string> }>(
+      upstream,
+      'ConfigMap',
+      'argocd-cm',
+    );
+    for (const key of Object.keys(original.data))
+      expect(configMap.data[key]).toBe(original.data[key]);
   });
 });

@@ -102,7 +102,10 @@ function argocdPlatform(): KubernetesObject[] {
     repoPath('config/argocd/platform'),
     'notejam-platform',
     'argocd',
-    Object.entries(values).flatMap(([key, value]) => ['--set-json', `${key}=${JSON.stringify(value)}`]),
+    Object.entries(values).flatMap(([key, value]) => [
+      '--set-json',
+      `${key}=${JSON.stringify(value)}`,
+    ]),
   );
 }
 

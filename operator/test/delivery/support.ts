@@ -21,6 +21,7 @@ export type DeliveryTool =
   | 'actionlint'
   | 'glua'
   | 'shellcheck'
+  | 'container-tools'
   | 'argocd-crds'
   | 'prometheus-operator-crds';
 
@@ -88,7 +89,9 @@ export function parseObjects(yaml: string): KubernetesObject[] {
 export function kustomizeDirectories(): string[] {
   return readdirSync(repoPath('config'))
     .filter((name) => existsSync(repoPath('config', name, 'kustomization.yaml')))
-    .filter((name) => !/^kind: Component$/m.test(readRepoFile('config', name, 'kustomization.yaml')))
+    .filter(
+      (name) => !/^kind: Component$/m.test(readRepoFile('config', name, 'kustomization.yaml')),
+    )
     .map((name) => `config/${name}`)
     .sort();
 }

@@ -51,7 +51,11 @@ export async function command(
     });
     return { stdout, stderr };
   } catch (error) {
-    const { stdout, stderr, message } = error as { stdout?: string; stderr?: string; message: string };
+    const { stdout, stderr, message } = error as {
+      stdout?: string;
+      stderr?: string;
+      message: string;
+    };
     throw new Error(`${file} ${args.join(' ')}: ${message}\n${stderr ?? ''}${stdout ?? ''}`, {
       cause: error,
     });
@@ -85,7 +89,10 @@ export class Checkout {
   }
 
   /** Commits on the checked-out branch what `edit` changes, and pushes it; returns the commit. */
-  async commitAndPush(message: string, edit: (file: (relative: string) => string) => Promise<void>): Promise<string> {
+  async commitAndPush(
+    message: string,
+    edit: (file: (relative: string) => string) => Promise<void>,
+  ): Promise<string> {
     await edit((relative) => path.join(this.dir, relative));
     await this.git('add', '-A');
     await this.git('commit', '--quiet', '-m', message);
@@ -96,7 +103,14 @@ export class Checkout {
   /** A real merge of one environment branch into the next, pushed: a merged promotion. */
   async merge(from: string, into: string): Promise<string> {
     await this.checkOut(into);
-    await this.git('merge', '--no-ff', '--quiet', '-m', `Merge branch '${from}' into ${into}`, `origin/${from}`);
+    await this.git(
+      'merge',
+      '--no-ff',
+      '--quiet',
+      '-m',
+      `Merge branch '${from}' into ${into}`,
+      `origin/${from}`,
+    );
     await this.git('push', '--quiet', 'origin', 'HEAD');
     return this.git('rev-parse', 'HEAD');
   }
@@ -115,7 +129,12 @@ export class Checkout {
 
   /** What the releases branch records for an environment: its images by name. */
   async release(environment: string): Promise<Record<string, string>> {
-    await this.git('fetch', '--quiet', 'origin', '+refs/heads/releases:refs/remotes/origin/releases');
+    await this.git(
+      'fetch',
+      '--quiet',
+      'origin',
+      '+refs/heads/releases:refs/remotes/origin/releases',
+    );
     const text = await this.git('show', `origin/releases:${environment}.yaml`);
     return Object.fromEntries(
       [...text.matchAll(/^ {6}([a-z0-9.-]+): (sha256:[0-9a-f]{64})$/gm)].map((match) => [
@@ -172,8 +191,11 @@ export function waitSyncedHealthy(name: string, commit?: string): Promise<Applic
     `Argo CD to report ${name} Synced${commit ? ` at ${commit.slice(0, 12)}` : ''} and Healthy`,
     async () => {
       const app = await application(name);
-      const synced = app?.status?.sync?.status === 'Synced' && (!commit || revisionsOf(app).includes(commit));
-      return synced && app?.status?.health?.status === 'Healthy' && app.status.operationState?.phase !== 'Running'
+      const synced =
+        app?.status?.sync?.status === 'Synced' && (!commit || revisionsOf(app).includes(commit));
+      return synced &&
+        app?.status?.health?.status === 'Healthy' &&
+        app.status.operationState?.phase !== 'Running'
         ? app
         : undefined;
     },
@@ -229,7 +251,8 @@ export async function operatorImage(namespace: string): Promise<string> {
   ).trim();
 }
 
-export const digestIn = (image: string | undefined) => /@(sha256:[0-9a-f]{64})$/.exec(image ?? '')?.[1];
+export const digestIn = (image: string | undefined) =>
+  /@(sha256:[0-9a-f]{64})$/.exec(image ?? '')?.[1];
 
 // Argo CD's side of every failure report.
 addDiagnostics(async () => {
@@ -240,12 +263,21 @@ addDiagnostics(async () => {
   for (const app of apps.items) {
     const { status } = app;
     lines.push(
-      `${app.metadata.name}: sync ${status?.sync?.status ?? '-'} at ${revisionsOf(app).map((r) => r.slice(0, 12)).join(',') || '-'}, ` +
+      `${app.metadata.name}: sync ${status?.sync?.status ?? '-'} at ${
+        revisionsOf(app)
+          .map((r) => r.slice(0, 12))
+          .join(',') || '-'
+      }, ` +
         `health ${status?.health?.status ?? '-'}${status?.health?.message ? ` (${status.health.message})` : ''}, ` +
         `operation ${status?.operationState?.phase ?? '-'}${status?.operationState?.message ? `: ${status.operationState.message}` : ''}`,
-      ...(status?.conditions ?? []).map((condition) => `  condition ${condition.type}: ${condition.message}`),
+      ...(status?.conditions ?? []).map(
+        (condition) => `  condition ${condition.type}: ${condition.message}`,
+      ),
       ...(status?.resources ?? [])
-        .filter((resource) => resource.status !== 'Synced' || (resource.health?.status ?? 'Healthy') !== 'Healthy')
+        .filter(
+          (resource) =>
+            resource.status !== 'Synced' || (resource.health?.status ?? 'Healthy') !== 'Healthy',
+        )
         .map(
           (resource) =>
             `  ${resource.kind} ${resource.namespace ?? ''}/${resource.name}: ${resource.status ?? '-'}, ` +
@@ -259,7 +291,9 @@ addDiagnostics(async () => {
   ]) {
     lines.push(`--- log of ${name} (last 60 lines) ---`);
     try {
-      lines.push((await kubectl(['-n', argocdNamespace, 'logs', `${kind}/${name}`, '--tail=60'])).trimEnd());
+      lines.push(
+        (await kubectl(['-n', argocdNamespace, 'logs', `${kind}/${name}`, '--tail=60'])).trimEnd(),
+      );
     } catch (error) {
       lines.push(`(unavailable: ${String(error)})`);
     }

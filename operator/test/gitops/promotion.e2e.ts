@@ -88,12 +88,21 @@ async function runningState() {
 }
 
 async function releasesHead(): Promise<string> {
-  await checkout.git('fetch', '--quiet', 'origin', '+refs/heads/releases:refs/remotes/origin/releases');
+  await checkout.git(
+    'fetch',
+    '--quiet',
+    'origin',
+    '+refs/heads/releases:refs/remotes/origin/releases',
+  );
   return checkout.git('rev-parse', 'origin/releases');
 }
 
 /** Adds a TypeORM migration to the app's list (app/src/database/migrations/index.ts). */
-async function addMigration(file: (relative: string) => string, name: string, up: string): Promise<void> {
+async function addMigration(
+  file: (relative: string) => string,
+  name: string,
+  up: string,
+): Promise<void> {
   const directory = 'app/src/database/migrations';
   await writeFile(
     file(`${directory}/${name}.ts`),
@@ -115,7 +124,10 @@ export class ${name} implements MigrationInterface {
   const list = await readFile(index, 'utf8');
   const updated = list
     .replace(/^/, `import { ${name} } from './${name}';\n`)
-    .replace(/export const MIGRATIONS = \[([\s\S]*?)[\s,]*\];/, `export const MIGRATIONS = [$1, ${name}];`);
+    .replace(
+      /export const MIGRATIONS = \[([\s\S]*?)[\s,]*\];/,
+      `export const MIGRATIONS = [$1, ${name}];`,
+    );
   if (updated === list.replace(/^/, `import { ${name} } from './${name}';\n`)) {
     throw new Error(`${index}: no "export const MIGRATIONS = [...]" to add ${name} to`);
   }
@@ -124,7 +136,10 @@ export class ${name} implements MigrationInterface {
 
 /** Waits until an environment runs `digest` for its app, settled, and returns the instance. */
 function waitServing(environment: Environment, digest: string): Promise<Instance> {
-  return waitSettled(namespaceOf(environment), (instance) => digestIn(instance.status?.deployedImage) === digest);
+  return waitSettled(
+    namespaceOf(environment),
+    (instance) => digestIn(instance.status?.deployedImage) === digest,
+  );
 }
 
 async function footerOf(environment: Environment): Promise<string> {
@@ -150,33 +165,49 @@ describe('GitOps on the local cluster', () => {
     await step('bootstrap: hack/gitops/bootstrap.sh', [], () =>
       command(path.join(repoRoot, 'hack/gitops/bootstrap.sh'), []),
     );
-    await step('Argo CD: the CRD, then every environment, Synced and Healthy', namespaces, async () => {
-      const crds = await waitSyncedHealthy('notejam-crds');
-      for (const environment of environments) {
-        const app = await waitSyncedHealthy(`notejam-${environment}`);
-        if (fresh) {
-          // The root created the environments' Applications (wave 0) only after the CRD's
-          // (wave -2) was synced and Healthy: its sync waves really wait.
-          const crdSynced = Date.parse(crds.status?.operationState?.finishedAt ?? '');
-          expect(Date.parse(app.metadata.creationTimestamp)).toBeGreaterThanOrEqual(crdSynced);
+    await step(
+      'Argo CD: the CRD, then every environment, Synced and Healthy',
+      namespaces,
+      async () => {
+        const crds = await waitSyncedHealthy('notejam-crds');
+        for (const environment of environments) {
+          const app = await waitSyncedHealthy(`notejam-${environment}`);
+          if (fresh) {
+            // The root created the environments' Applications (wave 0) only after the CRD's
+            // (wave -2) was synced and Healthy: its sync waves really wait.
+            const crdSynced = Date.parse(crds.status?.operationState?.finishedAt ?? '');
+            expect(Date.parse(app.metadata.creationTimestamp)).toBeGreaterThanOrEqual(crdSynced);
+          }
+          await waitSettled(namespaceOf(environment));
         }
-        await waitSettled(namespaceOf(environment));
-      }
-      await waitSyncedHealthy('notejam-platform');
-    });
+        await waitSyncedHealthy('notejam-platform');
+      },
+    );
     const seen = await Promise.all(health.map((watch) => watch.stop()));
     metric(`gitops-bootstrap seconds=${seconds(started)} fresh=${fresh}`);
-    await step('Argo CD: each NotejamInstance Healthy, after Progressing on a fresh cluster', [], async () => {
-      for (const [index, environment] of environments.entries()) {
-        const health = seen[index] ?? [];
-        expect({ environment, last: health.at(-1), degraded: health.includes('Degraded') }).toEqual({
-          environment,
-          last: 'Healthy',
-          degraded: false,
-        });
-        if (fresh) expect({ environment, progressing: health.includes('Progressing') }).toEqual({ environment, progressing: true });
-      }
-    });
+    await step(
+      'Argo CD: each NotejamInstance Healthy, after Progressing on a fresh cluster',
+      [],
+      async () => {
+        for (const [index, environment] of environments.entries()) {
+          const health = seen[index] ?? [];
+          expect({
+            environment,
+            last: health.at(-1),
+            degraded: health.includes('Degraded'),
+          }).toEqual({
+            environment,
+            last: 'Healthy',
+            degraded: false,
+          });
+          if (fresh)
+            expect({ environment, progressing: health.includes('Progressing') }).toEqual({
+              environment,
+              progressing: true,
+            });
+        }
+      },
+    );
   });
 
   it('a docs-only commit on dev changes nothing that runs', async () => {
@@ -186,7 +217,9 @@ describe('GitOps on the local cluster', () => {
     const commit = await checkout.commitAndPush('docs: a note from the GitOps suite', (file) =>
       appendFile(file('docs/testing.md'), `\n<!-- GitOps e2e docs-only commit ${runId} -->\n`),
     );
-    const { stderr } = await step('pipeline: publish dev', [], () => checkout.pipeline('publish', 'dev'));
+    const { stderr } = await step('pipeline: publish dev', [], () =>
+      checkout.pipeline('publish', 'dev'),
+    );
     expect(stderr).not.toContain('building');
     expect(stderr).toContain('nothing to record');
     await step('Argo CD: synced the docs commit', namespaces, async () => {
@@ -202,17 +235,26 @@ describe('GitOps on the local cluster', () => {
   it('a commit on dev with a visible change and a new migration is built once, synced, and dev is wiped and serves it', async () => {
     const namespace = namespaceOf('dev');
     const { baseUrl } = await settledWithService(namespace);
-    const user = await step('dev: a user before the new build', [namespace], () => newUserWithNote(baseUrl, 'gitops-dev'));
+    const user = await step('dev: a user before the new build', [namespace], () =>
+      newUserWithNote(baseUrl, 'gitops-dev'),
+    );
     const operatorBefore = await operatorImage(namespace);
     await checkout.checkOut('dev');
-    const commit = await checkout.commitAndPush(`app: ${marker}, and migration ${migrationName}`, async (file) => {
-      const layout = file('app/src/views/layouts/main.hbs');
-      const text = await readFile(layout, 'utf8');
-      const footer = text.replace(/(<footer class="site-footer">\s*<p>)/, `$1${marker}. `);
-      if (footer === text) throw new Error(`${layout}: no site footer to change`);
-      await writeFile(layout, footer);
-      await addMigration(file, migrationName, `CREATE TABLE gitops_e2e_${runId} (id INTEGER NOT NULL PRIMARY KEY)`);
-    });
+    const commit = await checkout.commitAndPush(
+      `app: ${marker}, and migration ${migrationName}`,
+      async (file) => {
+        const layout = file('app/src/views/layouts/main.hbs');
+        const text = await readFile(layout, 'utf8');
+        const footer = text.replace(/(<footer class="site-footer">\s*<p>)/, `$1${marker}. `);
+        if (footer === text) throw new Error(`${layout}: no site footer to change`);
+        await writeFile(layout, footer);
+        await addMigration(
+          file,
+          migrationName,
+          `CREATE TABLE gitops_e2e_${runId} (id INTEGER NOT NULL PRIMARY KEY)`,
+        );
+      },
+    );
     const pushed = Date.now();
     const health = watchInstanceHealth('dev');
     const { stderr } = await step('pipeline: publish dev (builds the app once)', [], () =>
@@ -226,9 +268,13 @@ describe('GitOps on the local cluster', () => {
     await step('dev: serves the new build', [namespace], async () => {
       await waitSyncedHealthy('notejam-dev', commit);
       await waitServing('dev', devDigest);
-      await waitFor('the new footer on dev', async () => ((await footerOf('dev')).includes(marker) ? true : undefined));
+      await waitFor('the new footer on dev', async () =>
+        (await footerOf('dev')).includes(marker) ? true : undefined,
+      );
     });
-    metric(`gitops-push-to-serving environment=dev seconds=${seconds(pushed)} (includes the build)`);
+    metric(
+      `gitops-push-to-serving environment=dev seconds=${seconds(pushed)} (includes the build)`,
+    );
     await step('dev: wiped, its operator unchanged', [namespace], async () => {
       const reply = await new NotejamClient(baseUrl).signIn(user.email, user.password);
       expect(reply.status).toBe(422);
@@ -242,42 +288,62 @@ describe('GitOps on the local cluster', () => {
   it('merging dev into test through the guard: test migrates in place, seeded data intact, on the digest dev runs', async () => {
     const namespace = namespaceOf('test');
     const { instance: before, baseUrl } = await settledWithService(namespace);
-    const user = await step('test: a user before the promotion', [namespace], () => newUserWithNote(baseUrl, 'gitops-test'));
+    const user = await step('test: a user before the promotion', [namespace], () =>
+      newUserWithNote(baseUrl, 'gitops-test'),
+    );
     await checkout.checkOut('test');
     const guard = path.join(checkout.dir, 'hack/promotion-guard.sh');
-    await step('the promotion guard (as test has it) lets dev -> test through, nothing else', [], async () => {
-      await command(guard, ['test', 'dev', 'notejam/notejam', 'notejam/notejam']);
-      await expect(command(guard, ['test', 'feature/login', 'notejam/notejam', 'notejam/notejam'])).rejects.toThrow(
-        "'test' only takes pull requests from 'dev'",
-      );
-    });
+    await step(
+      'the promotion guard (as test has it) lets dev -> test through, nothing else',
+      [],
+      async () => {
+        await command(guard, ['test', 'dev', 'notejam/notejam', 'notejam/notejam']);
+        await expect(
+          command(guard, ['test', 'feature/login', 'notejam/notejam', 'notejam/notejam']),
+        ).rejects.toThrow("'test' only takes pull requests from 'dev'");
+      },
+    );
     const merge = await checkout.merge('dev', 'test');
     const pushed = Date.now();
-    const { stderr } = await step('pipeline: publish test (no build)', [], () => checkout.pipeline('publish', 'test'));
+    const { stderr } = await step('pipeline: publish test (no build)', [], () =>
+      checkout.pipeline('publish', 'test'),
+    );
     expect(stderr).not.toContain('building');
     expect((await checkout.release('test')).notejam).toBe(devDigest);
 
-    const after = await step('test: migrated in place to the digest dev runs', [namespace], async () => {
-      await waitSyncedHealthy('notejam-test', merge);
-      return waitServing('test', devDigest);
-    });
+    const after = await step(
+      'test: migrated in place to the digest dev runs',
+      [namespace],
+      async () => {
+        await waitSyncedHealthy('notejam-test', merge);
+        return waitServing('test', devDigest);
+      },
+    );
     metric(`gitops-push-to-serving environment=test seconds=${seconds(pushed)}`);
-    await step('test: the new migration applied, the data and the seed kept', [namespace], async () => {
-      expect(after.status?.schemaVersion).toBe(migrationName);
-      expect(condition(after, 'MigrationsApplied')?.status).toBe('True');
-      await expectNoteServed(baseUrl, user);
-      const client = new NotejamClient(baseUrl);
-      expect((await client.signIn(seededAccount.email, seededAccount.password)).status).toBe(302);
-      expect(after.status?.seed).toEqual(before.status?.seed);
-      expect(condition(after, 'Seeded')?.lastTransitionTime).toBe(condition(before, 'Seeded')?.lastTransitionTime);
-      expect((await footerOf('test')).includes(marker)).toBe(true);
-    });
+    await step(
+      'test: the new migration applied, the data and the seed kept',
+      [namespace],
+      async () => {
+        expect(after.status?.schemaVersion).toBe(migrationName);
+        expect(condition(after, 'MigrationsApplied')?.status).toBe('True');
+        await expectNoteServed(baseUrl, user);
+        const client = new NotejamClient(baseUrl);
+        expect((await client.signIn(seededAccount.email, seededAccount.password)).status).toBe(302);
+        expect(after.status?.seed).toEqual(before.status?.seed);
+        expect(condition(after, 'Seeded')?.lastTransitionTime).toBe(
+          condition(before, 'Seeded')?.lastTransitionTime,
+        );
+        expect((await footerOf('test')).includes(marker)).toBe(true);
+      },
+    );
   });
 
   it('merging test into prod rolls prod under keep-alive load with zero failed requests, on the same digest', async () => {
     const namespace = namespaceOf('prod');
     const { baseUrl } = await settledWithService(namespace);
-    const user = await step('prod: a user with a note to read', [namespace], () => newUserWithNote(baseUrl, 'gitops-prod'));
+    const user = await step('prod: a user with a note to read', [namespace], () =>
+      newUserWithNote(baseUrl, 'gitops-prod'),
+    );
     const loops = 4;
     const load = startLoad({
       url: `${baseUrl}/`,
@@ -285,14 +351,20 @@ describe('GitOps on the local cluster', () => {
       loops,
       pauseMs: 20,
       timeoutMs: 10_000,
-      check: (status, body) => (status !== 200 ? `HTTP ${status}` : body.includes(user.note) ? undefined : 'HTTP 200 without the note'),
+      check: (status, body) =>
+        status !== 200
+          ? `HTTP ${status}`
+          : body.includes(user.note)
+            ? undefined
+            : 'HTTP 200 without the note',
     });
     let report: LoadReport | undefined;
-    let pushed = 0;
     try {
       const merge = await checkout.merge('test', 'prod');
-      pushed = Date.now();
-      const { stderr } = await step('pipeline: publish prod (no build)', [], () => checkout.pipeline('publish', 'prod'));
+      const pushed = Date.now();
+      const { stderr } = await step('pipeline: publish prod (no build)', [], () =>
+        checkout.pipeline('publish', 'prod'),
+      );
       expect(stderr).not.toContain('building');
       await step('prod: rolled to the digest dev and test run', [namespace], async () => {
         await waitSyncedHealthy('notejam-prod', merge);
@@ -301,7 +373,9 @@ describe('GitOps on the local cluster', () => {
       metric(`gitops-push-to-serving environment=prod seconds=${seconds(pushed)}`);
     } finally {
       report = await load.stop();
-      metric(`gitops-prod-rollout requests=${report.requests} failures=${report.failures.length} load-seconds=${report.seconds.toFixed(1)}`);
+      metric(
+        `gitops-prod-rollout requests=${report.requests} failures=${report.failures.length} load-seconds=${report.seconds.toFixed(1)}`,
+      );
     }
     await step('prod: no request failed during the rollout', [namespace], async () => {
       if (!report) throw new Error('the load did not report');
@@ -313,14 +387,21 @@ describe('GitOps on the local cluster', () => {
 
   it("an operator change goes to dev first: test's and prod's operators stay as they were", async () => {
     const before = Object.fromEntries(
-      await Promise.all(environments.map(async (environment) => [environment, await operatorImage(namespaceOf(environment))])),
+      await Promise.all(
+        environments.map(async (environment) => [
+          environment,
+          await operatorImage(namespaceOf(environment)),
+        ]),
+      ),
     ) as Record<Environment, string>;
     await checkout.checkOut('dev');
-    const commit = await checkout.commitAndPush('operator: a change from the GitOps suite', (file) =>
-      writeFile(
-        file('operator/src/gitops-e2e-change.ts'),
-        `/** A change to the operator's source from the GitOps end-to-end suite, run ${runId}. */\nexport const gitopsE2eRun = ${runId};\n`,
-      ),
+    const commit = await checkout.commitAndPush(
+      'operator: a change from the GitOps suite',
+      (file) =>
+        writeFile(
+          file('operator/src/gitops-e2e-change.ts'),
+          `/** A change to the operator's source from the GitOps end-to-end suite, run ${runId}. */\nexport const gitopsE2eRun = ${runId};\n`,
+        ),
     );
     const { stderr } = await step('pipeline: publish dev (builds the operator once)', [], () =>
       checkout.pipeline('publish', 'dev'),
@@ -328,15 +409,26 @@ describe('GitOps on the local cluster', () => {
     expect(stderr.match(/building notejam-operator for source/g)).toHaveLength(1);
     expect(stderr).not.toMatch(/building notejam for source/);
     const operatorDigest = (await checkout.release('dev'))['notejam-operator'];
-    await step("dev: its operator runs the new build and keeps dev Ready", [namespaceOf('dev')], async () => {
-      await waitSyncedHealthy('notejam-dev', commit);
-      await waitFor('the new operator in dev', async () => {
-        const image = await operatorImage(namespaceOf('dev'));
-        return digestIn(image) === operatorDigest ? image : undefined;
-      });
-      await command('kubectl', ['-n', namespaceOf('dev'), 'rollout', 'status', 'deployment/notejam-operator', '--timeout=5m']);
-      await waitServing('dev', devDigest);
-    });
+    await step(
+      'dev: its operator runs the new build and keeps dev Ready',
+      [namespaceOf('dev')],
+      async () => {
+        await waitSyncedHealthy('notejam-dev', commit);
+        await waitFor('the new operator in dev', async () => {
+          const image = await operatorImage(namespaceOf('dev'));
+          return digestIn(image) === operatorDigest ? image : undefined;
+        });
+        await command('kubectl', [
+          '-n',
+          namespaceOf('dev'),
+          'rollout',
+          'status',
+          'deployment/notejam-operator',
+          '--timeout=5m',
+        ]);
+        await waitServing('dev', devDigest);
+      },
+    );
     expect(digestIn(before.dev)).not.toBe(operatorDigest);
     expect(await operatorImage(namespaceOf('test'))).toBe(before.test);
     expect(await operatorImage(namespaceOf('prod'))).toBe(before.prod);
@@ -349,11 +441,15 @@ describe('GitOps on the local cluster', () => {
     expect(previous).toBeDefined();
     expect(previous).not.toBe(devDigest);
     const started = Date.now();
-    const { stderr } = await step('pipeline: rollback prod', [], () => checkout.pipeline('rollback', 'prod'));
+    const { stderr } = await step('pipeline: rollback prod', [], () =>
+      checkout.pipeline('rollback', 'prod'),
+    );
     expect(stderr).not.toContain('building');
     await step('prod: serves its previous build again', [namespace], async () => {
       await waitServing('prod', previous as string);
-      await waitFor('the previous footer on prod', async () => ((await footerOf('prod')).includes(marker) ? undefined : true));
+      await waitFor('the previous footer on prod', async () =>
+        (await footerOf('prod')).includes(marker) ? undefined : true,
+      );
     });
     metric(`gitops-rollback environment=prod seconds=${seconds(started)}`);
     const after = (await checkout.pipeline('history', 'prod')).stdout.trim().split('\n');
@@ -365,8 +461,14 @@ describe('GitOps on the local cluster', () => {
     const namespace = namespaceOf('test');
     const { instance: before } = await settledWithService(namespace);
     await checkout.checkOut('dev');
-    const broken = await checkout.commitAndPush(`app: migration ${failingMigrationName}, which fails`, (file) =>
-      addMigration(file, failingMigrationName, `ALTER TABLE gitops_e2e_missing_${runId} ADD COLUMN x INTEGER NULL`),
+    const broken = await checkout.commitAndPush(
+      `app: migration ${failingMigrationName}, which fails`,
+      (file) =>
+        addMigration(
+          file,
+          failingMigrationName,
+          `ALTER TABLE gitops_e2e_missing_${runId} ADD COLUMN x INTEGER NULL`,
+        ),
     );
     await step('pipeline: publish dev, then merge it into test and publish test', [], async () => {
       await checkout.pipeline('publish', 'dev');
@@ -374,55 +476,122 @@ describe('GitOps on the local cluster', () => {
       await checkout.pipeline('publish', 'test');
     });
     const health = watchInstanceHealth('test');
-    await step('Argo CD: test Degraded (the migration failed), the old pods still serving', [namespace], async () => {
-      const degraded = await waitFor('Argo CD to report the test NotejamInstance Degraded', async () => {
-        const current = await instanceHealth('test');
-        return current?.status === 'Degraded' ? current : undefined;
-      });
-      expect(degraded?.message).toContain('MigrationFailed');
-      const app = await application('notejam-test');
-      expect(app?.status?.health?.status).toBe('Degraded');
-      const instance = await instanceIn(namespace);
-      expect(instance.status?.deployedImage).toBe(before.status?.deployedImage);
-      expect((await new NotejamClient(await serviceUrl(namespace)).get('/signin/')).status).toBe(200);
-      expect((await appPods(namespace)).length).toBeGreaterThan(0);
-    });
-    await step('revert on dev (nothing to build: that source was built), promote, test heals', [namespace], async () => {
-      await checkout.checkOut('dev');
-      await checkout.git('revert', '--no-edit', broken);
-      await checkout.git('push', '--quiet', 'origin', 'HEAD');
-      const { stderr } = await checkout.pipeline('publish', 'dev');
-      expect(stderr).not.toContain('building');
-      const merge = await checkout.merge('dev', 'test');
-      await checkout.pipeline('publish', 'test');
-      await waitSyncedHealthy('notejam-test', merge);
-      await waitSettled(namespace, (instance) => instance.status?.deployedImage === before.status?.deployedImage);
-      // The operator change of dev reached test with this promotion.
-      expect(await operatorImage(namespace)).toBe(await operatorImage(namespaceOf('dev')));
-    });
+    await step(
+      'Argo CD: test Degraded (the migration failed), the old pods still serving',
+      [namespace],
+      async () => {
+        const degraded = await waitFor(
+          'Argo CD to report the test NotejamInstance Degraded',
+          async () => {
+            const current = await instanceHealth('test');
+            return current?.status === 'Degraded' ? current : undefined;
+          },
+        );
+        expect(degraded?.message).toContain('MigrationFailed');
+        const app = await application('notejam-test');
+        expect(app?.status?.health?.status).toBe('Degraded');
+        const instance = await instanceIn(namespace);
+        expect(instance.status?.deployedImage).toBe(before.status?.deployedImage);
+        expect((await new NotejamClient(await serviceUrl(namespace)).get('/signin/')).status).toBe(
+          200,
+        );
+        expect((await appPods(namespace)).length).toBeGreaterThan(0);
+      },
+    );
+    await step(
+      'revert on dev (nothing to build: that source was built), promote, test heals',
+      [namespace],
+      async () => {
+        await checkout.checkOut('dev');
+        await checkout.git('revert', '--no-edit', broken);
+        await checkout.git('push', '--quiet', 'origin', 'HEAD');
+        const { stderr } = await checkout.pipeline('publish', 'dev');
+        expect(stderr).not.toContain('building');
+        const merge = await checkout.merge('dev', 'test');
+        await checkout.pipeline('publish', 'test');
+        await waitSyncedHealthy('notejam-test', merge);
+        await waitSettled(
+          namespace,
+          (instance) => instance.status?.deployedImage === before.status?.deployedImage,
+        );
+        // The operator change of dev reached test with this promotion.
+        expect(await operatorImage(namespace)).toBe(await operatorImage(namespaceOf('dev')));
+      },
+    );
     const seen = await health.stop();
     expect(seen).toContain('Degraded');
     expect(seen.at(-1)).toBe('Healthy');
   });
 
-  it("deleting Applications keeps the namespace, its database Secret and the CRD; the root puts them back", async () => {
-    const secretBefore = await kubectl(['-n', namespaceOf('test'), 'get', 'secret', 'notejam-db', '-o', 'jsonpath={.metadata.uid}']);
-    const crdBefore = await kubectl(['get', 'crd', 'notejaminstances.notejam.io', '-o', 'jsonpath={.metadata.uid}']);
-    await step('delete the dev and CRD Applications (cascading)', [namespaceOf('dev')], async () => {
-      await kubectl(['-n', argocdNamespace, 'delete', 'applications.argoproj.io', 'notejam-dev', 'notejam-crds', '--wait=true', '--timeout=5m']);
-    });
+  it('deleting Applications keeps the namespace, its database Secret and the CRD; the root puts them back', async () => {
+    const secretBefore = await kubectl([
+      '-n',
+      namespaceOf('test'),
+      'get',
+      'secret',
+      'notejam-db',
+      '-o',
+      'jsonpath={.metadata.uid}',
+    ]);
+    const crdBefore = await kubectl([
+      'get',
+      'crd',
+      'notejaminstances.notejam.io',
+      '-o',
+      'jsonpath={.metadata.uid}',
+    ]);
+    await step(
+      'delete the dev and CRD Applications (cascading)',
+      [namespaceOf('dev')],
+      async () => {
+        await kubectl([
+          '-n',
+          argocdNamespace,
+          'delete',
+          'applications.argoproj.io',
+          'notejam-dev',
+          'notejam-crds',
+          '--wait=true',
+          '--timeout=5m',
+        ]);
+      },
+    );
     await step('the namespaces, the Secret and the CRD are still there', namespaces, async () => {
-      expect(await kubectl(['get', 'namespace', namespaceOf('dev'), '-o', 'jsonpath={.status.phase}'])).toBe('Active');
-      expect(await kubectl(['-n', namespaceOf('test'), 'get', 'secret', 'notejam-db', '-o', 'jsonpath={.metadata.uid}'])).toBe(secretBefore);
-      expect(await kubectl(['get', 'crd', 'notejaminstances.notejam.io', '-o', 'jsonpath={.metadata.uid}'])).toBe(crdBefore);
+      expect(
+        await kubectl(['get', 'namespace', namespaceOf('dev'), '-o', 'jsonpath={.status.phase}']),
+      ).toBe('Active');
+      expect(
+        await kubectl([
+          '-n',
+          namespaceOf('test'),
+          'get',
+          'secret',
+          'notejam-db',
+          '-o',
+          'jsonpath={.metadata.uid}',
+        ]),
+      ).toBe(secretBefore);
+      expect(
+        await kubectl([
+          'get',
+          'crd',
+          'notejaminstances.notejam.io',
+          '-o',
+          'jsonpath={.metadata.uid}',
+        ]),
+      ).toBe(crdBefore);
       // test and prod were not touched by either deletion.
       await waitSettled(namespaceOf('test'));
       await waitSettled(namespaceOf('prod'));
     });
-    await step('the root recreates both Applications and dev serves again', [namespaceOf('dev')], async () => {
-      await waitSyncedHealthy('notejam-crds');
-      await waitSyncedHealthy('notejam-dev');
-      await waitServing('dev', devDigest);
-    });
+    await step(
+      'the root recreates both Applications and dev serves again',
+      [namespaceOf('dev')],
+      async () => {
+        await waitSyncedHealthy('notejam-crds');
+        await waitSyncedHealthy('notejam-dev');
+        await waitServing('dev', devDigest);
+      },
+    );
   });
 });
