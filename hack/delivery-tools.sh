@@ -21,8 +21,10 @@ HELM_VERSION=v3.22.0
 HELM_KUBERNETES_MINOR=37 # helm v3.22.0 builds on client-go v0.37
 ACTIONLINT_VERSION=v1.7.12
 KIND_VERSION=v0.33.0
-ARGOCD_VERSION=$("$root/hack/argocd/build.sh" --version)
-GOPHER_LUA_VERSION=$(awk '$1 == "github.com/yuin/gopher-lua" { print $2 }' "$root/hack/argocd/go.mod")
+# shellcheck source=lib/go-mod.sh
+source "$root/hack/lib/go-mod.sh"
+ARGOCD_VERSION=$(go_mod_version "$root/hack/argocd/go.mod" github.com/argoproj/argo-cd/v3)
+GOPHER_LUA_VERSION=$(go_mod_version "$root/hack/argocd/go.mod" github.com/yuin/gopher-lua)
 PROMETHEUS_OPERATOR_VERSION=v0.85.0
 
 cache=${NOTEJAM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/notejam}/tools

@@ -23,12 +23,9 @@ set -euo pipefail
 main() {
   module=$(cd "$(dirname "$0")" && pwd)
   root=$(cd "$module/../.." && pwd)
-  version=$(awk '{ for (i = 1; i < NF; i++) if ($i == "github.com/argoproj/argo-cd/v3" && $(i + 1) ~ /^v/) { print $(i + 1); exit } }' \
-    "$module/go.mod")
-  if [ -z "$version" ]; then
-    echo "argocd: $module/go.mod requires no github.com/argoproj/argo-cd/v3" >&2
-    exit 1
-  fi
+  # shellcheck source=../lib/go-mod.sh
+  source "$root/hack/lib/go-mod.sh"
+  version=$(go_mod_version "$module/go.mod" github.com/argoproj/argo-cd/v3)
   if [ "${1:-}" = --version ]; then
     echo "$version"
     exit 0

@@ -137,6 +137,8 @@ describe('delivery scripts', () => {
     'hack/kind/deploy.sh',
     'hack/kind/database.sh',
     'hack/lib/buildah.sh',
+    'hack/lib/diagnostics.sh',
+    'hack/lib/go-mod.sh',
     'hack/gitops/pipeline.sh',
     'hack/gitops/up.sh',
     'hack/gitops/bootstrap.sh',

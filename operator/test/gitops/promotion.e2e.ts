@@ -36,7 +36,7 @@ import {
   type Environment,
   type Instance,
 } from '../e2e/cluster.js';
-import { describeFailures, startLoad, type LoadReport } from '../e2e/http-load.js';
+import { describeFailures, startReadingNotes, type LoadReport } from '../e2e/http-load.js';
 import { NotejamClient, expectNoteServed, newUserWithNote } from '../e2e/notejam-client.js';
 import {
   Checkout,
@@ -345,19 +345,7 @@ describe('GitOps on the local cluster', () => {
       newUserWithNote(baseUrl, 'gitops-prod'),
     );
     const loops = 4;
-    const load = startLoad({
-      url: `${baseUrl}/`,
-      headers: { cookie: user.client.cookieHeader() },
-      loops,
-      pauseMs: 20,
-      timeoutMs: 10_000,
-      check: (status, body) =>
-        status !== 200
-          ? `HTTP ${status}`
-          : body.includes(user.note)
-            ? undefined
-            : 'HTTP 200 without the note',
-    });
+    const load = startReadingNotes(baseUrl, user, loops);
     let report: LoadReport | undefined;
     try {
       const merge = await checkout.merge('test', 'prod');
@@ -524,22 +512,12 @@ describe('GitOps on the local cluster', () => {
   });
 
   it('deleting Applications keeps the namespace, its database Secret and the CRD; the root puts them back', async () => {
-    const secretBefore = await kubectl([
-      '-n',
-      namespaceOf('test'),
-      'get',
-      'secret',
-      'notejam-db',
-      '-o',
-      'jsonpath={.metadata.uid}',
-    ]);
-    const crdBefore = await kubectl([
-      'get',
-      'crd',
-      'notejaminstances.notejam.io',
-      '-o',
-      'jsonpath={.metadata.uid}',
-    ]);
+    const uidOf = (...resource: string[]) =>
+      kubectl([...resource, '-o', 'jsonpath={.metadata.uid}']);
+    const secret = ['-n', namespaceOf('test'), 'get', 'secret', 'notejam-db'];
+    const crd = ['get', 'crd', 'notejaminstances.notejam.io'];
+    const secretBefore = await uidOf(...secret);
+    const crdBefore = await uidOf(...crd);
     await step(
       'delete the dev and CRD Applications (cascading)',
       [namespaceOf('dev')],
@@ -560,26 +538,8 @@ describe('GitOps on the local cluster', () => {
       expect(
         await kubectl(['get', 'namespace', namespaceOf('dev'), '-o', 'jsonpath={.status.phase}']),
       ).toBe('Active');
-      expect(
-        await kubectl([
-          '-n',
-          namespaceOf('test'),
-          'get',
-          'secret',
-          'notejam-db',
-          '-o',
-          'jsonpath={.metadata.uid}',
-        ]),
-      ).toBe(secretBefore);
-      expect(
-        await kubectl([
-          'get',
-          'crd',
-          'notejaminstances.notejam.io',
-          '-o',
-          'jsonpath={.metadata.uid}',
-        ]),
-      ).toBe(crdBefore);
+      expect(await uidOf(...secret)).toBe(secretBefore);
+      expect(await uidOf(...crd)).toBe(crdBefore);
       // test and prod were not touched by either deletion.
       await waitSettled(namespaceOf('test'));
       await waitSettled(namespaceOf('prod'));
