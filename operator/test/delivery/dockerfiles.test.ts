@@ -64,7 +64,7 @@ describe.each(images)('$dockerfile', ({ dockerfile, workspace, workdir, entrypoi
     }
   });
 
-  it("is keyed by the pipeline on exactly what it copies, itself and .dockerignore (hack/gitops/images.conf)", () => {
+  it('is keyed by the pipeline on exactly what it copies, itself and .dockerignore (hack/gitops/images.conf)', () => {
     // The source key decides whether a commit builds a new image: a copied path missing
     // from it would let a change ship nowhere; an extra one would rebuild for nothing.
     const entry = readRepoFile('hack/gitops/images.conf')
