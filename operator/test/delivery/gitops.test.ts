@@ -134,6 +134,9 @@ function deployedBy(application: Application): KubernetesObject[] {
       return renderChart(repoPath(source.path ?? ''), source.helm.releaseName ?? '', namespace, [
         ...(source.helm.skipCrds ? ['--skip-crds'] : ['--include-crds']),
         ...(source.helm.skipTests ? ['--skip-tests'] : []),
+        // As on a cluster with the monitoring stack: everything the chart can render.
+        '--api-versions',
+        'monitoring.coreos.com/v1/ServiceMonitor',
         '--values',
         valuesFile(`${namespace}-values`, source.helm.valuesObject ?? {}),
       ]);
@@ -310,6 +313,7 @@ describe('config/argocd/platform', () => {
       }
       expect(deployed.map((object) => object.kind)).not.toContain('CustomResourceDefinition');
       expect(deployed.map((object) => object.kind)).not.toContain('Namespace');
+      expect(deployed.map((object) => object.kind)).toContain('ServiceMonitor');
     },
   );
 

@@ -3,7 +3,8 @@
 // run as CI runs it after every push, and the operator of each environment deploying. In
 // order, each step building on the previous one:
 //   1. the first releases are recorded and the cluster bootstraps from git (one root, its
-//      sync waves really waiting), every environment Healthy;
+//      sync waves really waiting), every environment Healthy, and the operators'
+//      ServiceMonitor, absent while its CRD is, is added once the CRD is served;
 //   2. a docs-only commit on dev changes nothing that runs;
 //   3. a commit on dev with a visible change and a new migration is built once, synced,
 //      and dev is wiped and serves it;
@@ -206,6 +207,49 @@ describe('GitOps on the local cluster', () => {
               progressing: true,
             });
         }
+      },
+    );
+  });
+
+  it("the operators' ServiceMonitor waits for its CRD: synced without it, added once it is served", async () => {
+    const monitors = async () =>
+      (
+        await kubectl([
+          'get',
+          'servicemonitors.monitoring.coreos.com',
+          '--all-namespaces',
+          '--ignore-not-found',
+          '-o',
+          'name',
+        ]).catch(() => '')
+      )
+        .split('\n')
+        .filter(Boolean);
+    // Every environment synced and Healthy above, with serviceMonitor enabled but no CRD.
+    expect(await monitors()).toEqual([]);
+    const crds = (
+      await command(path.join(repoRoot, 'hack/delivery-tools.sh'), ['prometheus-operator-crds'])
+    ).stdout.trim();
+    await step(
+      'the prometheus-operator ServiceMonitor CRD installed; Argo CD adds the ServiceMonitors',
+      namespaces,
+      async () => {
+        await kubectl([
+          'apply',
+          '--server-side',
+          '-f',
+          path.join(crds, 'monitoring.coreos.com_servicemonitors.yaml'),
+        ]);
+        await kubectl([
+          'wait',
+          '--for=condition=Established',
+          'crd/servicemonitors.monitoring.coreos.com',
+          '--timeout=60s',
+        ]);
+        await waitFor('a ServiceMonitor in every environment', async () =>
+          (await monitors()).length === environments.length ? true : undefined,
+        );
+        for (const environment of environments) await waitSyncedHealthy(`notejam-${environment}`);
       },
     );
   });
