@@ -28,7 +28,7 @@ run "every_environment_branch_takes_only_approved_pull_requests" {
   assert {
     condition = alltrue([
       for branch, ruleset in github_repository_ruleset.environment :
-      ruleset.conditions[0].ref_name[0].include == ["refs/heads/${branch}"]
+      one(ruleset.conditions[0].ref_name[0].include) == "refs/heads/${branch}"
     ])
     error_message = "Each ruleset applies to its own branch."
   }
@@ -85,7 +85,7 @@ run "only_ci_writes_the_releases_branch" {
   command = apply
 
   assert {
-    condition     = github_repository_ruleset.releases.conditions[0].ref_name[0].include == ["refs/heads/releases"]
+    condition     = one(github_repository_ruleset.releases.conditions[0].ref_name[0].include) == "refs/heads/releases"
     error_message = "The releases ruleset applies to the releases branch."
   }
   assert {
