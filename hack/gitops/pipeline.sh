@@ -109,18 +109,19 @@ image_entry() {
   echo "$entry"
 }
 
-# source_key <image> <commit>: 20 hex digits naming what goes into the image at that commit.
+# source_key <image> <commit>: 20 hex digits naming what goes into the image at that commit:
+# a hash of the git object (blob or tree) of each of its paths.
 source_key() {
-  local image=$1 commit=$2 dockerfile rest path listing
+  local image=$1 commit=$2 dockerfile rest path object listing=""
   local -a paths
   read -r dockerfile rest <<<"$(image_entry "$image")"
   read -r -a paths <<<"$rest"
-  listing=$(git ls-tree --full-tree "$commit" -- "${paths[@]}")
   for path in "${paths[@]}"; do
-    awk -F'\t' -v path="$path" '$2 == path { found = 1 } END { exit !found }' <<<"$listing" ||
+    object=$(git rev-parse --verify --quiet "$commit:$path") ||
       fail "$image: '$path' ($images_conf) is not in commit $commit"
+    listing+="$path $object"$'\n'
   done
-  printf '%s %s\n%s\n' "$image" "$dockerfile" "$listing" | sha256sum | cut -c1-20
+  printf '%s %s\n%s' "$image" "$dockerfile" "$listing" | sha256sum | cut -c1-20
 }
 
 # digest_of <reference>: the manifest digest the registry serves for it; nothing when the

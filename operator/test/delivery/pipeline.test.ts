@@ -154,7 +154,8 @@ beforeAll(async () => {
     copyFileSync(repoPath(script), path.join(checkout, script));
   }
   await commit('two images, docs', {
-    'hack/gitops/images.conf': `${app} Dockerfile.app Dockerfile.app app\n${operator} Dockerfile.operator Dockerfile.operator operator\n`,
+    // A file inside a listed directory too, as ours list app/package.json and app/.
+    'hack/gitops/images.conf': `${app} Dockerfile.app Dockerfile.app app/index.html app\n${operator} Dockerfile.operator Dockerfile.operator operator\n`,
     'Dockerfile.app': 'FROM scratch\nCOPY app/ /app/\n',
     'Dockerfile.operator': 'FROM scratch\nCOPY operator/ /operator/\n',
     'app/index.html': 'version 1\n',

@@ -66,6 +66,22 @@ const failingMigrationName = `GitopsE2eFailing${runId + 1}`;
 let checkout: Checkout;
 let repoURL: string;
 
+/** The first step that failed: each later one builds on it, so it stops at once, naming it. */
+let failedStep: string | undefined;
+
+/** One step of the story, in order; fails at once when an earlier one failed. */
+function scenario(name: string, run: () => Promise<void>): void {
+  it(name, async () => {
+    if (failedStep) throw new Error(`not run: it builds on "${failedStep}", which failed`);
+    try {
+      await run();
+    } catch (error) {
+      failedStep = name;
+      throw error;
+    }
+  });
+}
+
 const seconds = (since: number) => ((Date.now() - since) / 1000).toFixed(1);
 
 /** Pods (name and uid) and instance state of every environment: what "nothing changed" compares. */
@@ -153,108 +169,114 @@ beforeAll(async () => {
 }, 120_000);
 
 describe('GitOps on the local cluster', () => {
-  it('records the first releases and bootstraps from git: one root, sync waves that wait, every environment Healthy', async () => {
-    await step('pipeline: the first releases of dev, test and prod', [], async () => {
-      for (const environment of environments) {
-        await checkout.checkOut(environment);
-        await checkout.pipeline('publish', environment);
-      }
-    });
-    const fresh = (await application('notejam-platform')) === undefined;
-    const health = environments.map((environment) => watchInstanceHealth(environment));
-    const started = Date.now();
-    await step('bootstrap: hack/gitops/bootstrap.sh', [], () =>
-      command(path.join(repoRoot, 'hack/gitops/bootstrap.sh'), []),
-    );
-    await step(
-      'Argo CD: the CRD, then every environment, Synced and Healthy',
-      namespaces,
-      async () => {
-        const crds = await waitSyncedHealthy('notejam-crds');
+  scenario(
+    'records the first releases and bootstraps from git: one root, sync waves that wait, every environment Healthy',
+    async () => {
+      await step('pipeline: the first releases of dev, test and prod', [], async () => {
         for (const environment of environments) {
-          const app = await waitSyncedHealthy(`notejam-${environment}`);
-          if (fresh) {
-            // The root created the environments' Applications (wave 0) only after the CRD's
-            // (wave -2) was synced and Healthy: its sync waves really wait.
-            const crdSynced = Date.parse(crds.status?.operationState?.finishedAt ?? '');
-            expect(Date.parse(app.metadata.creationTimestamp)).toBeGreaterThanOrEqual(crdSynced);
+          await checkout.checkOut(environment);
+          await checkout.pipeline('publish', environment);
+        }
+      });
+      const fresh = (await application('notejam-platform')) === undefined;
+      const health = environments.map((environment) => watchInstanceHealth(environment));
+      const started = Date.now();
+      await step('bootstrap: hack/gitops/bootstrap.sh', [], () =>
+        command(path.join(repoRoot, 'hack/gitops/bootstrap.sh'), []),
+      );
+      await step(
+        'Argo CD: the CRD, then every environment, Synced and Healthy',
+        namespaces,
+        async () => {
+          const crds = await waitSyncedHealthy('notejam-crds');
+          for (const environment of environments) {
+            const app = await waitSyncedHealthy(`notejam-${environment}`);
+            if (fresh) {
+              // The root created the environments' Applications (wave 0) only after the CRD's
+              // (wave -2) was synced and Healthy: its sync waves really wait.
+              const crdSynced = Date.parse(crds.status?.operationState?.finishedAt ?? '');
+              expect(Date.parse(app.metadata.creationTimestamp)).toBeGreaterThanOrEqual(crdSynced);
+            }
+            await waitSettled(namespaceOf(environment));
           }
-          await waitSettled(namespaceOf(environment));
-        }
-        await waitSyncedHealthy('notejam-platform');
-      },
-    );
-    const seen = await Promise.all(health.map((watch) => watch.stop()));
-    metric(`gitops-bootstrap seconds=${seconds(started)} fresh=${fresh}`);
-    await step(
-      'Argo CD: each NotejamInstance Healthy, after Progressing on a fresh cluster',
-      [],
-      async () => {
-        for (const [index, environment] of environments.entries()) {
-          const health = seen[index] ?? [];
-          expect({
-            environment,
-            last: health.at(-1),
-            degraded: health.includes('Degraded'),
-          }).toEqual({
-            environment,
-            last: 'Healthy',
-            degraded: false,
-          });
-          if (fresh)
-            expect({ environment, progressing: health.includes('Progressing') }).toEqual({
+          await waitSyncedHealthy('notejam-platform');
+        },
+      );
+      const seen = await Promise.all(health.map((watch) => watch.stop()));
+      metric(`gitops-bootstrap seconds=${seconds(started)} fresh=${fresh}`);
+      await step(
+        'Argo CD: each NotejamInstance Healthy, after Progressing on a fresh cluster',
+        [],
+        async () => {
+          for (const [index, environment] of environments.entries()) {
+            const health = seen[index] ?? [];
+            expect({
               environment,
-              progressing: true,
+              last: health.at(-1),
+              degraded: health.includes('Degraded'),
+            }).toEqual({
+              environment,
+              last: 'Healthy',
+              degraded: false,
             });
-        }
-      },
-    );
-  });
+            if (fresh)
+              expect({ environment, progressing: health.includes('Progressing') }).toEqual({
+                environment,
+                progressing: true,
+              });
+          }
+        },
+      );
+    },
+  );
 
-  it("the operators' ServiceMonitor waits for its CRD: synced without it, added once it is served", async () => {
-    const monitors = async () =>
-      (
-        await kubectl([
-          'get',
-          'servicemonitors.monitoring.coreos.com',
-          '--all-namespaces',
-          '--ignore-not-found',
-          '-o',
-          'name',
-        ]).catch(() => '')
-      )
-        .split('\n')
-        .filter(Boolean);
-    // Every environment synced and Healthy above, with serviceMonitor enabled but no CRD.
-    expect(await monitors()).toEqual([]);
-    const crds = (
-      await command(path.join(repoRoot, 'hack/delivery-tools.sh'), ['prometheus-operator-crds'])
-    ).stdout.trim();
-    await step(
-      'the prometheus-operator ServiceMonitor CRD installed; Argo CD adds the ServiceMonitors',
-      namespaces,
-      async () => {
-        await kubectl([
-          'apply',
-          '--server-side',
-          '-f',
-          path.join(crds, 'monitoring.coreos.com_servicemonitors.yaml'),
-        ]);
-        await kubectl([
-          'wait',
-          '--for=condition=Established',
-          'crd/servicemonitors.monitoring.coreos.com',
-          '--timeout=60s',
-        ]);
-        await waitFor('a ServiceMonitor in every environment', async () =>
-          (await monitors()).length === environments.length ? true : undefined,
-        );
-        for (const environment of environments) await waitSyncedHealthy(`notejam-${environment}`);
-      },
-    );
-  });
+  scenario(
+    "the operators' ServiceMonitor waits for its CRD: synced without it, added once it is served",
+    async () => {
+      const monitors = async () =>
+        (
+          await kubectl([
+            'get',
+            'servicemonitors.monitoring.coreos.com',
+            '--all-namespaces',
+            '--ignore-not-found',
+            '-o',
+            'name',
+          ]).catch(() => '')
+        )
+          .split('\n')
+          .filter(Boolean);
+      // Every environment synced and Healthy above, with serviceMonitor enabled but no CRD.
+      expect(await monitors()).toEqual([]);
+      const crds = (
+        await command(path.join(repoRoot, 'hack/delivery-tools.sh'), ['prometheus-operator-crds'])
+      ).stdout.trim();
+      await step(
+        'the prometheus-operator ServiceMonitor CRD installed; Argo CD adds the ServiceMonitors',
+        namespaces,
+        async () => {
+          await kubectl([
+            'apply',
+            '--server-side',
+            '-f',
+            path.join(crds, 'monitoring.coreos.com_servicemonitors.yaml'),
+          ]);
+          await kubectl([
+            'wait',
+            '--for=condition=Established',
+            'crd/servicemonitors.monitoring.coreos.com',
+            '--timeout=60s',
+          ]);
+          await waitFor('a ServiceMonitor in every environment', async () =>
+            (await monitors()).length === environments.length ? true : undefined,
+          );
+          for (const environment of environments) await waitSyncedHealthy(`notejam-${environment}`);
+        },
+      );
+    },
+  );
 
-  it('a docs-only commit on dev changes nothing that runs', async () => {
+  scenario('a docs-only commit on dev changes nothing that runs', async () => {
     const before = await runningState();
     const releases = await releasesHead();
     await checkout.checkOut('dev');
@@ -276,197 +298,211 @@ describe('GitOps on the local cluster', () => {
 
   let devDigest: string;
 
-  it('a commit on dev with a visible change and a new migration is built once, synced, and dev is wiped and serves it', async () => {
-    const namespace = namespaceOf('dev');
-    const { baseUrl } = await settledWithService(namespace);
-    const user = await step('dev: a user before the new build', [namespace], () =>
-      newUserWithNote(baseUrl, 'gitops-dev'),
-    );
-    const operatorBefore = await operatorImage(namespace);
-    await checkout.checkOut('dev');
-    const commit = await checkout.commitAndPush(
-      `app: ${marker}, and migration ${migrationName}`,
-      async (file) => {
-        const layout = file('app/src/views/layouts/main.hbs');
-        const text = await readFile(layout, 'utf8');
-        const footer = text.replace(/(<footer class="site-footer">\s*<p>)/, `$1${marker}. `);
-        if (footer === text) throw new Error(`${layout}: no site footer to change`);
-        await writeFile(layout, footer);
-        await addMigration(
-          file,
-          migrationName,
-          `CREATE TABLE gitops_e2e_${runId} (id INTEGER NOT NULL PRIMARY KEY)`,
-        );
-      },
-    );
-    const pushed = Date.now();
-    const health = watchInstanceHealth('dev');
-    const { stderr } = await step('pipeline: publish dev (builds the app once)', [], () =>
-      checkout.pipeline('publish', 'dev'),
-    );
-    metric(`gitops-build image=notejam seconds=${seconds(pushed)}`);
-    expect(stderr.match(/building notejam for source/g)).toHaveLength(1);
-    expect(stderr).not.toContain('building notejam-operator');
-    devDigest = (await checkout.release('dev')).notejam as string;
-
-    await step('dev: serves the new build', [namespace], async () => {
-      await waitSyncedHealthy('notejam-dev', commit);
-      await waitServing('dev', devDigest);
-      await waitFor('the new footer on dev', async () =>
-        (await footerOf('dev')).includes(marker) ? true : undefined,
+  scenario(
+    'a commit on dev with a visible change and a new migration is built once, synced, and dev is wiped and serves it',
+    async () => {
+      const namespace = namespaceOf('dev');
+      const { baseUrl } = await settledWithService(namespace);
+      const user = await step('dev: a user before the new build', [namespace], () =>
+        newUserWithNote(baseUrl, 'gitops-dev'),
       );
-    });
-    metric(
-      `gitops-push-to-serving environment=dev seconds=${seconds(pushed)} (includes the build)`,
-    );
-    await step('dev: wiped, its operator unchanged', [namespace], async () => {
-      const reply = await new NotejamClient(baseUrl).signIn(user.email, user.password);
-      expect(reply.status).toBe(422);
-      expect(await operatorImage(namespace)).toBe(operatorBefore);
-    });
-    const seen = await health.stop();
-    expect(seen).toContain('Progressing');
-    expect(seen.at(-1)).toBe('Healthy');
-  });
-
-  it('merging dev into test through the guard: test migrates in place, seeded data intact, on the digest dev runs', async () => {
-    const namespace = namespaceOf('test');
-    const { instance: before, baseUrl } = await settledWithService(namespace);
-    const user = await step('test: a user before the promotion', [namespace], () =>
-      newUserWithNote(baseUrl, 'gitops-test'),
-    );
-    await checkout.checkOut('test');
-    const guard = path.join(checkout.dir, 'hack/promotion-guard.sh');
-    await step(
-      'the promotion guard (as test has it) lets dev -> test through, nothing else',
-      [],
-      async () => {
-        await command(guard, ['test', 'dev', 'notejam/notejam', 'notejam/notejam']);
-        await expect(
-          command(guard, ['test', 'feature/login', 'notejam/notejam', 'notejam/notejam']),
-        ).rejects.toThrow("'test' only takes pull requests from 'dev'");
-      },
-    );
-    const merge = await checkout.merge('dev', 'test');
-    const pushed = Date.now();
-    const { stderr } = await step('pipeline: publish test (no build)', [], () =>
-      checkout.pipeline('publish', 'test'),
-    );
-    expect(stderr).not.toContain('building');
-    expect((await checkout.release('test')).notejam).toBe(devDigest);
-
-    const after = await step(
-      'test: migrated in place to the digest dev runs',
-      [namespace],
-      async () => {
-        await waitSyncedHealthy('notejam-test', merge);
-        return waitServing('test', devDigest);
-      },
-    );
-    metric(`gitops-push-to-serving environment=test seconds=${seconds(pushed)}`);
-    await step(
-      'test: the new migration applied, the data and the seed kept',
-      [namespace],
-      async () => {
-        expect(after.status?.schemaVersion).toBe(migrationName);
-        expect(condition(after, 'MigrationsApplied')?.status).toBe('True');
-        await expectNoteServed(baseUrl, user);
-        const client = new NotejamClient(baseUrl);
-        expect((await client.signIn(seededAccount.email, seededAccount.password)).status).toBe(302);
-        expect(after.status?.seed).toEqual(before.status?.seed);
-        expect(condition(after, 'Seeded')?.lastTransitionTime).toBe(
-          condition(before, 'Seeded')?.lastTransitionTime,
-        );
-        expect((await footerOf('test')).includes(marker)).toBe(true);
-      },
-    );
-  });
-
-  it('merging test into prod rolls prod under keep-alive load with zero failed requests, on the same digest', async () => {
-    const namespace = namespaceOf('prod');
-    const { baseUrl } = await settledWithService(namespace);
-    const user = await step('prod: a user with a note to read', [namespace], () =>
-      newUserWithNote(baseUrl, 'gitops-prod'),
-    );
-    const loops = 4;
-    const load = startReadingNotes(baseUrl, user, loops);
-    let report: LoadReport | undefined;
-    try {
-      const merge = await checkout.merge('test', 'prod');
+      const operatorBefore = await operatorImage(namespace);
+      await checkout.checkOut('dev');
+      const commit = await checkout.commitAndPush(
+        `app: ${marker}, and migration ${migrationName}`,
+        async (file) => {
+          const layout = file('app/src/views/layouts/main.hbs');
+          const text = await readFile(layout, 'utf8');
+          const footer = text.replace(/(<footer class="site-footer">\s*<p>)/, `$1${marker}. `);
+          if (footer === text) throw new Error(`${layout}: no site footer to change`);
+          await writeFile(layout, footer);
+          await addMigration(
+            file,
+            migrationName,
+            `CREATE TABLE gitops_e2e_${runId} (id INTEGER NOT NULL PRIMARY KEY)`,
+          );
+        },
+      );
       const pushed = Date.now();
-      const { stderr } = await step('pipeline: publish prod (no build)', [], () =>
-        checkout.pipeline('publish', 'prod'),
+      const health = watchInstanceHealth('dev');
+      const { stderr } = await step('pipeline: publish dev (builds the app once)', [], () =>
+        checkout.pipeline('publish', 'dev'),
+      );
+      metric(`gitops-build image=notejam seconds=${seconds(pushed)}`);
+      expect(stderr.match(/building notejam for source/g)).toHaveLength(1);
+      expect(stderr).not.toContain('building notejam-operator');
+      devDigest = (await checkout.release('dev')).notejam as string;
+
+      await step('dev: serves the new build', [namespace], async () => {
+        await waitSyncedHealthy('notejam-dev', commit);
+        await waitServing('dev', devDigest);
+        await waitFor('the new footer on dev', async () =>
+          (await footerOf('dev')).includes(marker) ? true : undefined,
+        );
+      });
+      metric(
+        `gitops-push-to-serving environment=dev seconds=${seconds(pushed)} (includes the build)`,
+      );
+      await step('dev: wiped, its operator unchanged', [namespace], async () => {
+        const reply = await new NotejamClient(baseUrl).signIn(user.email, user.password);
+        expect(reply.status).toBe(422);
+        expect(await operatorImage(namespace)).toBe(operatorBefore);
+      });
+      const seen = await health.stop();
+      expect(seen).toContain('Progressing');
+      expect(seen.at(-1)).toBe('Healthy');
+    },
+  );
+
+  scenario(
+    'merging dev into test through the guard: test migrates in place, seeded data intact, on the digest dev runs',
+    async () => {
+      const namespace = namespaceOf('test');
+      const { instance: before, baseUrl } = await settledWithService(namespace);
+      const user = await step('test: a user before the promotion', [namespace], () =>
+        newUserWithNote(baseUrl, 'gitops-test'),
+      );
+      await checkout.checkOut('test');
+      const guard = path.join(checkout.dir, 'hack/promotion-guard.sh');
+      await step(
+        'the promotion guard (as test has it) lets dev -> test through, nothing else',
+        [],
+        async () => {
+          await command(guard, ['test', 'dev', 'notejam/notejam', 'notejam/notejam']);
+          await expect(
+            command(guard, ['test', 'feature/login', 'notejam/notejam', 'notejam/notejam']),
+          ).rejects.toThrow("'test' only takes pull requests from 'dev'");
+        },
+      );
+      const merge = await checkout.merge('dev', 'test');
+      const pushed = Date.now();
+      const { stderr } = await step('pipeline: publish test (no build)', [], () =>
+        checkout.pipeline('publish', 'test'),
       );
       expect(stderr).not.toContain('building');
-      await step('prod: rolled to the digest dev and test run', [namespace], async () => {
-        await waitSyncedHealthy('notejam-prod', merge);
-        await waitServing('prod', devDigest);
-      });
-      metric(`gitops-push-to-serving environment=prod seconds=${seconds(pushed)}`);
-    } finally {
-      report = await load.stop();
-      metric(
-        `gitops-prod-rollout requests=${report.requests} failures=${report.failures.length} load-seconds=${report.seconds.toFixed(1)}`,
+      expect((await checkout.release('test')).notejam).toBe(devDigest);
+
+      const after = await step(
+        'test: migrated in place to the digest dev runs',
+        [namespace],
+        async () => {
+          await waitSyncedHealthy('notejam-test', merge);
+          return waitServing('test', devDigest);
+        },
       );
-    }
-    await step('prod: no request failed during the rollout', [namespace], async () => {
-      if (!report) throw new Error('the load did not report');
-      if (report.failures.length > 0) throw new Error(describeFailures(report.failures));
-      expect(report.requests).toBeGreaterThan(report.seconds * loops);
-      expect((await footerOf('prod')).includes(marker)).toBe(true);
-    });
-  });
+      metric(`gitops-push-to-serving environment=test seconds=${seconds(pushed)}`);
+      await step(
+        'test: the new migration applied, the data and the seed kept',
+        [namespace],
+        async () => {
+          expect(after.status?.schemaVersion).toBe(migrationName);
+          expect(condition(after, 'MigrationsApplied')?.status).toBe('True');
+          await expectNoteServed(baseUrl, user);
+          const client = new NotejamClient(baseUrl);
+          expect((await client.signIn(seededAccount.email, seededAccount.password)).status).toBe(
+            302,
+          );
+          expect(after.status?.seed).toEqual(before.status?.seed);
+          expect(condition(after, 'Seeded')?.lastTransitionTime).toBe(
+            condition(before, 'Seeded')?.lastTransitionTime,
+          );
+          expect((await footerOf('test')).includes(marker)).toBe(true);
+        },
+      );
+    },
+  );
 
-  it("an operator change goes to dev first: test's and prod's operators stay as they were", async () => {
-    const before = Object.fromEntries(
-      await Promise.all(
-        environments.map(async (environment) => [
-          environment,
-          await operatorImage(namespaceOf(environment)),
-        ]),
-      ),
-    ) as Record<Environment, string>;
-    await checkout.checkOut('dev');
-    const commit = await checkout.commitAndPush(
-      'operator: a change from the GitOps suite',
-      (file) =>
-        writeFile(
-          file('operator/src/gitops-e2e-change.ts'),
-          `/** A change to the operator's source from the GitOps end-to-end suite, run ${runId}. */\nexport const gitopsE2eRun = ${runId};\n`,
-        ),
-    );
-    const { stderr } = await step('pipeline: publish dev (builds the operator once)', [], () =>
-      checkout.pipeline('publish', 'dev'),
-    );
-    expect(stderr.match(/building notejam-operator for source/g)).toHaveLength(1);
-    expect(stderr).not.toMatch(/building notejam for source/);
-    const operatorDigest = (await checkout.release('dev'))['notejam-operator'];
-    await step(
-      'dev: its operator runs the new build and keeps dev Ready',
-      [namespaceOf('dev')],
-      async () => {
-        await waitSyncedHealthy('notejam-dev', commit);
-        await waitFor('the new operator in dev', async () => {
-          const image = await operatorImage(namespaceOf('dev'));
-          return digestIn(image) === operatorDigest ? image : undefined;
+  scenario(
+    'merging test into prod rolls prod under keep-alive load with zero failed requests, on the same digest',
+    async () => {
+      const namespace = namespaceOf('prod');
+      const { baseUrl } = await settledWithService(namespace);
+      const user = await step('prod: a user with a note to read', [namespace], () =>
+        newUserWithNote(baseUrl, 'gitops-prod'),
+      );
+      const loops = 4;
+      const load = startReadingNotes(baseUrl, user, loops);
+      let report: LoadReport | undefined;
+      try {
+        const merge = await checkout.merge('test', 'prod');
+        const pushed = Date.now();
+        const { stderr } = await step('pipeline: publish prod (no build)', [], () =>
+          checkout.pipeline('publish', 'prod'),
+        );
+        expect(stderr).not.toContain('building');
+        await step('prod: rolled to the digest dev and test run', [namespace], async () => {
+          await waitSyncedHealthy('notejam-prod', merge);
+          await waitServing('prod', devDigest);
         });
-        await command('kubectl', [
-          '-n',
-          namespaceOf('dev'),
-          'rollout',
-          'status',
-          'deployment/notejam-operator',
-          '--timeout=5m',
-        ]);
-        await waitServing('dev', devDigest);
-      },
-    );
-    expect(digestIn(before.dev)).not.toBe(operatorDigest);
-    expect(await operatorImage(namespaceOf('test'))).toBe(before.test);
-    expect(await operatorImage(namespaceOf('prod'))).toBe(before.prod);
-  });
+        metric(`gitops-push-to-serving environment=prod seconds=${seconds(pushed)}`);
+      } finally {
+        report = await load.stop();
+        metric(
+          `gitops-prod-rollout requests=${report.requests} failures=${report.failures.length} load-seconds=${report.seconds.toFixed(1)}`,
+        );
+      }
+      await step('prod: no request failed during the rollout', [namespace], async () => {
+        if (!report) throw new Error('the load did not report');
+        if (report.failures.length > 0) throw new Error(describeFailures(report.failures));
+        expect(report.requests).toBeGreaterThan(report.seconds * loops);
+        expect((await footerOf('prod')).includes(marker)).toBe(true);
+      });
+    },
+  );
 
-  it("the rollback puts prod's previous build back, without building", async () => {
+  scenario(
+    "an operator change goes to dev first: test's and prod's operators stay as they were",
+    async () => {
+      const before = Object.fromEntries(
+        await Promise.all(
+          environments.map(async (environment) => [
+            environment,
+            await operatorImage(namespaceOf(environment)),
+          ]),
+        ),
+      ) as Record<Environment, string>;
+      await checkout.checkOut('dev');
+      const commit = await checkout.commitAndPush(
+        'operator: a change from the GitOps suite',
+        (file) =>
+          writeFile(
+            file('operator/src/gitops-e2e-change.ts'),
+            `/** A change to the operator's source from the GitOps end-to-end suite, run ${runId}. */\nexport const gitopsE2eRun = ${runId};\n`,
+          ),
+      );
+      const { stderr } = await step('pipeline: publish dev (builds the operator once)', [], () =>
+        checkout.pipeline('publish', 'dev'),
+      );
+      expect(stderr.match(/building notejam-operator for source/g)).toHaveLength(1);
+      expect(stderr).not.toMatch(/building notejam for source/);
+      const operatorDigest = (await checkout.release('dev'))['notejam-operator'];
+      await step(
+        'dev: its operator runs the new build and keeps dev Ready',
+        [namespaceOf('dev')],
+        async () => {
+          await waitSyncedHealthy('notejam-dev', commit);
+          await waitFor('the new operator in dev', async () => {
+            const image = await operatorImage(namespaceOf('dev'));
+            return digestIn(image) === operatorDigest ? image : undefined;
+          });
+          await command('kubectl', [
+            '-n',
+            namespaceOf('dev'),
+            'rollout',
+            'status',
+            'deployment/notejam-operator',
+            '--timeout=5m',
+          ]);
+          await waitServing('dev', devDigest);
+        },
+      );
+      expect(digestIn(before.dev)).not.toBe(operatorDigest);
+      expect(await operatorImage(namespaceOf('test'))).toBe(before.test);
+      expect(await operatorImage(namespaceOf('prod'))).toBe(before.prod);
+    },
+  );
+
+  scenario("the rollback puts prod's previous build back, without building", async () => {
     const namespace = namespaceOf('prod');
     const history = (await checkout.pipeline('history', 'prod')).stdout.trim().split('\n');
     const previous = /notejam@(sha256:[0-9a-f]{64})/.exec(history[1] ?? '')?.[1];
@@ -489,115 +525,125 @@ describe('GitOps on the local cluster', () => {
     expect(after[0]).toContain('(rollback to ');
   });
 
-  it('a failing migration shows as Degraded in Argo CD while the old version serves; reverting it heals test', async () => {
-    const namespace = namespaceOf('test');
-    const { instance: before } = await settledWithService(namespace);
-    await checkout.checkOut('dev');
-    const broken = await checkout.commitAndPush(
-      `app: migration ${failingMigrationName}, which fails`,
-      (file) =>
-        addMigration(
-          file,
-          failingMigrationName,
-          `ALTER TABLE gitops_e2e_missing_${runId} ADD COLUMN x INTEGER NULL`,
-        ),
-    );
-    await step('pipeline: publish dev, then merge it into test and publish test', [], async () => {
-      await checkout.pipeline('publish', 'dev');
-      await checkout.merge('dev', 'test');
-      await checkout.pipeline('publish', 'test');
-    });
-    const health = watchInstanceHealth('test');
-    await step(
-      'Argo CD: test Degraded (the migration failed), the old pods still serving',
-      [namespace],
-      async () => {
-        const degraded = await waitFor(
-          'Argo CD to report the test NotejamInstance Degraded',
-          async () => {
-            const current = await instanceHealth('test');
-            return current?.status === 'Degraded' ? current : undefined;
-          },
-        );
-        expect(degraded?.message).toContain('MigrationFailed');
-        const app = await application('notejam-test');
-        expect(app?.status?.health?.status).toBe('Degraded');
-        const instance = await instanceIn(namespace);
-        expect(instance.status?.deployedImage).toBe(before.status?.deployedImage);
-        expect((await new NotejamClient(await serviceUrl(namespace)).get('/signin/')).status).toBe(
-          200,
-        );
-        expect((await appPods(namespace)).length).toBeGreaterThan(0);
-      },
-    );
-    await step(
-      'revert on dev (nothing to build: that source was built), promote, test heals',
-      [namespace],
-      async () => {
-        await checkout.checkOut('dev');
-        await checkout.git('revert', '--no-edit', broken);
-        await checkout.git('push', '--quiet', 'origin', 'HEAD');
-        const { stderr } = await checkout.pipeline('publish', 'dev');
-        expect(stderr).not.toContain('building');
-        const merge = await checkout.merge('dev', 'test');
-        await checkout.pipeline('publish', 'test');
-        await waitSyncedHealthy('notejam-test', merge);
-        await waitSettled(
-          namespace,
-          (instance) => instance.status?.deployedImage === before.status?.deployedImage,
-        );
-        // The operator change of dev reached test with this promotion (its own tag, dev's digest).
-        expect(digestIn(await operatorImage(namespace))).toBe(
-          digestIn(await operatorImage(namespaceOf('dev'))),
-        );
-      },
-    );
-    const seen = await health.stop();
-    expect(seen).toContain('Degraded');
-    expect(seen.at(-1)).toBe('Healthy');
-  });
+  scenario(
+    'a failing migration shows as Degraded in Argo CD while the old version serves; reverting it heals test',
+    async () => {
+      const namespace = namespaceOf('test');
+      const { instance: before } = await settledWithService(namespace);
+      await checkout.checkOut('dev');
+      const broken = await checkout.commitAndPush(
+        `app: migration ${failingMigrationName}, which fails`,
+        (file) =>
+          addMigration(
+            file,
+            failingMigrationName,
+            `ALTER TABLE gitops_e2e_missing_${runId} ADD COLUMN x INTEGER NULL`,
+          ),
+      );
+      await step(
+        'pipeline: publish dev, then merge it into test and publish test',
+        [],
+        async () => {
+          await checkout.pipeline('publish', 'dev');
+          await checkout.merge('dev', 'test');
+          await checkout.pipeline('publish', 'test');
+        },
+      );
+      const health = watchInstanceHealth('test');
+      await step(
+        'Argo CD: test Degraded (the migration failed), the old pods still serving',
+        [namespace],
+        async () => {
+          const degraded = await waitFor(
+            'Argo CD to report the test NotejamInstance Degraded',
+            async () => {
+              const current = await instanceHealth('test');
+              return current?.status === 'Degraded' ? current : undefined;
+            },
+          );
+          expect(degraded?.message).toContain('MigrationFailed');
+          const app = await application('notejam-test');
+          expect(app?.status?.health?.status).toBe('Degraded');
+          const instance = await instanceIn(namespace);
+          expect(instance.status?.deployedImage).toBe(before.status?.deployedImage);
+          expect(
+            (await new NotejamClient(await serviceUrl(namespace)).get('/signin/')).status,
+          ).toBe(200);
+          expect((await appPods(namespace)).length).toBeGreaterThan(0);
+        },
+      );
+      await step(
+        'revert on dev (nothing to build: that source was built), promote, test heals',
+        [namespace],
+        async () => {
+          await checkout.checkOut('dev');
+          await checkout.git('revert', '--no-edit', broken);
+          await checkout.git('push', '--quiet', 'origin', 'HEAD');
+          const { stderr } = await checkout.pipeline('publish', 'dev');
+          expect(stderr).not.toContain('building');
+          const merge = await checkout.merge('dev', 'test');
+          await checkout.pipeline('publish', 'test');
+          await waitSyncedHealthy('notejam-test', merge);
+          await waitSettled(
+            namespace,
+            (instance) => instance.status?.deployedImage === before.status?.deployedImage,
+          );
+          // The operator change of dev reached test with this promotion (its own tag, dev's digest).
+          expect(digestIn(await operatorImage(namespace))).toBe(
+            digestIn(await operatorImage(namespaceOf('dev'))),
+          );
+        },
+      );
+      const seen = await health.stop();
+      expect(seen).toContain('Degraded');
+      expect(seen.at(-1)).toBe('Healthy');
+    },
+  );
 
-  it('deleting Applications keeps the namespace, its database Secret and the CRD; the root puts them back', async () => {
-    const uidOf = (...resource: string[]) =>
-      kubectl([...resource, '-o', 'jsonpath={.metadata.uid}']);
-    const secret = ['-n', namespaceOf('test'), 'get', 'secret', 'notejam-db'];
-    const crd = ['get', 'crd', 'notejaminstances.notejam.io'];
-    const secretBefore = await uidOf(...secret);
-    const crdBefore = await uidOf(...crd);
-    await step(
-      'delete the dev and CRD Applications (cascading)',
-      [namespaceOf('dev')],
-      async () => {
-        await kubectl([
-          '-n',
-          argocdNamespace,
-          'delete',
-          'applications.argoproj.io',
-          'notejam-dev',
-          'notejam-crds',
-          '--wait=true',
-          '--timeout=5m',
-        ]);
-      },
-    );
-    await step('the namespaces, the Secret and the CRD are still there', namespaces, async () => {
-      expect(
-        await kubectl(['get', 'namespace', namespaceOf('dev'), '-o', 'jsonpath={.status.phase}']),
-      ).toBe('Active');
-      expect(await uidOf(...secret)).toBe(secretBefore);
-      expect(await uidOf(...crd)).toBe(crdBefore);
-      // test and prod were not touched by either deletion.
-      await waitSettled(namespaceOf('test'));
-      await waitSettled(namespaceOf('prod'));
-    });
-    await step(
-      'the root recreates both Applications and dev serves again',
-      [namespaceOf('dev')],
-      async () => {
-        await waitSyncedHealthy('notejam-crds');
-        await waitSyncedHealthy('notejam-dev');
-        await waitServing('dev', devDigest);
-      },
-    );
-  });
+  scenario(
+    'deleting Applications keeps the namespace, its database Secret and the CRD; the root puts them back',
+    async () => {
+      const uidOf = (...resource: string[]) =>
+        kubectl([...resource, '-o', 'jsonpath={.metadata.uid}']);
+      const secret = ['-n', namespaceOf('test'), 'get', 'secret', 'notejam-db'];
+      const crd = ['get', 'crd', 'notejaminstances.notejam.io'];
+      const secretBefore = await uidOf(...secret);
+      const crdBefore = await uidOf(...crd);
+      await step(
+        'delete the dev and CRD Applications (cascading)',
+        [namespaceOf('dev')],
+        async () => {
+          await kubectl([
+            '-n',
+            argocdNamespace,
+            'delete',
+            'applications.argoproj.io',
+            'notejam-dev',
+            'notejam-crds',
+            '--wait=true',
+            '--timeout=5m',
+          ]);
+        },
+      );
+      await step('the namespaces, the Secret and the CRD are still there', namespaces, async () => {
+        expect(
+          await kubectl(['get', 'namespace', namespaceOf('dev'), '-o', 'jsonpath={.status.phase}']),
+        ).toBe('Active');
+        expect(await uidOf(...secret)).toBe(secretBefore);
+        expect(await uidOf(...crd)).toBe(crdBefore);
+        // test and prod were not touched by either deletion.
+        await waitSettled(namespaceOf('test'));
+        await waitSettled(namespaceOf('prod'));
+      });
+      await step(
+        'the root recreates both Applications and dev serves again',
+        [namespaceOf('dev')],
+        async () => {
+          await waitSyncedHealthy('notejam-crds');
+          await waitSyncedHealthy('notejam-dev');
+          await waitServing('dev', devDigest);
+        },
+      );
+    },
+  );
 });
