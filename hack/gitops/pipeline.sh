@@ -147,9 +147,9 @@ build() {
   source "$root/hack/lib/buildah.sh"
   buildah_npm_settings "$work/npm"
   # Bases from local storage when there (the local cluster makes them), else pulled (CI).
+  # No --label: buildah puts it in every stage, so it would defeat the layer cache.
   buildah_build "$work/build-$image.log" "$context" --pull=missing -f "$context/$dockerfile" \
-    --label "io.notejam.source-key=${reference##*:src-}" -t "$reference" ||
-    fail "building $image failed (the log's end is above)"
+    -t "$reference" || fail "building $image failed (the log's end is above)"
   buildah push --quiet --tls-verify="$tls_verify" --digestfile "$work/digest" "$reference" \
     "docker://$reference" >&2
   cat "$work/digest"
