@@ -143,11 +143,15 @@ build() {
   read -r dockerfile _ <<<"$(image_entry "$image")"
   mkdir -p "$context"
   git archive "$commit" | tar -x -C "$context"
+  # One timestamp for every file: the layer cache keys on what is copied, mtimes included,
+  # and an archive stamps files with their commit's time, so without this every commit
+  # would miss the cache even where package-lock.json did not change.
+  find "$context" -exec touch --no-dereference --date=@0 {} +
   # shellcheck source=../lib/buildah.sh
   source "$root/hack/lib/buildah.sh"
   buildah_npm_settings "$work/npm"
   # Bases from local storage when there (the local cluster makes them), else pulled (CI).
-  # No --label: buildah puts it in every stage, so it would defeat the layer cache.
+  # The source key is in the tag (src-<key>), not a label: the image is the build's alone.
   buildah_build "$work/build-$image.log" "$context" --pull=missing -f "$context/$dockerfile" \
     -t "$reference" || fail "building $image failed (the log's end is above)"
   buildah push --quiet --tls-verify="$tls_verify" --digestfile "$work/digest" "$reference" \
