@@ -149,7 +149,8 @@ build() {
   find "$context" -exec touch --no-dereference --date=@0 {} +
   # shellcheck source=../lib/buildah.sh
   source "$root/hack/lib/buildah.sh"
-  buildah_npm_settings "$work/npm"
+  buildah_npm_settings "$work/npm" ||
+    fail "cannot hand this machine's npm registry and CA certificates to the build (hack/local-cluster/npm-build-config.sh)"
   # Bases from local storage when there (the local cluster makes them), else pulled (CI).
   # The source key is in the tag (src-<key>), not a label: the image is the build's alone.
   buildah_build "$work/build-$image.log" "$context" --pull=missing -f "$context/$dockerfile" \

@@ -148,6 +148,7 @@ beforeAll(async () => {
     'hack/gitops/pipeline.sh',
     'hack/image-tags.sh',
     'hack/lib/buildah.sh',
+    'hack/local-cluster/npm-build-config.sh',
     'VERSION',
   ]) {
     mkdirSync(path.dirname(path.join(checkout, script)), { recursive: true });
