@@ -90,7 +90,6 @@ function get(
   });
 }
 
-/** The failures grouped by what went wrong, then the first ones in order, for a test failure. */
 /**
  * The load of the rolling-update tests: keep-alive loops reading a signed-in user's notes
  * page through `baseUrl`; every answer must be a 200 that lists the user's note.
@@ -106,6 +105,7 @@ export function startReadingNotes(baseUrl: string, user: User, loops: number): L
   });
 }
 
+/** The failures grouped by what went wrong, then the first ones in order, for a test failure. */
 export function describeFailures(failures: LoadFailure[], limit = 20): string {
   const byWhat = new Map<string, number>();
   for (const { what } of failures) byWhat.set(what, (byWhat.get(what) ?? 0) + 1);
