@@ -4,7 +4,12 @@
 // monitoring stack), and the Argo CD installation of the local cluster (hack/argocd/), which
 // is Argo CD's own with only the images and this cluster's settings changed.
 import { afterAll, describe, expect, it } from '@jest/globals';
-import type { KubernetesObject, V1Deployment } from '@kubernetes/client-node';
+import type {
+  KubernetesObject,
+  V1ClusterRoleBinding,
+  V1Deployment,
+  V1PolicyRule,
+} from '@kubernetes/client-node';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -217,6 +222,42 @@ describe('config/argocd/bootstrap', () => {
     expect(project.spec.destinations).toEqual([
       { server: 'https://kubernetes.default.svc', namespace: 'argocd' },
     ]);
+  });
+
+  it("grants each environment's operator the cluster-scoped read of config/rbac, bound to the ServiceAccount its chart makes", () => {
+    type Role = KubernetesObject & { rules: V1PolicyRule[] };
+    const granted = named<Role>(objects, 'ClusterRole', 'notejam-operator-servicemonitor-crd');
+    const operatorRole = kustomize('config/rbac').find(
+      (object) => object.kind === 'ClusterRole',
+    ) as Role;
+    // The operator's only cluster-scoped kind: an environment's Role cannot grant it.
+    expect(granted.rules).toEqual(
+      operatorRole.rules.filter((rule) => rule.apiGroups?.includes('apiextensions.k8s.io')),
+    );
+    const deployed = platform();
+    for (const environment of environments) {
+      const account = deployedBy(
+        named<Application>(deployed, 'Application', `notejam-${environment}`),
+      ).find((object) => object.kind === 'ServiceAccount');
+      const binding = named<V1ClusterRoleBinding & KubernetesObject>(
+        objects,
+        'ClusterRoleBinding',
+        `notejam-operator-servicemonitor-crd-${environment}`,
+      );
+      expect(binding.roleRef).toEqual({
+        apiGroup: 'rbac.authorization.k8s.io',
+        kind: 'ClusterRole',
+        name: granted.metadata?.name,
+      });
+      expect(binding.subjects).toEqual([
+        {
+          kind: 'ServiceAccount',
+          name: account?.metadata?.name,
+          namespace: `notejam-${environment}`,
+        },
+      ]);
+    }
+    expect(objects.filter((object) => object.kind === 'ClusterRoleBinding')).toHaveLength(3);
   });
 
   it('refuses to render without the repository URL', () => {

@@ -1,7 +1,8 @@
 // One operator per environment (config/argocd/platform, charts/notejam-operator with
 // scope: namespace): with WATCH_NAMESPACE set and the operator's rules granted by a Role in
-// that namespace only, it reconciles the instances there, leaves every other namespace's
-// alone, and never needs a permission outside its namespace.
+// that namespace only, plus the one cluster-scoped read the bootstrap grants it (the
+// ServiceMonitor CRD, config/argocd/bootstrap), it reconciles the instances there, leaves
+// every other namespace's alone, and never needs another permission.
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { KubernetesObject, V1Deployment, V1PolicyRule } from '@kubernetes/client-node';
 import type { NotejamInstance } from '../../src/api/v1alpha1/types.js';
@@ -50,6 +51,10 @@ function operatorRules(): V1PolicyRule[] {
   return role.rules;
 }
 
+/** Its one rule on a cluster-scoped kind, which a Role cannot grant: the bootstrap's ClusterRole. */
+const onClusterScoped = (rule: V1PolicyRule) =>
+  rule.apiGroups?.includes('apiextensions.k8s.io') ?? false;
+
 beforeAll(async () => {
   const plane = await sharedControlPlane();
   admin = adminClient(plane);
@@ -59,7 +64,8 @@ beforeAll(async () => {
   const identity = await plane.kubeConfigFor({
     name: 'notejam-operator',
     namespace: watched,
-    roleRules: operatorRules(),
+    roleRules: operatorRules().filter((rule) => !onClusterScoped(rule)),
+    clusterRoleRules: operatorRules().filter(onClusterScoped),
   });
   operator = await runOperator(identity, testConfig({ resyncPeriodMs, watchNamespace: watched }));
 }, 120_000);
@@ -97,7 +103,7 @@ describe('an operator watching one namespace with a Role there', () => {
     expect(await admin.getIfExists(types.deployment, other, 'notejam')).toBeUndefined();
   });
 
-  it('was never refused a request: the Role in its namespace is all it needs', async () => {
+  it('was never refused a request: the Role in its namespace and the CRD read of the bootstrap are all it needs', async () => {
     const refused = (await operator.metrics.restRequestsByResource.get()).values.filter(
       (sample) => sample.labels.code === 403 || sample.labels.code === '403',
     );
