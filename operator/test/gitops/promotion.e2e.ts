@@ -3,8 +3,9 @@
 // run as CI runs it after every push, and the operator of each environment deploying. In
 // order, each step building on the previous one:
 //   1. the first releases are recorded and the cluster bootstraps from git (one root, its
-//      sync waves really waiting), every environment Healthy, and the operators'
-//      ServiceMonitor, absent while its CRD is, is added once the CRD is served;
+//      sync waves really waiting), every environment Healthy, and the ServiceMonitors,
+//      absent while their CRD is, are added once it is served: the operators' by Argo CD,
+//      prod's app's by its operator;
 //   2. a docs-only commit on dev changes nothing that runs;
 //   3. a commit on dev with a visible change and a new migration is built once, synced,
 //      and dev is wiped and serves it;
@@ -231,28 +232,36 @@ describe('GitOps on the local cluster', () => {
   );
 
   scenario(
-    "the operators' ServiceMonitor waits for its CRD: synced without it, added once it is served",
+    'the ServiceMonitors wait for their CRD: synced without it, added once it is served',
     async () => {
-      const monitors = async () =>
+      /** Namespaces holding a ServiceMonitor with these labels (none while the kind is unknown). */
+      const monitoredIn = async (selector: string) =>
         (
           await kubectl([
             'get',
             'servicemonitors.monitoring.coreos.com',
             '--all-namespaces',
             '--ignore-not-found',
+            '-l',
+            selector,
             '-o',
-            'name',
+            'jsonpath={range .items[*]}{.metadata.namespace}{"\\n"}{end}',
           ]).catch(() => '')
         )
           .split('\n')
-          .filter(Boolean);
-      // Every environment synced and Healthy above, with serviceMonitor enabled but no CRD.
-      expect(await monitors()).toEqual([]);
+          .filter(Boolean)
+          .sort();
+      const operators = 'app.kubernetes.io/name=notejam-operator';
+      const apps = 'app.kubernetes.io/name=notejam';
+      // Every environment synced and Healthy above, each operator's chart asking for a
+      // ServiceMonitor and prod's instance for one of the app, but no CRD.
+      expect(await monitoredIn(operators)).toEqual([]);
+      expect(await monitoredIn(apps)).toEqual([]);
       const crds = (
         await command(path.join(repoRoot, 'hack/delivery-tools.sh'), ['prometheus-operator-crds'])
       ).stdout.trim();
       await step(
-        'the prometheus-operator ServiceMonitor CRD installed; Argo CD adds the ServiceMonitors',
+        "the prometheus-operator ServiceMonitor CRD installed; Argo CD adds the operators' ServiceMonitors, prod's operator the app's",
         namespaces,
         async () => {
           await kubectl([
@@ -267,8 +276,14 @@ describe('GitOps on the local cluster', () => {
             'crd/servicemonitors.monitoring.coreos.com',
             '--timeout=60s',
           ]);
-          await waitFor('a ServiceMonitor in every environment', async () =>
-            (await monitors()).length === environments.length ? true : undefined,
+          const everyEnvironment = [...namespaces].sort().join(',');
+          await waitFor("the operator's ServiceMonitor in every environment", async () =>
+            (await monitoredIn(operators)).join(',') === everyEnvironment ? true : undefined,
+          );
+          // The operator follows the CRD while it runs (the bootstrap lets it read it):
+          // prod's instance asks for a ServiceMonitor, dev's and test's do not.
+          await waitFor("the app's ServiceMonitor in prod, from its operator", async () =>
+            (await monitoredIn(apps)).join(',') === namespaceOf('prod') ? true : undefined,
           );
           for (const environment of environments) await waitSyncedHealthy(`notejam-${environment}`);
         },
