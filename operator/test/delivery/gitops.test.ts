@@ -69,6 +69,7 @@ interface Application extends KubernetesObject {
 }
 
 const repoURL = 'https://git.example.com/notejam.git';
+const releasesRepoURL = 'ssh://git@git.example.com/notejam.git';
 const environments = ['dev', 'test', 'prod'] as const;
 const digestOf = (digit: string) => `sha256:${digit.repeat(64)}`;
 const releases = {
@@ -107,7 +108,7 @@ function platform(values: Record<string, unknown> = {}): KubernetesObject[] {
 function bootstrap(values: Record<string, unknown> = {}): KubernetesObject[] {
   return renderChart(repoPath('config/argocd/bootstrap'), 'notejam-bootstrap', 'argocd', [
     '--values',
-    valuesFile('bootstrap', { repoURL, ...values }),
+    valuesFile('bootstrap', { repoURL, releasesRepoURL, ...values }),
   ]);
 }
 
@@ -205,13 +206,19 @@ describe('config/argocd/bootstrap', () => {
         valuesObject: { repoURL, environments: ['dev', 'test', 'prod'], argocdNamespace: 'argocd' },
       },
     });
-    expect(releasesSource).toEqual({ repoURL, targetRevision: 'releases', ref: 'releases' });
+    // Through another URL: Argo CD refuses a ref source of the content source's repository
+    // at another revision.
+    expect(releasesSource).toEqual({
+      repoURL: releasesRepoURL,
+      targetRevision: 'releases',
+      ref: 'releases',
+    });
     expect(root.spec.syncPolicy.automated).toEqual({ prune: true, selfHeal: true });
   });
 
   it('lets only the platform project deploy anything cluster-scoped, and only the CRD', () => {
     const project = named<AppProject>(objects, 'AppProject', 'notejam-platform');
-    expect(project.spec.sourceRepos).toEqual([repoURL]);
+    expect(project.spec.sourceRepos).toEqual([repoURL, releasesRepoURL]);
     expect(project.spec.clusterResourceWhitelist).toEqual([
       { group: 'apiextensions.k8s.io', kind: 'CustomResourceDefinition' },
     ]);
@@ -258,6 +265,23 @@ describe('config/argocd/bootstrap', () => {
       ]);
     }
     expect(objects.filter((object) => object.kind === 'ClusterRoleBinding')).toHaveLength(3);
+  });
+
+  it.each([
+    ['the same URL', repoURL],
+    ['the same URL but for case and .git', 'https://git.example.com/Notejam'],
+  ])('refuses %s as releasesRepoURL, which Argo CD would refuse at every sync', (_what, url) => {
+    const result = run(runOk('hack/delivery-tools.sh', ['helm']).trim(), [
+      'template',
+      'x',
+      repoPath('config/argocd/bootstrap'),
+      '--set-string',
+      `repoURL=${repoURL}`,
+      '--set-string',
+      `releasesRepoURL=${url}`,
+    ]);
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain('releasesRepoURL must differ from repoURL');
   });
 
   it('refuses to render without the repository URL', () => {
@@ -463,12 +487,16 @@ describe('hack/argocd/install (the local cluster)', () => {
     runOk(repoPath('hack/argocd/install.sh'), ['--render', 'registry.local:5000']),
   );
   const id = (object: KubernetesObject) => `${object.kind}/${object.metadata?.name}`;
-  const ourKeys = new Set([
-    'resource.customizations.health.notejam.io_NotejamInstance',
-    'resource.customizations.health.argoproj.io_Application',
-    'timeout.reconciliation',
-    'timeout.reconciliation.jitter',
-  ]);
+  /** Our keys of each Argo CD ConfigMap (hack/argocd/install/kustomization.yaml says why). */
+  const ourKeys: Record<string, Set<string>> = {
+    'argocd-cm': new Set([
+      'resource.customizations.health.notejam.io_NotejamInstance',
+      'resource.customizations.health.argoproj.io_Application',
+      'timeout.reconciliation',
+      'timeout.reconciliation.jitter',
+    ]),
+    'argocd-cmd-params-cm': new Set(['controller.resource.health.persist']),
+  };
 
   /** The object with what the local installation may change taken out. */
   function comparable(object: KubernetesObject): unknown {
@@ -477,14 +505,17 @@ describe('hack/argocd/install (the local cluster)', () => {
     // The namespace, where bindings name their ServiceAccounts.
     for (const subject of (copy as { subjects?: Array<{ namespace?: string }> }).subjects ?? [])
       delete subject.namespace;
-    if (copy.kind === 'ConfigMap' && copy.metadata?.name === 'argocd-cm') {
+    const keys = copy.kind === 'ConfigMap' ? ourKeys[copy.metadata?.name ?? ''] : undefined;
+    if (keys) {
       const data = (copy as { data?: Record<string, string> }).data ?? {};
-      for (const key of ourKeys) delete data[key];
+      for (const key of keys) delete data[key];
+      // A ConfigMap Argo CD ships empty has no data left: compare it as shipped.
+      if (Object.keys(data).length === 0) delete (copy as { data?: unknown }).data;
     }
     return JSON.parse(JSON.stringify(copy).replace(/"image":"[^"]*"/g, '"image":"IMAGE"'));
   }
 
-  it("is Argo CD's own core installation: the same objects, changed only in images and our argocd-cm keys", () => {
+  it("is Argo CD's own core installation: the same objects, changed only in images and our keys of its ConfigMaps", () => {
     expect(installed.map(id).sort()).toEqual(upstream.map(id).sort());
     for (const object of installed) {
       const original = upstream.find((candidate) => id(candidate) === id(object));
