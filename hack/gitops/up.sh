@@ -34,6 +34,7 @@ main() {
 
   cat >"$state_dir/gitops.env" <<ENV
 export GITOPS_REPO_URL=$repository_url
+export GITOPS_RELEASES_REPO_URL=http://$git_server/notejam-releases.git
 export IMAGE_REGISTRY=$registry
 export REGISTRY_TLS_VERIFY=false
 ENV
@@ -70,13 +71,16 @@ start_git_server() {
   done
 }
 
-# A bare clone of this repository with dev, test and prod at HEAD (committed work only).
+# A bare clone of this repository with dev, test and prod at HEAD (committed work only),
+# served under a second name too, notejam-releases.git, through which Argo CD reads the
+# releases branch (releasesRepoURL in config/argocd/bootstrap/values.yaml says why).
 # shellcheck disable=SC2317 # called by name through step
 seed_repository() {
   local repository=$1 url=$2
   [ -d "$repository" ] && return 0
   git init --quiet --bare "$repository"
   git -C "$repository" symbolic-ref HEAD refs/heads/dev
+  ln -s "$(basename "$repository")" "$(dirname "$repository")/notejam-releases.git"
   if [ -n "$(git status --porcelain)" ]; then
     echo "gitops-up: uncommitted changes stay out of the repository: it holds HEAD $(git rev-parse --short HEAD)" >&2
   fi

@@ -89,8 +89,9 @@ resource "helm_release" "bootstrap" {
   atomic    = true
 
   values = [yamlencode({
-    repoURL  = var.repository_url
-    platform = var.platform_values
+    repoURL         = var.repository_url
+    releasesRepoURL = var.releases_repository_url
+    platform        = var.platform_values
   })]
 
   # The Application and AppProject kinds exist once Argo CD's chart has installed its CRDs.

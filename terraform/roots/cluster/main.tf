@@ -42,6 +42,7 @@ module "bootstrap" {
   }
   argocd_config_dir       = "${path.root}/../../../config/argocd"
   repository_url          = var.repository_url
+  releases_repository_url = var.releases_repository_url
   platform_values         = var.platform_values
   argocd_chart_repository = var.argocd_chart_repository
   argocd_chart_version    = var.argocd_chart_version

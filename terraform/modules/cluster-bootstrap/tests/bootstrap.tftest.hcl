@@ -27,6 +27,7 @@ variables {
   # The real Argo CD configuration of this repository.
   argocd_config_dir       = "../../../config/argocd"
   repository_url          = "https://git.example.com/notejam.git"
+  releases_repository_url = "ssh://git@git.example.com/notejam.git"
   platform_values         = { images = { notejam = "ghcr.io/example/notejam" } }
   argocd_chart_repository = "https://charts.example.com/argo"
   argocd_chart_version    = "9.0.0"
@@ -209,4 +210,12 @@ run "refuses_a_repository_url_that_is_no_git_url" {
     repository_url = "notejam"
   }
   expect_failures = [var.repository_url]
+}
+
+run "refuses_the_repository_url_as_releases_repository_url" {
+  command = plan
+  variables {
+    releases_repository_url = "https://git.example.com/Notejam"
+  }
+  expect_failures = [var.releases_repository_url]
 }
