@@ -71,9 +71,9 @@ hack/kind/database.sh server
 
 section "environments"
 # The namespaces as the bootstrap makes them (restricted Pod Security); only they are
-# rendered, so the repository URL the chart requires is a placeholder.
+# rendered, so the repository URLs the chart requires are placeholders.
 "$helm" template notejam-bootstrap config/argocd/bootstrap --set repoURL=unused \
-  --show-only templates/namespaces.yaml | kubectl apply -f -
+  --set releasesRepoURL=unused-releases --show-only templates/namespaces.yaml | kubectl apply -f -
 hack/kind/database.sh secrets
 for file in samples/{dev,test,prod}/*.yaml; do
   [ "$(basename "$file")" = kustomization.yaml ] && continue

@@ -85,6 +85,8 @@ function argocdBootstrap(): KubernetesObject[] {
   return renderChart(repoPath('config/argocd/bootstrap'), 'notejam-bootstrap', 'argocd', [
     '--set-string',
     `repoURL=${repoURL}`,
+    '--set-string',
+    'releasesRepoURL=ssh://git@git.example.com/notejam.git',
   ]);
 }
 
