@@ -35,7 +35,7 @@ if [ -n "${IMAGE_REGISTRY:-}" ] && [[ $operator_image == "$IMAGE_REGISTRY"/* ]];
 fi
 
 # With the Prometheus Operator's CRDs in the cluster (hack/local-cluster/monitoring.sh), the
-# operator's own ServiceMonitor too, labelled as in config/argocd/operator-application.yaml.
+# operator's own ServiceMonitor too, labelled as in config/argocd/platform/values.yaml.
 if kubectl get crd servicemonitors.monitoring.coreos.com >/dev/null 2>&1; then
   operator_values+=(--set serviceMonitor.enabled=true
     --set serviceMonitor.labels.release=kube-prometheus-stack)
