@@ -156,6 +156,43 @@ describe('breakingChanges', () => {
     expect(breakingChanges(crdWith(base), next)).toEqual([problem]);
   });
 
+  const availability = (defaults: Record<string, unknown>, tolerationDefault?: number) =>
+    changed(
+      {},
+      {
+        availability: {
+          type: 'object',
+          default: defaults,
+          properties: {
+            spreadAcrossNodes: { type: 'boolean', default: true },
+            ...(tolerationDefault === undefined
+              ? {}
+              : { tolerationSeconds: { type: 'integer', default: tolerationDefault } }),
+          },
+        },
+      },
+    );
+
+  it("accepts an object's default gaining a new property with that property's own default (objects read the same)", () => {
+    expect(
+      breakingChanges(
+        availability({ spreadAcrossNodes: true }),
+        availability({ spreadAcrossNodes: true, tolerationSeconds: 30 }, 30),
+      ),
+    ).toEqual([]);
+  });
+
+  it.each<[string, Record<string, unknown>, number]>([
+    ['another value than its own default', { spreadAcrossNodes: true, tolerationSeconds: 60 }, 30],
+    ['a changed old key', { spreadAcrossNodes: false, tolerationSeconds: 30 }, 30],
+  ])("reports an object's default gaining a new property with %s", (_what, defaults, own) => {
+    expect(
+      breakingChanges(availability({ spreadAcrossNodes: true }), availability(defaults, own)),
+    ).toEqual([
+      `v1alpha1.spec.availability: default changed from {"spreadAcrossNodes":true} to ${JSON.stringify(defaults)}`,
+    ]);
+  });
+
   it('accepts a new required field that has a default (old objects get it when read)', () => {
     const next = changed(
       { required: ['image', 'mode'] },

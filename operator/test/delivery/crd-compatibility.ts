@@ -9,7 +9,9 @@
 //   enum value gone, no tighter bound, length, count or pattern, no added format, no new
 //   CEL rule on an existing field, unknown fields or null kept where they were allowed;
 // - no default is added, changed or removed on an existing field (defaults are applied
-//   when objects are read, so that would change what old objects say);
+//   when objects are read, so that would change what old objects say); an object's default
+//   may only gain the keys of new properties, each with that property's own default, which
+//   the API server fills in below the old default anyway (what objects read is the same);
 // - list and map semantics (x-kubernetes-list-type, ...), subresources, names and scope stay.
 // New optional fields, looser bounds and removed rules are compatible.
 
@@ -76,6 +78,31 @@ const unchangeable = [
 ] as const;
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+/**
+ * A value as the API server completes it with a schema's defaults: a missing property takes
+ * its default, then the defaults below it apply (structural defaulting, also below a
+ * default it has just set), in objects and in every item of a list. Keys come out sorted,
+ * so that equal values compare equal.
+ */
+function withDefaults(value: unknown, schema: JsonSchema): unknown {
+  if (Array.isArray(value))
+    return value.map((item) => (schema.items ? withDefaults(item, schema.items) : item));
+  if (value === null || typeof value !== 'object') return value;
+  const completed: Record<string, unknown> = { ...(value as Record<string, unknown>) };
+  for (const [name, property] of Object.entries(schema.properties ?? {})) {
+    if (completed[name] === undefined && property.default !== undefined)
+      completed[name] = property.default;
+  }
+  return Object.fromEntries(
+    Object.keys(completed)
+      .sort()
+      .map((name) => {
+        const property = schema.properties?.[name];
+        return [name, property ? withDefaults(completed[name], property) : completed[name]];
+      }),
+  );
+}
 
 /** Every change of `next` that would break a client of `previous`, one line each. */
 export function breakingChanges(previous: Crd, next: Crd): string[] {
@@ -150,7 +177,7 @@ function compareSchemas(old: JsonSchema, now: JsonSchema, path: string, problems
   } else if (now.enum !== undefined) {
     report('enum added');
   }
-  if (!same(old.default, now.default))
+  if (!same(withDefaults(old.default, now), withDefaults(now.default, now)))
     report(`default changed from ${JSON.stringify(old.default)} to ${JSON.stringify(now.default)}`);
   if (old.nullable && !now.nullable) report('no longer nullable');
   if (old['x-kubernetes-preserve-unknown-fields'] && !now['x-kubernetes-preserve-unknown-fields'])
