@@ -19,6 +19,9 @@ import { promisify } from 'node:util';
 
 export type Environment = 'dev' | 'test' | 'prod';
 
+/** The namespace of the operator (hack/kind/deploy.sh installs its chart there). */
+export const operatorNamespace = 'notejam-system';
+
 export interface Condition {
   type: string;
   status: 'True' | 'False' | 'Unknown';
