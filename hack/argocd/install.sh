@@ -40,8 +40,9 @@ main() {
   kubectl create namespace argocd --dry-run=client -o yaml | kubectl apply -f - >/dev/null
   # Server-side: Argo CD's CRDs are too large for client-side apply's annotation.
   kubectl kustomize "$staging" | kubectl apply --server-side --force-conflicts -f - >/dev/null
-  kubectl wait --for condition=Established --timeout 60s \
-    crd/applications.argoproj.io crd/appprojects.argoproj.io >/dev/null
+  # shellcheck source=../lib/crd.sh
+  source "$root/hack/lib/crd.sh"
+  wait_crds_established 60 applications.argoproj.io appprojects.argoproj.io
   kubectl -n argocd rollout status deployment/argocd-redis --timeout 5m >&2
   kubectl -n argocd rollout status deployment/argocd-repo-server --timeout 5m >&2
   kubectl -n argocd rollout status statefulset/argocd-application-controller --timeout 5m >&2
