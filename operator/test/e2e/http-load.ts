@@ -90,21 +90,6 @@ function get(
   });
 }
 
-/**
- * The load of the rolling-update tests: keep-alive loops reading a signed-in user's notes
- * page through `baseUrl`; every answer must be a 200 that lists the user's note.
- */
-export function startReadingNotes(baseUrl: string, user: User, loops: number): Load {
-  return startLoad({
-    url: `${baseUrl}/`,
-    headers: { cookie: user.client.cookieHeader() },
-    loops,
-    pauseMs: 20,
-    timeoutMs: 10_000,
-    check: notesPageCheck(user),
-  });
-}
-
 /** The failures grouped by what went wrong, then the first ones in order, for a test failure. */
 export function describeFailures(failures: LoadFailure[], limit = 20): string {
   const byWhat = new Map<string, number>();

@@ -38,7 +38,7 @@ import {
   type Environment,
   type Instance,
 } from '../e2e/cluster.js';
-import { describeFailures, startReadingNotes, type LoadReport } from '../e2e/http-load.js';
+import { describeFailures, startReading, type LoadReport } from '../e2e/http-load.js';
 import { NotejamClient, expectNoteServed, newUserWithNote } from '../e2e/notejam-client.js';
 import {
   Checkout,
@@ -436,7 +436,7 @@ describe('GitOps on the local cluster', () => {
         newUserWithNote(baseUrl, 'gitops-prod'),
       );
       const loops = 4;
-      const load = startReadingNotes(baseUrl, user, loops);
+      const load = startReading(baseUrl, user, loops);
       let report: LoadReport | undefined;
       try {
         const merge = await checkout.merge('test', 'prod');
