@@ -12,12 +12,12 @@ import { readRepoFile, run, runOk } from './support.js';
 const crdPath = 'crds/notejam.io_notejaminstances.yaml';
 const current = parse(readRepoFile(crdPath)) as Crd;
 /**
- * The commit whose CRD is the first the environments run (GitOps begins with it): before
- * it, v1alpha1 was still being designed and changed freely (the storageClassName rule of
- * 29f1a62, say, refuses setting a class that was unset before), no environment having run
- * a release; from it on, only compatibly.
+ * The commit whose CRD is the first the environments run: the last change of the CRD before
+ * GitOps landed (no environment synced anything before it). Until then v1alpha1 was still
+ * being designed and changed freely (a5b76e9, say, refuses changing `replicas` while
+ * autoscaling is on, which was accepted and ignored before); from it on, only compatibly.
  */
-const firstReleasedCrd = '63ffceb';
+const firstReleasedCrd = '637c9db';
 
 /** A CRD with one version whose spec has the given schema. */
 function crdWith(spec: JsonSchema, version: Partial<Crd['spec']['versions'][number]> = {}): Crd {
