@@ -232,6 +232,33 @@ resilience-e2e: install ## the resilience suite on a three-zone local cluster (m
 	$(WITH_CLUSTER_ENV) cd operator && E2E_BROKEN_IMAGE=$${E2E_BROKEN_IMAGE:-$(E2E_BROKEN_IMAGE)} \
 	  node --experimental-vm-modules ../node_modules/jest/bin/jest.js --config jest.resilience.config.js --runInBand
 
+# --- GitOps on the local cluster (issue 15): Argo CD, a git server, the delivery pipeline ----
+# Argo CD built once from its Go module (hack/argocd/), run as pods from its own manifests;
+# a git server on the node address holding this repository's HEAD as dev, test and prod;
+# the pipeline of CI (hack/gitops/pipeline.sh). See README, "GitOps on the local cluster".
+# `make local-cluster-up && make gitops-e2e && make local-cluster-down`.
+GITOPS_ENV := /var/lib/notejam-local-cluster/gitops.env
+
+.PHONY: argocd-binary
+argocd-binary: ## build once (or locate) Argo CD's binary and the kustomize its repo-server runs
+	@hack/argocd/build.sh
+
+.PHONY: gitops-up
+gitops-up: ## Argo CD, a git server holding this repository (dev, test, prod) and MariaDB on the local cluster
+	@hack/gitops/up.sh
+
+.PHONY: gitops-e2e
+gitops-e2e: install delivery-tools gitops-up ## GitOps end-to-end suite on the local cluster (sets up Argo CD and the git server first)
+	$(WITH_CLUSTER_ENV) source $(GITOPS_ENV); cd operator && \
+	  node --experimental-vm-modules ../node_modules/jest/bin/jest.js --config jest.gitops.config.js --runInBand
+
+# As local-cluster-e2e, for the GitOps suite: its own cluster, removed even when a step fails.
+.PHONY: local-cluster-gitops-e2e
+local-cluster-gitops-e2e: ## local-cluster-up, gitops-e2e and local-cluster-down in one go (down even on failure)
+	@hack/local-cluster/up.sh >/dev/null || { hack/local-cluster/down.sh; exit 1; }
+	@status=0; $(MAKE) gitops-e2e || status=$$?; \
+	  hack/local-cluster/down.sh || { [ $$status -ne 0 ] || status=1; }; exit $$status
+
 # --- Operator (issue 4) -------------------------------------------------------------------
 .PHONY: bench-operator
 bench-operator: build envtest-assets mariadb ## operator benchmark on the test control plane (results: docs/benchmarks.md)

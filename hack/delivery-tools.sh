@@ -6,19 +6,25 @@
 #   hack/delivery-tools.sh all           # builds every tool and module below
 #   hack/delivery-tools.sh argocd-crds   # prints the directory holding Argo CD's CRDs
 #   hack/delivery-tools.sh shellcheck    # Debian's shellcheck, installed with apt-get when missing
+#   hack/delivery-tools.sh container-tools   # Debian's buildah and skopeo (the delivery pipeline's)
 #
-# Versions are pinned here and only here. glua is gopher-lua's interpreter: the Lua VM
-# Argo CD itself embeds, so our health check runs on the same VM and version as in Argo CD.
-# The Argo CD and prometheus-operator modules are fetched (not built) for the CRDs they
-# carry, so the server-side dry-run validates our objects against the real schemas.
+# Versions are pinned here and only here, except Argo CD's: the version the local cluster
+# runs (hack/argocd/go.mod), and the gopher-lua it requires. glua is gopher-lua's
+# interpreter: the Lua VM Argo CD itself embeds, so our health checks run on the same VM and
+# version as in Argo CD. The Argo CD and prometheus-operator modules are fetched (not
+# built) for the CRDs and manifests they carry, so the server-side dry-run validates our
+# objects against the real schemas.
 set -euo pipefail
 
+root=$(cd "$(dirname "$0")/.." && pwd)
 HELM_VERSION=v3.22.0
 HELM_KUBERNETES_MINOR=37 # helm v3.22.0 builds on client-go v0.37
 ACTIONLINT_VERSION=v1.7.12
-GOPHER_LUA_VERSION=v1.1.2 # the version Argo CD ARGOCD_VERSION requires
 KIND_VERSION=v0.33.0
-ARGOCD_VERSION=v3.6.1
+# shellcheck source=lib/go-mod.sh
+source "$root/hack/lib/go-mod.sh"
+ARGOCD_VERSION=$(go_mod_version "$root/hack/argocd/go.mod" github.com/argoproj/argo-cd/v3)
+GOPHER_LUA_VERSION=$(go_mod_version "$root/hack/argocd/go.mod" github.com/yuin/gopher-lua)
 PROMETHEUS_OPERATOR_VERSION=v0.85.0
 
 cache=${NOTEJAM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/notejam}/tools
@@ -82,13 +88,20 @@ case "${1:-}" in
     command -v shellcheck >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq shellcheck >&2
     command -v shellcheck
     ;;
+  container-tools)
+    # Debian's: hack/gitops/pipeline.sh builds with buildah and re-tags with skopeo.
+    if ! command -v buildah >/dev/null || ! command -v skopeo >/dev/null; then
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends buildah skopeo >&2
+    fi
+    command -v skopeo
+    ;;
   all)
-    for tool in helm actionlint glua shellcheck argocd-crds prometheus-operator-crds; do
+    for tool in helm actionlint glua shellcheck container-tools argocd-crds prometheus-operator-crds; do
       "$0" "$tool"
     done
     ;;
   *)
-    echo "usage: $0 helm|actionlint|glua|shellcheck|kind|argocd-crds|prometheus-operator-crds|all" >&2
+    echo "usage: $0 helm|actionlint|glua|shellcheck|container-tools|kind|argocd-crds|prometheus-operator-crds|all" >&2
     exit 2
     ;;
 esac

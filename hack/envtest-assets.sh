@@ -42,12 +42,9 @@ main() {
   fi
 
   kube_version=$("$root/hack/kubernetes/build.sh" --version)
-  etcd_version=$(awk '{ for (i = 1; i < NF; i++) if ($i == "go.etcd.io/etcd/server/v3" && $(i + 1) ~ /^v/) { print $(i + 1); exit } }' \
-    "$root/hack/envtest/etcd/go.mod")
-  if [ -z "$etcd_version" ]; then
-    echo "envtest-assets: cannot read the pinned etcd version from hack/envtest/etcd/go.mod" >&2
-    exit 1
-  fi
+  # shellcheck source=lib/go-mod.sh
+  source "$root/hack/lib/go-mod.sh"
+  etcd_version=$(go_mod_version "$root/hack/envtest/etcd/go.mod" go.etcd.io/etcd/server/v3)
 
   versions_dir="${XDG_DATA_HOME:-$HOME/.local/share}/kubebuilder-envtest/k8s"
   assets="$versions_dir/${kube_version#v}-linux-amd64"

@@ -6,8 +6,8 @@
 #   hack/monitoring-tools.sh amtool     # Alertmanager's configuration checker and router
 #
 # Versions are pinned here only: Prometheus v3.16.0 (Go module v0.316.0), the major
-# version kube-prometheus-stack runs (config/argocd/monitoring.yaml), so rule tests
-# evaluate PromQL the way the deployed Prometheus does.
+# version kube-prometheus-stack runs (config/argocd/platform/kube-prometheus-stack.yaml), so
+# rule tests evaluate PromQL the way the deployed Prometheus does.
 set -euo pipefail
 
 PROMETHEUS_MODULE_VERSION=v0.316.0

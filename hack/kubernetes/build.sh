@@ -9,12 +9,9 @@ set -euo pipefail
 
 main() {
   module=$(cd "$(dirname "$0")" && pwd)
-  version=$(awk '{ for (i = 1; i < NF; i++) if ($i == "k8s.io/kubernetes" && $(i + 1) ~ /^v/) { print $(i + 1); exit } }' \
-    "$module/go.mod")
-  if [ -z "$version" ]; then
-    echo "kubernetes/build: $module/go.mod pins no k8s.io/kubernetes" >&2
-    exit 1
-  fi
+  # shellcheck source=../lib/go-mod.sh
+  source "$module/../lib/go-mod.sh"
+  version=$(go_mod_version "$module/go.mod" k8s.io/kubernetes)
   if [ "${1:-}" = --version ]; then
     echo "$version"
     exit 0

@@ -1,7 +1,8 @@
 // Builds the Kubernetes components from k8s.io/kubernetes as libraries (no release
 // download, no container engine): kube-apiserver for the operator's test control plane
-// (hack/envtest-assets.sh) and the node and controller binaries of the local cluster
-// (hack/local-cluster/binaries.sh). One module, so both use one pinned Kubernetes version.
+// (hack/envtest-assets.sh), the node and controller binaries of the local cluster
+// (hack/local-cluster/binaries.sh) and the kustomize kubectl embeds, standalone for Argo CD
+// (hack/argocd/build.sh). One module, so all use one pinned Kubernetes version.
 // k8s.io/kubernetes requires its staging modules at v0.0.0 (served by no proxy), so each
 // one is replaced by its published release matching the Kubernetes version.
 module notejam.io/hack/kubernetes
@@ -16,6 +17,7 @@ require (
 	k8s.io/component-base v0.35.4
 	k8s.io/kubectl v0.0.0
 	k8s.io/kubernetes v1.35.4
+	sigs.k8s.io/kustomize/kustomize/v5 v5.7.1
 )
 
 require (
@@ -112,6 +114,7 @@ require (
 	github.com/prometheus/procfs v0.16.1 // indirect
 	github.com/robfig/cron/v3 v3.0.1 // indirect
 	github.com/russross/blackfriday/v2 v2.1.0 // indirect
+	github.com/sergi/go-diff v1.2.0 // indirect
 	github.com/sirupsen/logrus v1.9.3 // indirect
 	github.com/spf13/pflag v1.0.9 // indirect
 	github.com/stoewer/go-strcase v1.3.0 // indirect
@@ -187,7 +190,7 @@ require (
 	sigs.k8s.io/json v0.0.0-20250730193827-2d320260d730 // indirect
 	sigs.k8s.io/knftables v0.0.21 // indirect
 	sigs.k8s.io/kustomize/api v0.20.1 // indirect
-	sigs.k8s.io/kustomize/kustomize/v5 v5.7.1 // indirect
+	sigs.k8s.io/kustomize/cmd/config v0.20.1 // indirect
 	sigs.k8s.io/kustomize/kyaml v0.20.1 // indirect
 	sigs.k8s.io/randfill v1.0.0 // indirect
 	sigs.k8s.io/structured-merge-diff/v6 v6.3.0 // indirect

@@ -215,11 +215,13 @@ build_node() {
 }
 
 # What the build's npm needs from this machine: its registry and the CA certificates this
-# machine trusts, however it expresses them (npm-build-config.sh). They are mounted
-# read-only over /usr/local/etc, the image's global npm config directory, which Debian
-# leaves empty, so nothing of them lands in a layer or in the Dockerfiles.
-npm_global=$work/npm-global
-npm_trust=$("$root/hack/local-cluster/npm-build-config.sh" "$npm_global")
+# machine trusts, however it expresses them (npm-build-config.sh, through hack/lib/buildah.sh,
+# which every image build shares). They are mounted read-only over /usr/local/etc, the
+# image's global npm config directory, which Debian leaves empty, so nothing of them lands
+# in a layer or in the Dockerfiles.
+# shellcheck source=../lib/buildah.sh
+source "$root/hack/lib/buildah.sh"
+buildah_npm_settings "$work/npm-global"
 
 # One registry request from the node image with the build's npm settings, before any
 # build: an unreachable or untrusted registry stops here within seconds, named, instead of
@@ -227,10 +229,10 @@ npm_trust=$("$root/hack/local-cluster/npm-build-config.sh" "$npm_global")
 check_npm_registry() {
   local output
   container=$(buildah from --pull=never --quiet "$node_image")
-  if ! output=$(timeout 90 buildah run --network host --volume "$npm_global:/usr/local/etc:ro" \
+  if ! output=$(timeout 90 buildah run --network host --volume "$buildah_npm_dir:/usr/local/etc:ro" \
     "$container" -- npm view --fetch-retries=0 --fetch-timeout=20000 --no-update-notifier \
     npm version 2>&1); then
-    echo "images: the image build's npm cannot reach its registry ($npm_trust): $(
+    echo "images: the image build's npm cannot reach its registry ($buildah_npm_trust): $(
       printf '%s\n' "$output" | grep -m1 -E '^npm error (request to|code)' ||
         printf '%s\n' "$output" | tail -n 1
     )" >&2
@@ -246,9 +248,7 @@ build() {
   local name=$1 context=$2 started=$SECONDS log=$cache/$1.build.log
   shift 2
   echo "images: building $name (log: $log)" >&2
-  if ! nice -n 10 buildah build --layers --force-rm --pull=never --format docker --network host \
-    --volume "$npm_global:/usr/local/etc:ro" "$@" "$context" >"$log" 2>&1; then
-    tail -n 30 "$log" >&2
+  if ! buildah_build "$log" "$context" --pull=never "$@"; then
     echo "images: building $name failed (full log: $log)" >&2
     exit 1
   fi

@@ -22,6 +22,7 @@ metrics_server_image=metrics-server:v0.8.0-notejam
 prometheus_image=prometheus:v3.16.0-notejam
 prometheus_operator_image=prometheus-operator:v0.85.0-notejam
 config_reloader_image=prometheus-config-reloader:v0.85.0-notejam
+git_server=$node_ip:8418 # GitOps (hack/gitops/up.sh)
 etcd_client_port=12379
 etcd_peer_port=12380
 region=local
@@ -33,7 +34,7 @@ created_paths=(/var/lib/cni /var/log/pods /var/log/containers /run/netns /etc/cn
 
 # process order: started in this order, stopped in reverse (each node's containerd and
 # kubelet are stopped first, see down.sh)
-components=(registry etcd kube-apiserver kube-controller-manager kube-scheduler kube-proxy coredns)
+components=(registry etcd kube-apiserver kube-controller-manager kube-scheduler kube-proxy coredns git-server)
 
 # The nodes: LOCAL_CLUSTER_NODES (1-3, default 1) at up, recorded for later commands. Node
 # <index> 0 is the one above; node 1 and 2 are notejam-local-b/-c in zones local-b/-c,

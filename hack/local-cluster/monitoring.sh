@@ -25,18 +25,13 @@ main() {
   ADDON_IMAGES="prometheus prometheus-operator" "$root/hack/local-cluster/images.sh" "$registry" >/dev/null
   echo "local-cluster-monitoring: the Prometheus Operator's CRDs" >&2
   kubectl apply --server-side -f "$("$root/hack/delivery-tools.sh" prometheus-operator-crds)" >/dev/null
-  # kubectl wait fails at once, instead of waiting, on a CRD whose status has no conditions
-  # yet (right after the apply): retried until a deadline.
-  local crds=(prometheuses.monitoring.coreos.com servicemonitors.monitoring.coreos.com
-    prometheusrules.monitoring.coreos.com) deadline=$((SECONDS + 60))
-  until kubectl wait crd --for condition=Established --timeout 10s "${crds[@]}" >/dev/null 2>&1; do
-    if [ "$SECONDS" -ge "$deadline" ]; then
-      echo "local-cluster-monitoring: FAILED: the CRDs are not Established after 60 s" >&2
-      kubectl get crd "${crds[@]}" >&2 || true
-      exit 1
-    fi
-    sleep 1
-  done
+  # shellcheck source=../lib/crd.sh
+  source "$root/hack/lib/crd.sh"
+  wait_crds_established 60 prometheuses.monitoring.coreos.com servicemonitors.monitoring.coreos.com \
+    prometheusrules.monitoring.coreos.com || {
+    echo "local-cluster-monitoring: FAILED" >&2
+    exit 1
+  }
 
   echo "local-cluster-monitoring: operator and Prometheus" >&2
   sed -e "s#@FIRST_NODE@#$node_name#" \

@@ -2,7 +2,7 @@
 // dashboard JSON, and lists every PromQL expression they contain with where it came from.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 
 export const repoRoot = resolve(import.meta.dirname, '../..');
 export const monitoringDir = join(repoRoot, 'config/monitoring');
@@ -125,33 +125,21 @@ export interface StackApplication {
   values: Record<string, unknown>;
 }
 
-/** The Argo CD Application installing kube-prometheus-stack (config/argocd/monitoring.yaml). */
+/**
+ * The kube-prometheus-stack release Argo CD installs: its values as deployed
+ * (config/argocd/platform/kube-prometheus-stack.yaml, which templates/monitoring.yaml hands
+ * to the Application).
+ */
 export function kubePrometheusStackApplication(): StackApplication {
-  const file = join(repoRoot, 'config/argocd/monitoring.yaml');
-  const application = parseAllDocuments(readFileSync(file, 'utf8'))
-    .map(
-      (doc) =>
-        doc.toJS() as {
-          kind: string;
-          spec?: {
-            source?: {
-              chart?: string;
-              helm?: { releaseName?: string; valuesObject?: Record<string, unknown> };
-            };
-          };
-        },
-    )
-    .find(
-      (object) =>
-        object.kind === 'Application' && object.spec?.source?.chart === 'kube-prometheus-stack',
-    );
-  const helm = application?.spec?.source?.helm;
-  if (!helm?.releaseName || !helm.valuesObject) {
-    throw new Error(
-      `${file}: no kube-prometheus-stack Application with a releaseName and valuesObject`,
-    );
+  const file = join(repoRoot, 'config/argocd/platform/kube-prometheus-stack.yaml');
+  const release = parse(readFileSync(file, 'utf8')) as {
+    releaseName?: string;
+    values?: Record<string, unknown>;
+  };
+  if (!release.releaseName || !release.values) {
+    throw new Error(`${file}: no releaseName and values`);
   }
-  return { releaseName: helm.releaseName, values: helm.valuesObject };
+  return { releaseName: release.releaseName, values: release.values };
 }
 
 /** Names defined by recording rules: metrics that exist because we record them. */

@@ -1,7 +1,7 @@
-// kube-prometheus-stack's values for GKE (config/argocd/monitoring.yaml): the control plane
-// GKE keeps out of reach is neither scraped nor alerted on, and Alertmanager's
-// configuration is valid and sends every severity to a person, checked and routed by
-// Alertmanager's own amtool.
+// kube-prometheus-stack's values for GKE (config/argocd/platform/kube-prometheus-stack.yaml):
+// the control plane GKE keeps out of reach is neither scraped nor alerted on, and
+// Alertmanager's configuration is valid and sends every severity to a person, checked and
+// routed by Alertmanager's own amtool.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -35,11 +35,20 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
 {{- end -}}
 {{- end -}}
 
-{{/* repository@digest when a digest is given (immutable), else repository:tag. */}}
+{{/*
+repository:tag, pinned to @digest when a digest is given (immutable; the tag then only
+tells people which release it is).
+*/}}
 {{- define "notejam-operator.image" -}}
+{{- $image := printf "%s:%s" .Values.image.repository (default (printf "v%s" .Chart.AppVersion) .Values.image.tag) -}}
 {{- if .Values.image.digest -}}
-{{- printf "%s@%s" .Values.image.repository .Values.image.digest -}}
+{{- printf "%s@%s" $image .Values.image.digest -}}
 {{- else -}}
-{{- printf "%s:%s" .Values.image.repository (default (printf "v%s" .Chart.AppVersion) .Values.image.tag) -}}
+{{- $image -}}
 {{- end -}}
+{{- end -}}
+
+{{/* The pull policy: as set, else IfNotPresent for a digest and Always for a tag alone. */}}
+{{- define "notejam-operator.pullPolicy" -}}
+{{- .Values.image.pullPolicy | default (ternary "IfNotPresent" "Always" (ne .Values.image.digest "")) -}}
 {{- end -}}

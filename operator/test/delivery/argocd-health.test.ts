@@ -1,13 +1,15 @@
-// Runs our Argo CD health check for NotejamInstance (config/argocd/health/notejam-instance.lua)
-// on gopher-lua, the Lua VM Argo CD embeds (built by hack/delivery-tools.sh at the version
-// Argo CD requires), against the statuses the operator writes.
+// Runs our Argo CD health checks (config/argocd/health/) on gopher-lua, the Lua VM Argo CD
+// embeds (built by hack/delivery-tools.sh at the version Argo CD requires): NotejamInstance
+// against the statuses the operator writes, Application against the statuses Argo CD
+// writes (what the root's sync waves wait for). How they reach argocd-cm: gitops.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { deliveryTool, kustomize, readRepoFile, repoPath, runOk } from './support.js';
+import { deliveryTool, repoPath, runOk } from './support.js';
 
-const scriptPath = repoPath('config/argocd/health/notejam-instance.lua');
+const instanceScript = repoPath('config/argocd/health/notejam-instance.lua');
+const applicationScript = repoPath('config/argocd/health/application.lua');
 
 /** A JSON value as a Lua table constructor, the way Argo CD hands objects to Lua. */
 function toLua(value: unknown): string {
@@ -42,8 +44,8 @@ interface Health {
   message: string;
 }
 
-/** Evaluates the health script as Argo CD does: the object in the global `obj`, the result returned. */
-function health(object: Record<string, unknown>): Health {
+/** Evaluates a health script as Argo CD does: the object in the global `obj`, the result returned. */
+function health(object: Record<string, unknown>, scriptPath = instanceScript): Health {
   const runner = path.join(workDir, 'run.lua');
   writeFileSync(
     runner,
@@ -213,13 +215,49 @@ describe('NotejamInstance health check', () => {
   });
 });
 
-describe('argocd-cm', () => {
-  it('carries the health check under the key Argo CD reads for notejam.io/NotejamInstance', () => {
-    const configMap = kustomize('config/argocd').find(
-      (object) => object.kind === 'ConfigMap' && object.metadata?.name === 'argocd-cm',
-    ) as { data?: Record<string, string> } | undefined;
-    expect(configMap?.data?.['resource.customizations.health.notejam.io_NotejamInstance']).toBe(
-      readRepoFile('config/argocd/health/notejam-instance.lua'),
-    );
+describe('Application health check', () => {
+  const application = (status?: Record<string, unknown>) => ({
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'Application',
+    metadata: { name: 'notejam-dev', namespace: 'argocd' },
+    spec: { project: 'notejam-dev' },
+    ...(status ? { status } : {}),
+  });
+
+  it('is Progressing while Argo CD has not assessed the Application (a root must wait for it)', () => {
+    expect(health(application(), applicationScript)).toEqual({
+      status: 'Progressing',
+      message: 'Waiting for the Application to be assessed',
+    });
+  });
+
+  it.each(['Healthy', 'Progressing', 'Degraded', 'Missing', 'Suspended'])(
+    'is %s when Argo CD found the Application so',
+    (status) => {
+      expect(
+        health(
+          application({
+            health: { status, message: `it is ${status}` },
+            sync: { status: 'Synced' },
+          }),
+          applicationScript,
+        ),
+      ).toEqual({ status, message: `it is ${status}` });
+    },
+  );
+
+  it('is Progressing while a sync runs, even if the resources looked healthy before it', () => {
+    expect(
+      health(
+        application({
+          health: { status: 'Healthy' },
+          operationState: {
+            phase: 'Running',
+            message: 'waiting for healthy state of apps/Deployment/x',
+          },
+        }),
+        applicationScript,
+      ),
+    ).toEqual({ status: 'Progressing', message: 'waiting for healthy state of apps/Deployment/x' });
   });
 });

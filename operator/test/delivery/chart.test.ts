@@ -19,6 +19,9 @@ function ofKind<T extends KubernetesObject>(objects: KubernetesObject[], kind: s
   return objects.filter((object) => object.kind === kind) as T[];
 }
 
+/** helm template as against a cluster that serves the prometheus-operator's ServiceMonitor. */
+const serviceMonitorServed = ['--api-versions', 'monitoring.coreos.com/v1/ServiceMonitor'];
+
 function lint(args: string[]) {
   return run(deliveryTool('helm'), ['lint', chartPath, '--strict', ...args]);
 }
@@ -87,7 +90,7 @@ describe('charts/notejam-operator', () => {
   });
 
   it('adds the ServiceMonitor with its selector labels, and pins the image by digest, when asked', () => {
-    const objects = helmTemplate('ci/production-values.yaml');
+    const objects = helmTemplate('ci/production-values.yaml', serviceMonitorServed);
     const [monitor] = ofKind<KubernetesObject & { spec: { endpoints: Array<{ port: string }> } }>(
       objects,
       'ServiceMonitor',
@@ -96,6 +99,57 @@ describe('charts/notejam-operator', () => {
     expect(monitor?.spec.endpoints[0]?.port).toBe('metrics');
     const [deployment] = ofKind<V1Deployment>(objects, 'Deployment');
     expect(deployment?.spec?.template.spec?.containers[0]?.image).toMatch(/@sha256:[0-9a-f]{64}$/);
+  });
+
+  it('renders the ServiceMonitor only while the cluster serves the kind, so an install never fails on it', () => {
+    expect(ofKind(helmTemplate('ci/production-values.yaml'), 'ServiceMonitor')).toHaveLength(0);
+    expect(
+      ofKind(helmTemplate('ci/production-values.yaml', serviceMonitorServed), 'ServiceMonitor'),
+    ).toHaveLength(1);
+  });
+
+  it('pulls a digest once and a tag alone always (a cached mutable tag may be another build)', () => {
+    const container = (values: string) =>
+      ofKind<V1Deployment>(helmTemplate(values), 'Deployment')[0]?.spec?.template.spec
+        ?.containers[0];
+    expect(container('ci/default-values.yaml')).toMatchObject({
+      image: 'ghcr.io/notejam/notejam-operator:v0.1',
+      imagePullPolicy: 'Always',
+    });
+    expect(container('ci/production-values.yaml')).toMatchObject({
+      image: expect.stringMatching(
+        /^registry\.example\.com\/platform\/notejam-operator:v0\.1@sha256:[0-9a-f]{64}$/,
+      ),
+      imagePullPolicy: 'IfNotPresent',
+    });
+  });
+
+  it('with scope: namespace, watches its own namespace only, with a Role there and nothing cluster-wide', () => {
+    // Without the CRD, which Argo CD leaves to the platform (skipCrds).
+    const objects = helmTemplate('ci/default-values.yaml', ['--set', 'scope=namespace']).filter(
+      (object) => object.kind !== 'CustomResourceDefinition',
+    );
+    for (const kind of ['ClusterRole', 'ClusterRoleBinding'])
+      expect({ kind, count: ofKind(objects, kind).length }).toEqual({ kind, count: 0 });
+    for (const object of objects) expect(object.metadata?.namespace).toBe('notejam-system');
+    const roles = ofKind<KubernetesObject & Rules>(objects, 'Role');
+    const operatorRole = roles.find((role) => role.metadata?.name === 'notejam-operator');
+    const [clusterRole] = ofKind<KubernetesObject & Rules>(kustomize('config/rbac'), 'ClusterRole');
+    expect(canonicalRules(operatorRole?.rules)).toEqual(canonicalRules(clusterRole?.rules));
+    const bindings = ofKind<KubernetesObject & { roleRef: { kind: string; name: string } }>(
+      objects,
+      'RoleBinding',
+    );
+    expect(bindings.map((binding) => binding.roleRef)).toContainEqual({
+      apiGroup: 'rbac.authorization.k8s.io',
+      kind: 'Role',
+      name: 'notejam-operator',
+    });
+    const [deployment] = ofKind<V1Deployment>(objects, 'Deployment');
+    expect(deployment?.spec?.template.spec?.containers[0]?.env).toContainEqual({
+      name: 'WATCH_NAMESPACE',
+      valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } },
+    });
   });
 
   it('drops RBAC, service account, PDB and leader election in the single-replica set', () => {
@@ -133,6 +187,7 @@ describe('charts/notejam-operator', () => {
     [['--set', 'metrics.port=80'], "at '/metrics/port'"],
     [['--set', 'logLevel=verbose'], "at '/logLevel'"],
     [['--set', 'replicas=3'], "additional properties 'replicas' not allowed"],
+    [['--set', 'scope=everywhere'], "at '/scope'"],
   ])('refuses bad values %j with the schema message', (args, message) => {
     const result = lint(args);
     expect(result.status).not.toBe(0);

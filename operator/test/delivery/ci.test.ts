@@ -1,8 +1,30 @@
-// The CI pieces: the workflows pass actionlint, the promotion guard lets only dev -> test
-// and test -> prod through, and the image tags follow the branch and the VERSION file.
+// The CI pieces: the workflows pass actionlint and stay thin (they run the scripts the local
+// suites run), the promotion guard cannot be switched off by the pull request it judges
+// and lets only dev -> test and test -> prod through, code owners guard what decides how
+// code reaches the cluster, and the image tags follow the branch and the VERSION file.
 import { describe, expect, it } from '@jest/globals';
 import { loadYaml } from '@kubernetes/client-node';
+import { parse } from 'yaml';
 import { deliveryTool, readRepoFile, repoPath, run, runOk } from './support.js';
+
+interface Step {
+  uses?: string;
+  run?: string;
+  with?: Record<string, unknown>;
+  env?: Record<string, string>;
+}
+
+interface Workflow {
+  on: Record<string, unknown>;
+  permissions?: Record<string, string>;
+  jobs: Record<string, { steps: Step[] }>;
+}
+
+function workflow(name: string): Workflow {
+  return parse(readRepoFile('.github/workflows', name)) as Workflow;
+}
+
+const steps = (flow: Workflow) => Object.values(flow.jobs).flatMap((job) => job.steps);
 
 const guard = repoPath('hack/promotion-guard.sh');
 const imageTags = repoPath('hack/image-tags.sh');
@@ -25,12 +47,104 @@ describe('workflows', () => {
   });
 });
 
+describe('the promotion guard workflow', () => {
+  const guardWorkflow = workflow('promotion-guard.yml');
+
+  it('runs as the base branch has it (pull_request_target), never as the pull request has it', () => {
+    expect(Object.keys(guardWorkflow.on)).toEqual(['pull_request_target']);
+    expect(guardWorkflow.on.pull_request_target).toMatchObject({ branches: ['test', 'prod'] });
+    expect(guardWorkflow.permissions).toEqual({ contents: 'read' });
+  });
+
+  it("never checks out or runs the pull request's code", () => {
+    for (const step of steps(guardWorkflow)) {
+      if (step.uses?.startsWith('actions/checkout')) {
+        expect(step.with).toEqual({
+          ref: '${{ github.event.pull_request.base.sha }}',
+          'persist-credentials': false,
+        });
+      }
+      // The pull request's values reach the script only as data, in environment variables.
+      expect(step.run ?? '').not.toMatch(/\$\{\{/);
+    }
+    expect(
+      steps(guardWorkflow)
+        .map((step) => step.run)
+        .filter(Boolean),
+    ).toEqual(['hack/promotion-guard.sh "$BASE_REF" "$HEAD_REF" "$BASE_REPO" "$HEAD_REPO"']);
+  });
+});
+
+describe('the delivery workflows', () => {
+  it.each(['images.yml', 'rollback.yml'])(
+    '%s is thin: it runs hack/gitops/pipeline.sh, nothing builds or tags on its own',
+    (name) => {
+      const flow = workflow(name);
+      const actions = steps(flow).flatMap((step) => (step.uses ? [step.uses.split('@')[0]] : []));
+      expect(actions).toEqual(['actions/checkout']);
+      const scripts = steps(flow).flatMap((step) => (step.run ? [step.run] : []));
+      expect(scripts.join('\n')).toContain('hack/gitops/pipeline.sh');
+      expect(scripts.join('\n')).not.toMatch(/\b(docker|buildah build|skopeo copy)\b/);
+    },
+  );
+
+  it('publishes on pushes to the environment branches, one run per branch at a time', () => {
+    const images = workflow('images.yml') as Workflow & { concurrency: Record<string, unknown> };
+    expect(images.on).toEqual({ push: { branches: ['dev', 'test', 'prod'] } });
+    expect(images.concurrency).toEqual({
+      group: 'images-${{ github.ref_name }}',
+      'cancel-in-progress': false,
+    });
+    expect(
+      steps(images)
+        .map((step) => step.run ?? '')
+        .join('\n'),
+    ).toContain('hack/gitops/pipeline.sh publish "$GITHUB_REF_NAME" "$GITHUB_SHA"');
+  });
+
+  it('tests with the whole history, which the CRD compatibility check reads', () => {
+    const checkout = steps(workflow('test.yml')).find((step) =>
+      step.uses?.startsWith('actions/checkout'),
+    );
+    expect(checkout?.with).toMatchObject({ 'fetch-depth': 0 });
+  });
+});
+
+describe('.github/CODEOWNERS', () => {
+  const owners = readRepoFile('.github/CODEOWNERS')
+    .split('\n')
+    .filter((line) => line.trim() && !line.startsWith('#'))
+    .map((line) => line.split(/\s+/)[0]);
+
+  it.each([
+    '/.github/',
+    '/config/argocd/',
+    '/config/crd/',
+    '/crds/',
+    '/operator/src/api/',
+    '/hack/gitops/',
+    '/hack/promotion-guard.sh',
+  ])('names an owner for %s', (path) => {
+    expect(owners).toContain(path);
+  });
+});
+
 describe('delivery scripts', () => {
   it.each([
     'hack/delivery-tools.sh',
     'hack/image-tags.sh',
     'hack/promotion-guard.sh',
     'hack/kind/deploy.sh',
+    'hack/kind/database.sh',
+    'hack/lib/buildah.sh',
+    'hack/lib/diagnostics.sh',
+    'hack/lib/go-mod.sh',
+    'hack/gitops/pipeline.sh',
+    'hack/gitops/up.sh',
+    'hack/gitops/bootstrap.sh',
+    'hack/argocd/build.sh',
+    'hack/argocd/images.sh',
+    'hack/argocd/install.sh',
     'hack/envtest-assets.sh',
     'hack/local-cluster/binaries.sh',
     'hack/local-cluster/images.sh',

@@ -64,6 +64,21 @@ describe.each(images)('$dockerfile', ({ dockerfile, workspace, workdir, entrypoi
     }
   });
 
+  it('is keyed by the pipeline on exactly what it copies, itself and .dockerignore (hack/gitops/images.conf)', () => {
+    // The source key decides whether a commit builds a new image: a copied path missing
+    // from it would let a change ship nowhere; an extra one would rebuild for nothing.
+    const entry = readRepoFile('hack/gitops/images.conf')
+      .split('\n')
+      .map((line) => line.trim().split(/\s+/))
+      .find((fields) => fields[1] === dockerfile);
+    const copied = all
+      .flatMap((stage) => stage.instructions)
+      .filter((instruction) => instruction.keyword === 'COPY' && !instruction.flags['from'])
+      .flatMap(copySources)
+      .map((source) => source.replace(/\/$/, ''));
+    expect(new Set(entry?.slice(2))).toEqual(new Set([dockerfile, '.dockerignore', ...copied]));
+  });
+
   it('copies from earlier stages only what those stages produce', () => {
     const seen = new Set<string>();
     for (const stage of all) {

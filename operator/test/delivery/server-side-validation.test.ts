@@ -21,6 +21,7 @@ import {
   kustomizeDirectories,
   objectId,
   parseObjects,
+  renderChart,
   repoPath,
   run,
   runOk,
@@ -78,16 +79,53 @@ function applyForReal(files: string[]): void {
   }
 }
 
+const repoURL = 'https://git.example.com/notejam.git';
+
+function argocdBootstrap(): KubernetesObject[] {
+  return renderChart(repoPath('config/argocd/bootstrap'), 'notejam-bootstrap', 'argocd', [
+    '--set-string',
+    `repoURL=${repoURL}`,
+    '--set-string',
+    'releasesRepoURL=ssh://git@git.example.com/notejam.git',
+  ]);
+}
+
+function argocdPlatform(): KubernetesObject[] {
+  const release = (tag: string) => ({
+    tag,
+    images: { notejam: `sha256:${'a'.repeat(64)}`, 'notejam-operator': `sha256:${'b'.repeat(64)}` },
+  });
+  const values = {
+    repoURL,
+    environments: ['dev', 'test', 'prod'],
+    releases: { dev: release('dev'), test: release('v0.1-test'), prod: release('v0.1') },
+  };
+  return renderChart(
+    repoPath('config/argocd/platform'),
+    'notejam-platform',
+    'argocd',
+    Object.entries(values).flatMap(([key, value]) => [
+      '--set-json',
+      `${key}=${JSON.stringify(value)}`,
+    ]),
+  );
+}
+
 // Rendered once: what the cluster would receive from each source.
 const sources: Array<[string, () => KubernetesObject[]]> = [
   ...chartValuesFiles().map((values): [string, () => KubernetesObject[]] => [
     `chart charts/notejam-operator with ${values}`,
-    () => helmTemplate(values),
+    // As against this control plane, which serves the ServiceMonitor kind (beforeAll).
+    () => helmTemplate(values, ['--api-versions', 'monitoring.coreos.com/v1/ServiceMonitor']),
   ]),
   ...kustomizeDirectories().map((directory): [string, () => KubernetesObject[]] => [
     `kustomize ${directory}`,
     () => kustomize(directory),
   ]),
+  // Argo CD's objects: the bootstrap every cluster starts from and the platform its root
+  // deploys (every Application and project, monitoring and all three releases included).
+  ['config/argocd/bootstrap', () => argocdBootstrap()],
+  ['config/argocd/platform', () => argocdPlatform()],
   // The kind workflow's own manifests (hack/kind/deploy.sh applies them).
   [
     'hack/kind/mariadb.yaml',
@@ -201,9 +239,7 @@ describe('server-side dry-run on the real API server', () => {
   });
 
   it('refuses an Argo CD Application that breaks its CRD schema', () => {
-    const [application] = kustomize('config/argocd').filter(
-      (object) => object.kind === 'Application',
-    );
+    const [application] = argocdPlatform().filter((object) => object.kind === 'Application');
     const broken = {
       ...application,
       spec: {

@@ -17,7 +17,13 @@ export function readRepoFile(...segments: string[]): string {
 }
 
 export type DeliveryTool =
-  'helm' | 'actionlint' | 'glua' | 'shellcheck' | 'argocd-crds' | 'prometheus-operator-crds';
+  | 'helm'
+  | 'actionlint'
+  | 'glua'
+  | 'shellcheck'
+  | 'container-tools'
+  | 'argocd-crds'
+  | 'prometheus-operator-crds';
 
 /** Path of a tool (or CRD directory) from hack/delivery-tools.sh, built into its cache on first use. */
 export function deliveryTool(name: DeliveryTool): string {
@@ -76,10 +82,16 @@ export function parseObjects(yaml: string): KubernetesObject[] {
     .filter((object): object is KubernetesObject => typeof object === 'object' && object !== null);
 }
 
-/** Directories under config/ that kustomize can build (they hold a kustomization.yaml). */
+/**
+ * Directories under config/ that kustomize can build: they hold a kustomization.yaml that
+ * is not a Component (config/argocd is one, merged into Argo CD's installation).
+ */
 export function kustomizeDirectories(): string[] {
   return readdirSync(repoPath('config'))
     .filter((name) => existsSync(repoPath('config', name, 'kustomization.yaml')))
+    .filter(
+      (name) => !/^kind: Component$/m.test(readRepoFile('config', name, 'kustomization.yaml')),
+    )
     .map((name) => `config/${name}`)
     .sort();
 }
@@ -99,16 +111,28 @@ export function chartValuesFiles(): string[] {
 }
 
 export function helmTemplate(valuesFile: string, extraArgs: string[] = []): KubernetesObject[] {
-  const output = runOk(deliveryTool('helm'), [
-    'template',
-    'notejam-operator',
-    chartPath,
-    '--namespace',
-    'notejam-system',
+  return renderChart(chartPath, 'notejam-operator', 'notejam-system', [
     '--include-crds',
     '--values',
     path.join(chartPath, valuesFile),
     ...extraArgs,
+  ]);
+}
+
+/** `helm template <release> <chart>` into a namespace, as objects. */
+export function renderChart(
+  chart: string,
+  release: string,
+  namespace: string,
+  args: string[] = [],
+): KubernetesObject[] {
+  const output = runOk(deliveryTool('helm'), [
+    'template',
+    release,
+    chart,
+    '--namespace',
+    namespace,
+    ...args,
   ]);
   return parseObjects(output);
 }

@@ -446,8 +446,8 @@ class StepError extends Error {}
  * Runs one phase of a test. When it fails, the error names the step and carries what
  * explains it: for each namespace the NotejamInstance conditions, pod phases and container
  * states, the log tail of every container that is not ready or ended in failure (init
- * containers and Job pods included) and the events, plus the operator's log tail. Nested
- * steps report once, from the innermost.
+ * containers and Job pods included) and the events, plus every operator's log tail and
+ * the sections added with `addDiagnostics`. Nested steps report once, from the innermost.
  */
 export async function step<T>(
   name: string,
@@ -472,24 +472,49 @@ export async function step<T>(
 const logLines = 80;
 const eventLines = 100;
 
+/** More sections for every step's failure report (e.g. Argo CD's view, in the GitOps suite). */
+const extraDiagnostics: Array<() => Promise<string>> = [];
+
+export function addDiagnostics(section: () => Promise<string>): void {
+  extraDiagnostics.push(section);
+}
+
 async function diagnostics(namespaces: readonly string[]): Promise<string> {
   const sections: string[] = [];
   for (const namespace of namespaces) sections.push(await namespaceReport(namespace));
-  sections.push(
-    `=== operator log (${operatorNamespace}, last ${logLines} lines per pod) ===\n` +
-      (await attempt(() =>
-        kubectl([
-          '-n',
-          operatorNamespace,
-          'logs',
+  sections.push(await operatorLogs());
+  for (const section of extraDiagnostics) sections.push(await attempt(section));
+  return sections.join('\n\n');
+}
+
+/** The log tail of every operator pod, wherever it runs (one namespace, or one per environment). */
+async function operatorLogs(): Promise<string> {
+  const lines = [`=== operator log (last ${logLines} lines per pod) ===`];
+  lines.push(
+    await attempt(async () => {
+      const pods = JSON.parse(
+        await kubectl([
+          'get',
+          'pods',
+          '--all-namespaces',
           '-l',
           'app.kubernetes.io/name=notejam-operator',
-          '--prefix',
-          `--tail=${logLines}`,
+          '-o',
+          'json',
         ]),
-      )),
+      ) as List<Pod & { metadata: { namespace: string } }>;
+      const logs: string[] = [];
+      for (const pod of pods.items) {
+        const { namespace, name } = pod.metadata;
+        logs.push(
+          `--- ${namespace}/${name} ---`,
+          await attempt(() => kubectl(['-n', namespace, 'logs', name, `--tail=${logLines}`])),
+        );
+      }
+      return logs.join('\n') || '(no operator pod)';
+    }),
   );
-  return sections.join('\n\n');
+  return lines.join('\n');
 }
 
 /** The output of `read`, or why it could not be had: a report never fails on one part. */

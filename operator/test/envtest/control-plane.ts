@@ -72,7 +72,10 @@ export interface ControlPlaneOptions {
   readonly ownerPid?: number;
 }
 
-/** An identity for `kubeConfigFor`: a ServiceAccount bound to cluster-wide RBAC rules. */
+/**
+ * An identity for `kubeConfigFor`: a ServiceAccount bound to cluster-wide RBAC rules, to
+ * rules in its own namespace only, or both.
+ */
 export interface IdentityRequest {
   /** The ServiceAccount's name. */
   readonly name: string;
@@ -82,6 +85,8 @@ export interface IdentityRequest {
   readonly clusterRoleRules?: readonly V1PolicyRule[];
   /** An existing ClusterRole to bind as well, e.g. the operator's own. */
   readonly clusterRoleName?: string;
+  /** Rules of a Role in the identity's namespace (`envtest:<name>`): nothing outside it. */
+  readonly roleRules?: readonly V1PolicyRule[];
 }
 
 /** What every control plane offers, the shared one included. */
@@ -602,6 +607,22 @@ async function kubeConfigForIdentity(
       subjects: [{ kind: 'ServiceAccount', name, namespace }],
     } as KubernetesObject);
   }
+  if (identity.roleRules) {
+    const roleName = `envtest:${name}`;
+    await apply({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata: { name: roleName, namespace },
+      rules: identity.roleRules,
+    } as KubernetesObject);
+    await apply({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: roleName, namespace },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: roleName },
+      subjects: [{ kind: 'ServiceAccount', name, namespace }],
+    } as KubernetesObject);
+  }
 
   const tokenRequest = await admin.makeApiClient(CoreV1Api).createNamespacedServiceAccountToken({
     name,
@@ -614,7 +635,10 @@ async function kubeConfigForIdentity(
   const token = tokenRequest.status?.token;
   if (!token) throw new Error(`the TokenRequest for ${username} returned no token`);
   const kc = kubeConfig(cluster.server, cluster.caData, username, token);
-  await waitUntilEffective(admin, kc, username, namespace, rules);
+  await waitUntilEffective(admin, kc, username, namespace, [
+    ...rules.map((rule) => ({ rule, scope: '' })),
+    ...(identity.roleRules ?? []).map((rule) => ({ rule, scope: namespace })),
+  ]);
   return kc;
 }
 
@@ -627,7 +651,7 @@ async function waitUntilEffective(
   identity: KubeConfig,
   username: string,
   namespace: string,
-  rules: readonly V1PolicyRule[],
+  grants: ReadonlyArray<{ rule: V1PolicyRule; scope: string }>,
 ): Promise<void> {
   const authentication = identity.makeApiClient(AuthenticationV1Api);
   const authorization = admin.makeApiClient(AuthorizationV1Api);
@@ -640,8 +664,8 @@ async function waitUntilEffective(
       .catch(() => undefined);
     return review?.status?.userInfo?.username === username;
   });
-  for (const rule of rules) {
-    const attributes = sampleAttributes(rule);
+  for (const { rule, scope } of grants) {
+    const attributes = sampleAttributes(rule, scope);
     if (!attributes) continue;
     await pollUntil(`RBAC to grant ${username} ${JSON.stringify(rule)}`, async () => {
       const review = await authorization.createSubjectAccessReview({
@@ -652,9 +676,10 @@ async function waitUntilEffective(
   }
 }
 
-/** One request the rule allows (its first verb on its first resource or URL). */
+/** One request the rule allows (its first verb on its first resource or URL, in `namespace`: '' for all). */
 function sampleAttributes(
   rule: V1PolicyRule,
+  namespace: string,
 ):
   | { resourceAttributes: V1ResourceAttributes }
   | { nonResourceAttributes: { path: string; verb: string } }
@@ -674,7 +699,7 @@ function sampleAttributes(
       resource: resourceName,
       subresource,
       name: rule.resourceNames?.[0],
-      namespace: '',
+      namespace,
     },
   };
 }

@@ -313,8 +313,10 @@ describe('NotejamInstance validation by the API server', () => {
   it('accepts the samples', async () => {
     for (const environment of ['dev', 'test', 'prod']) {
       const objects = kustomize(`samples/${environment}`);
-      await applyAll(admin, objects);
       const sample = objects.find((object) => object.kind === 'NotejamInstance');
+      // The namespace comes from the bootstrap, not from the sample.
+      await ensureNamespace(admin, sample?.metadata?.namespace ?? '');
+      await applyAll(admin, objects);
       const stored = await admin.get(
         types.instance,
         sample?.metadata?.namespace,

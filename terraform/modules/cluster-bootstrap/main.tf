@@ -1,9 +1,10 @@
-# Everything the cluster needs before Argo CD takes over: the database credentials as
-# Secrets in the environments' namespaces, Argo CD itself, the Argo CD objects from
-# config/argocd (the AppProject and the operator, dev, test and prod Applications), the
-# cluster's entry point (a Gateway on the platform's global address) and the Secret with
-# Alertmanager's webhook URLs. What differs between regions is here, what is the same in
-# every region is in git.
+# Everything the cluster needs before Argo CD takes over: Argo CD itself, the bootstrap of
+# config/argocd/bootstrap (the environments' namespaces, the platform project and the one
+# root Application, which deploys everything else from git; the local suite installs the
+# same chart, hack/gitops/bootstrap.sh), the database credentials as Secrets in the
+# environments' namespaces, the cluster's entry point (a Gateway on the platform's global
+# address) and the Secret with Alertmanager's webhook URLs. What differs between regions is
+# here, what is the same in every region is in git.
 
 # --- Database credentials -------------------------------------------------------------
 # The root reads them from Secret Manager as ephemeral values; they reach the Kubernetes
@@ -15,22 +16,12 @@ locals {
   database_secret_keys = ["host", "port", "database", "username", "password", "tls", "ca"]
 }
 
-resource "kubernetes_namespace_v1" "environment" {
-  for_each = var.database_secret_versions
-  metadata {
-    name = "notejam-${each.key}"
-  }
-  lifecycle {
-    # Argo CD (CreateNamespace) and the operator may label and annotate the namespace.
-    ignore_changes = [metadata[0].labels, metadata[0].annotations]
-  }
-}
-
 resource "kubernetes_secret_v1" "database" {
   for_each = var.database_secret_versions
   metadata {
-    name      = "notejam-db"
-    namespace = kubernetes_namespace_v1.environment[each.key].metadata[0].name
+    name = "notejam-db"
+    # The bootstrap's namespace: it owns them, so no Application ever deletes one.
+    namespace = "notejam-${each.key}"
     labels = {
       "app.kubernetes.io/part-of"    = "notejam"
       "app.kubernetes.io/managed-by" = "terraform"
@@ -39,44 +30,23 @@ resource "kubernetes_secret_v1" "database" {
   type             = "Opaque"
   data_wo          = { for key in local.database_secret_keys : key => var.database_credentials[each.key][key] }
   data_wo_revision = tonumber(each.value)
+
+  depends_on = [helm_release.bootstrap]
 }
 
 # --- Argo CD --------------------------------------------------------------------------
 
 locals {
+  # Argo CD settings that config/argocd contributes to Argo CD's own ConfigMap (argocd-cm):
+  # the health checks of NotejamInstance and Application, "key=file" entries of its
+  # generator. The chart owns that ConfigMap, so they are handed to the chart.
   kustomization = yamldecode(file("${var.argocd_config_dir}/kustomization.yaml"))
-
-  # The single place that names the git repository Argo CD reads, and the value that
-  # config/argocd puts where kustomize writes it.
-  repository_url         = trimspace(regex("(?m)^repoURL=(.+)$", file("${var.argocd_config_dir}/repository.properties"))[0])
-  repository_placeholder = "REPLACED-BY-KUSTOMIZE"
-
-  # Argo CD settings that config/argocd contributes to Argo CD's own ConfigMap (argocd-cm),
-  # e.g. the NotejamInstance health check: "key=file" entries of its generator. The chart
-  # owns that ConfigMap, so they are handed to the chart instead of applied on top.
   argocd_cm = merge([
     for generator in try(local.kustomization.configMapGenerator, []) : {
       for entry in try(generator.files, []) :
       split("=", entry)[0] => file("${var.argocd_config_dir}/${split("=", entry)[1]}")
     } if generator.name == "argocd-cm"
   ]...)
-
-  # Every YAML document of the files the kustomization lists (files may hold several).
-  argocd_documents = flatten([
-    for resource in local.kustomization.resources : [
-      for document in split("\n---\n", "\n${file("${var.argocd_config_dir}/${resource}")}\n") : document
-      if trimspace(replace(document, "/(?m)^\\s*#.*$/", "")) != ""
-    ]
-  ])
-
-  # What kustomize does to them: every object goes to Argo CD's namespace, and the
-  # placeholder its replacements fill becomes the repository URL, wherever it stands.
-  argocd_objects = [
-    for document in local.argocd_documents : merge(
-      jsondecode(replace(jsonencode(yamldecode(document)), jsonencode(local.repository_placeholder), jsonencode(local.repository_url))),
-      { metadata = merge(yamldecode(document).metadata, { namespace = var.argocd_namespace }) }
-    )
-  ]
 
   argocd_replicas = var.argocd_high_availability ? 2 : 1
 }
@@ -112,14 +82,16 @@ resource "helm_release" "argocd" {
   })]
 }
 
-resource "helm_release" "argocd_objects" {
-  name      = "notejam-argocd-objects"
+resource "helm_release" "bootstrap" {
+  name      = "notejam-bootstrap"
   namespace = var.argocd_namespace
-  chart     = "${path.module}/charts/manifests"
+  chart     = "${var.argocd_config_dir}/bootstrap"
   atomic    = true
 
   values = [yamlencode({
-    manifests = local.argocd_objects
+    repoURL         = var.repository_url
+    releasesRepoURL = var.releases_repository_url
+    platform        = var.platform_values
   })]
 
   # The Application and AppProject kinds exist once Argo CD's chart has installed its CRDs.
@@ -199,18 +171,19 @@ resource "helm_release" "web" {
     manifests = concat([local.gateway], local.routes, local.health_checks)
   })]
 
-  # The routes live in the environments' namespaces.
-  depends_on = [kubernetes_namespace_v1.environment]
+  # The routes live in the environments' namespaces, which the bootstrap creates.
+  depends_on = [helm_release.bootstrap]
 }
 
 # --- Alertmanager's receivers --------------------------------------------------------------
-# config/argocd/monitoring.yaml routes alerts to webhooks whose URLs Alertmanager reads
+# config/argocd/platform/kube-prometheus-stack.yaml routes alerts to webhooks whose URLs Alertmanager reads
 # from this Secret (mounted through alertmanagerSpec.secrets): the URLs stay out of git
 # and, written through a write-only argument, out of state.
 
 locals {
   alertmanager_receivers_secret = "alertmanager-notejam-receivers"
-  # The key holding each webhook's URL: monitoring.yaml's receivers read these files.
+  # The key holding each webhook's URL: kube-prometheus-stack.yaml's receivers read these
+  # files.
   alertmanager_webhook_keys = { critical = "critical-webhook-url", warning = "warning-webhook-url" }
 }
 

@@ -4,13 +4,13 @@ output "argocd_namespace" {
 }
 
 output "repository_url" {
-  description = "Git repository the Argo CD Applications read (from config/argocd/repository.properties)."
-  value       = local.repository_url
+  description = "Git repository the Argo CD Applications read."
+  value       = var.repository_url
 }
 
-output "argocd_objects" {
-  description = "Kind/name of every Argo CD object applied from config/argocd."
-  value       = [for object in local.argocd_objects : "${object.kind}/${object.metadata.name}"]
+output "bootstrap_release" {
+  description = "namespace/name of the Helm release of config/argocd/bootstrap (namespaces, platform project, root Application)."
+  value       = "${helm_release.bootstrap.namespace}/${helm_release.bootstrap.name}"
 }
 
 output "database_secrets" {

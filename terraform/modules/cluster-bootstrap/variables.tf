@@ -26,8 +26,36 @@ variable "database_credentials" {
 }
 
 variable "argocd_config_dir" {
-  description = "Directory of the Argo CD objects (config/argocd): its kustomization.yaml lists them, repository.properties names the git repository, and its argocd-cm generator holds Argo CD settings."
+  description = "Directory of Notejam's Argo CD configuration (config/argocd): the bootstrap chart in bootstrap/, and Argo CD settings (health checks) in its kustomization's argocd-cm generator."
   type        = string
+}
+
+variable "repository_url" {
+  description = "The git repository Argo CD deploys from, with its dev, test, prod and releases branches: the one place it is named (the root Application hands it to every other)."
+  type        = string
+  validation {
+    condition     = can(regex("^(https://|ssh://|git@)", var.repository_url))
+    error_message = "repository_url must be a git URL (https://..., ssh://... or git@...)."
+  }
+}
+
+variable "releases_repository_url" {
+  description = "The URL Argo CD reads the releases branch through: the repository of repository_url under a second URL (e.g. its ssh:// one when that is https://), or a repository of its own. Not repository_url itself: Argo CD refuses a ref source of the content source's repository at another revision (config/argocd/bootstrap/values.yaml)."
+  type        = string
+  validation {
+    condition     = can(regex("^(https://|ssh://|git@)", var.releases_repository_url))
+    error_message = "releases_repository_url must be a git URL (https://..., ssh://... or git@...)."
+  }
+  validation {
+    condition     = trimsuffix(trimsuffix(lower(var.releases_repository_url), "/"), ".git") != trimsuffix(trimsuffix(lower(var.repository_url), "/"), ".git")
+    error_message = "releases_repository_url must differ from repository_url (beyond case and a trailing .git): Argo CD refuses a ref source of the content source's repository at another revision."
+  }
+}
+
+variable "platform_values" {
+  description = "Values of config/argocd/platform (its values.yaml documents them), e.g. { images = { notejam = \"ghcr.io/<owner>/notejam\", notejam-operator = \"ghcr.io/<owner>/notejam-operator\" } }."
+  type        = any
+  default     = {}
 }
 
 variable "argocd_chart_repository" {

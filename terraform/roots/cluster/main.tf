@@ -1,5 +1,6 @@
-# Bootstraps the cluster the platform root created: database Secrets for test and prod,
-# Argo CD, and the Argo CD objects of config/argocd. A separate root because the
+# Bootstraps the cluster the platform root created: Argo CD, the bootstrap of
+# config/argocd/bootstrap (namespaces, platform project, the root Application that deploys
+# the rest from git) and database Secrets for test and prod. A separate root because the
 # Kubernetes and Helm providers can only be configured once the cluster exists.
 
 data "terraform_remote_state" "platform" {
@@ -40,6 +41,9 @@ module "bootstrap" {
     })
   }
   argocd_config_dir       = "${path.root}/../../../config/argocd"
+  repository_url          = var.repository_url
+  releases_repository_url = var.releases_repository_url
+  platform_values         = var.platform_values
   argocd_chart_repository = var.argocd_chart_repository
   argocd_chart_version    = var.argocd_chart_version
   web = {

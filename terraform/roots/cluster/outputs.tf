@@ -1,6 +1,6 @@
-output "argocd_objects" {
-  description = "Argo CD objects applied from config/argocd."
-  value       = module.bootstrap.argocd_objects
+output "bootstrap_release" {
+  description = "The Helm release of config/argocd/bootstrap (namespaces, platform project, root Application)."
+  value       = module.bootstrap.bootstrap_release
 }
 
 output "repository_url" {

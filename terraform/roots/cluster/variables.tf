@@ -43,3 +43,19 @@ variable "alertmanager_webhooks_revision" {
   type        = number
   default     = 1
 }
+
+variable "repository_url" {
+  description = "The git repository Argo CD deploys from (with its dev, test, prod and releases branches)."
+  type        = string
+}
+
+variable "releases_repository_url" {
+  description = "The URL Argo CD reads the releases branch through: the same repository under a second URL, or a repository of its own (modules/cluster-bootstrap says why)."
+  type        = string
+}
+
+variable "platform_values" {
+  description = "Values of config/argocd/platform, e.g. where the images are: { images = { notejam = \"ghcr.io/<owner>/notejam\", notejam-operator = \"ghcr.io/<owner>/notejam-operator\" } }."
+  type        = any
+  default     = {}
+}

@@ -1,5 +1,6 @@
-# Repository rules as code: the dev, test and prod branches exist and only take pull
-# requests that passed their required checks (promotion-guard on test and prod).
+# Repository rules as code: the dev, test and prod branches exist and only take approved
+# pull requests that passed their required checks (promotion-guard on test and prod); only
+# CI writes the releases branch.
 module "rules" {
   source             = "../../modules/repository-rules"
   repository         = var.repository

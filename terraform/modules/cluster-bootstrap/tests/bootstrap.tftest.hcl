@@ -24,8 +24,11 @@ variables {
     critical = "https://pager.example.com/hooks/abc"
     warning  = "https://tickets.example.com/hooks/def"
   }
-  # The real Argo CD objects of this repository.
+  # The real Argo CD configuration of this repository.
   argocd_config_dir       = "../../../config/argocd"
+  repository_url          = "https://git.example.com/notejam.git"
+  releases_repository_url = "ssh://git@git.example.com/notejam.git"
+  platform_values         = { images = { notejam = "ghcr.io/example/notejam" } }
   argocd_chart_repository = "https://charts.example.com/argo"
   argocd_chart_version    = "9.0.0"
 }
@@ -94,19 +97,20 @@ run "alertmanager_reads_its_webhooks_from_the_secret_written_here" {
     condition     = output.alertmanager_receivers_secret == "monitoring/alertmanager-notejam-receivers" && length(kubernetes_secret_v1.alertmanager_receivers.data) == 0 && kubernetes_secret_v1.alertmanager_receivers.data_wo_revision == 1
     error_message = "The webhook URLs go to their Secret in monitoring, through the write-only argument."
   }
-  # The one fact shared with git: the values in config/argocd/monitoring.yaml mount this
+  # The one fact shared with git: the values in
+  # config/argocd/platform/kube-prometheus-stack.yaml mount this
   # Secret and read exactly these keys (monitoring/test/stack-values.test.ts checks and
   # routes that configuration with amtool).
   assert {
     condition = contains(
-      [for document in split("\n---\n", file("../../../config/argocd/monitoring.yaml")) : yamldecode(document) if strcontains(document, "name: kube-prometheus-stack\n")][0].spec.source.helm.valuesObject.alertmanager.alertmanagerSpec.secrets,
+      yamldecode(file("../../../config/argocd/platform/kube-prometheus-stack.yaml")).values.alertmanager.alertmanagerSpec.secrets,
       kubernetes_secret_v1.alertmanager_receivers.metadata[0].name,
     )
-    error_message = "monitoring.yaml must mount the receivers Secret into Alertmanager."
+    error_message = "kube-prometheus-stack.yaml must mount the receivers Secret into Alertmanager."
   }
   assert {
     condition = toset(flatten([
-      for receiver in [for document in split("\n---\n", file("../../../config/argocd/monitoring.yaml")) : yamldecode(document) if strcontains(document, "name: kube-prometheus-stack\n")][0].spec.source.helm.valuesObject.alertmanager.config.receivers :
+      for receiver in yamldecode(file("../../../config/argocd/platform/kube-prometheus-stack.yaml")).values.alertmanager.config.receivers :
       [for webhook in try(receiver.webhook_configs, []) : webhook.url_file]
       ])) == toset([
       for key in values(local.alertmanager_webhook_keys) :
@@ -142,74 +146,37 @@ run "refuses_a_webhook_that_is_not_https" {
   expect_failures = [var.alertmanager_webhooks]
 }
 
-run "applies_every_argocd_object_of_config_argocd" {
+run "bootstraps_from_git_with_one_root_of_the_local_suites_chart" {
   command = apply
 
   assert {
-    condition = alltrue([
-      for object in [
-        "AppProject/notejam",
-        "Application/notejam-operator",
-        "Application/notejam-dev",
-        "Application/notejam-test",
-        "Application/notejam-prod",
-      ] : contains(output.argocd_objects, object)
-    ])
-    error_message = "The project and the operator, dev, test and prod Applications must all be applied."
+    condition     = helm_release.bootstrap.chart == "../../../config/argocd/bootstrap"
+    error_message = "Terraform installs config/argocd/bootstrap, the chart the local suite installs too (hack/gitops/bootstrap.sh)."
   }
   assert {
-    condition = length(output.argocd_objects) == sum([
-      for resource in yamldecode(file("../../../config/argocd/kustomization.yaml")).resources :
-      length(regexall("(?m)^kind: ", file("../../../config/argocd/${resource}")))
-    ])
-    error_message = "Every object of every file the kustomization lists must be applied (files may hold several)."
+    condition     = yamldecode(helm_release.bootstrap.values[0]).repoURL == "https://git.example.com/notejam.git"
+    error_message = "The repository URL is one variable, handed to the bootstrap chart."
   }
   assert {
-    condition = alltrue([
-      for object in yamldecode(helm_release.argocd_objects.values[0]).manifests :
-      object.metadata.namespace == "argocd"
-    ])
-    error_message = "Every Argo CD object belongs in Argo CD's namespace."
+    condition     = output.repository_url == "https://git.example.com/notejam.git" && output.bootstrap_release == "argocd/notejam-bootstrap"
+    error_message = "The outputs name the repository and the bootstrap release."
   }
   assert {
-    condition     = !strcontains(helm_release.argocd_objects.values[0], "REPLACED-BY-KUSTOMIZE")
-    error_message = "Every placeholder kustomize would fill must be replaced by the repository URL."
-  }
-  assert {
-    condition = alltrue([
-      for object in yamldecode(helm_release.argocd_objects.values[0]).manifests :
-      object.spec.source.repoURL == output.repository_url
-      if contains(["notejam-operator", "notejam-dev", "notejam-test", "notejam-prod"], object.metadata.name)
-    ])
-    error_message = "The operator and environment Applications must read the repository named in repository.properties."
-  }
-  assert {
-    condition = alltrue([
-      for object in yamldecode(helm_release.argocd_objects.values[0]).manifests :
-      object.spec.sourceRepos[0] == output.repository_url if object.kind == "AppProject"
-    ])
-    error_message = "Every project must allow that repository."
-  }
-  assert {
-    condition     = output.repository_url == trimspace(split("=", file("../../../config/argocd/repository.properties"))[1])
-    error_message = "The repository URL comes from repository.properties."
-  }
-  assert {
-    condition = alltrue([
-      for object in yamldecode(helm_release.argocd_objects.values[0]).manifests :
-      object.spec.source.targetRevision == trimprefix(object.metadata.name, "notejam-")
-      if contains(["notejam-dev", "notejam-test", "notejam-prod"], object.metadata.name)
-    ])
-    error_message = "Each environment Application must follow its own branch."
+    condition     = yamldecode(helm_release.bootstrap.values[0]).platform.images.notejam == "ghcr.io/example/notejam"
+    error_message = "The platform's values reach the root."
   }
 }
 
-run "argocd_gets_the_notejam_health_check_and_runs_highly_available" {
+run "argocd_gets_the_health_checks_and_runs_highly_available" {
   command = apply
 
   assert {
     condition     = contains(keys(yamldecode(helm_release.argocd.values[0]).configs.cm), "resource.customizations.health.notejam.io_NotejamInstance")
     error_message = "Argo CD must know how to judge a NotejamInstance's health."
+  }
+  assert {
+    condition     = yamldecode(helm_release.argocd.values[0]).configs.cm["resource.customizations.health.argoproj.io_Application"] == file("../../../config/argocd/health/application.lua")
+    error_message = "Argo CD must judge child Applications' health, or the root's sync waves wait for nothing."
   }
   assert {
     condition     = yamldecode(helm_release.argocd.values[0])["redis-ha"].enabled && yamldecode(helm_release.argocd.values[0]).server.replicas == 2
@@ -235,4 +202,20 @@ run "refuses_a_floating_secret_version" {
     database_secret_versions = { prod = "latest" }
   }
   expect_failures = [var.database_secret_versions]
+}
+
+run "refuses_a_repository_url_that_is_no_git_url" {
+  command = plan
+  variables {
+    repository_url = "notejam"
+  }
+  expect_failures = [var.repository_url]
+}
+
+run "refuses_the_repository_url_as_releases_repository_url" {
+  command = plan
+  variables {
+    releases_repository_url = "https://git.example.com/Notejam"
+  }
+  expect_failures = [var.releases_repository_url]
 }
