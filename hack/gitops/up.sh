@@ -17,6 +17,7 @@ main() {
   root=$(cd "$(dirname "$0")/../.." && pwd)
   # shellcheck source=../local-cluster/lib.sh
   source "$root/hack/local-cluster/lib.sh"
+  step_name=gitops-up
   cd "$root"
   if [ ! -f "$state_dir/cluster.env" ]; then
     echo "gitops-up: the local cluster is not up: run \`make local-cluster-up\` first" >&2
@@ -39,16 +40,6 @@ export IMAGE_REGISTRY=$registry
 export REGISTRY_TLS_VERIFY=false
 ENV
   echo "gitops-up: Argo CD runs; the repository is $repository_url" >&2
-}
-
-step() {
-  local what=$1
-  shift
-  echo "gitops-up: $what" >&2
-  if ! "$@"; then
-    echo "gitops-up: FAILED at step \"$what\"" >&2
-    exit 1
-  fi
 }
 
 # The git server on the node address, like the registry: a process of the local cluster

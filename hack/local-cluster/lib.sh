@@ -109,3 +109,15 @@ wait_for() {
     sleep 1
   done
 }
+
+# step <description> <command...>: runs it, announced and, when it fails, named under the
+# caller's $step_name (up.sh: local-cluster-up, hack/gitops/up.sh: gitops-up).
+step() {
+  local what=$1
+  shift
+  echo "${step_name:?}: $what" >&2
+  if ! "$@"; then
+    echo "$step_name: FAILED at step \"$what\"" >&2
+    exit 1
+  fi
+}

@@ -20,6 +20,7 @@ main() {
   root=$(cd "$(dirname "$0")/../.." && pwd)
   # shellcheck source=lib.sh
   source "$root/hack/local-cluster/lib.sh"
+  step_name=local-cluster-up
   # shellcheck source=pki.sh
   source "$root/hack/local-cluster/pki.sh"
   # shellcheck source=node.sh
@@ -134,17 +135,6 @@ main() {
   write_cluster_env
   echo "local-cluster-up: $nodes node(s) Ready ($(date -u +%H:%M:%S)); export KUBECONFIG=$admin_kubeconfig" >&2
   echo "$admin_kubeconfig"
-}
-
-# step <description> <command...>: runs it, naming the step when it fails.
-step() {
-  local what=$1
-  shift
-  echo "local-cluster-up: $what" >&2
-  if ! "$@"; then
-    echo "local-cluster-up: FAILED at step \"$what\"" >&2
-    exit 1
-  fi
 }
 
 # Debian packages for the commands the cluster runs, installed only where the command is
