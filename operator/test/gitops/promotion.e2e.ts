@@ -164,6 +164,16 @@ async function footerOf(environment: Environment): Promise<string> {
   return (await new NotejamClient(await serviceUrl(namespaceOf(environment))).get('/signin/')).body;
 }
 
+/**
+ * Waits until an environment's pages show this run's footer (or no longer do). A settled
+ * instance may still have old pods draining, and a kept-alive connection reaches them.
+ */
+function waitFooter(environment: Environment, shown: boolean): Promise<true> {
+  return waitFor(`the ${shown ? 'new' : 'previous'} footer on ${environment}`, async () =>
+    (await footerOf(environment)).includes(marker) === shown ? true : undefined,
+  );
+}
+
 beforeAll(async () => {
   repoURL = variable('GITOPS_REPO_URL');
   checkout = await Checkout.clone(repoURL);
@@ -351,9 +361,7 @@ describe('GitOps on the local cluster', () => {
       await step('dev: serves the new build', [namespace], async () => {
         await waitSyncedHealthy('notejam-dev', commit);
         await waitServing('dev', devDigest);
-        await waitFor('the new footer on dev', async () =>
-          (await footerOf('dev')).includes(marker) ? true : undefined,
-        );
+        await waitFooter('dev', true);
       });
       metric(
         `gitops-push-to-serving environment=dev seconds=${seconds(pushed)} (includes the build)`,
@@ -421,7 +429,7 @@ describe('GitOps on the local cluster', () => {
           expect(condition(after, 'Seeded')?.lastTransitionTime).toBe(
             condition(before, 'Seeded')?.lastTransitionTime,
           );
-          expect((await footerOf('test')).includes(marker)).toBe(true);
+          await waitFooter('test', true);
         },
       );
     },
@@ -460,7 +468,7 @@ describe('GitOps on the local cluster', () => {
         if (!report) throw new Error('the load did not report');
         if (report.failures.length > 0) throw new Error(describeFailures(report.failures));
         expect(report.requests).toBeGreaterThan(report.seconds * loops);
-        expect((await footerOf('prod')).includes(marker)).toBe(true);
+        await waitFooter('prod', true);
       });
     },
   );
@@ -530,9 +538,7 @@ describe('GitOps on the local cluster', () => {
     expect(stderr).not.toContain('building');
     await step('prod: serves its previous build again', [namespace], async () => {
       await waitServing('prod', previous as string);
-      await waitFor('the previous footer on prod', async () =>
-        (await footerOf('prod')).includes(marker) ? undefined : true,
-      );
+      await waitFooter('prod', false);
     });
     metric(`gitops-rollback environment=prod seconds=${seconds(started)}`);
     const after = (await checkout.pipeline('history', 'prod')).stdout.trim().split('\n');
