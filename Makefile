@@ -96,6 +96,7 @@ test: install mariadb chromium envtest-assets oci-registry delivery-tools monito
 	npm run build
 	npm test
 	$(MAKE) local-cluster-e2e
+	$(MAKE) local-cluster-gitops-e2e
 
 # --- Monitoring: dashboards and alert rules (config/monitoring, tested in monitoring/) -------
 # promtool (Prometheus' rule checker and unit-test runner) and amtool (Alertmanager's

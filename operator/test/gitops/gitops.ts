@@ -1,7 +1,7 @@
 // The GitOps suite's view of the platform: the git server's repository (a developer's and
 // CI's checkout of it), the delivery pipeline as CI runs it, and Argo CD's Applications as
 // Argo CD itself reports them. Every step's failure report (cluster.ts) also shows every
-// Application's sync and health and the end of Argo CD's logs.
+// Application's sync and health and the warnings and errors at the end of Argo CD's logs.
 //
 // Variables (`make gitops-e2e` sets them from hack/gitops/up.sh's gitops.env):
 //   GITOPS_REPO_URL       the repository Argo CD deploys from (the local git server)
@@ -10,6 +10,7 @@
 //   KUBECONFIG            the cluster
 import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -75,6 +76,11 @@ export class Checkout {
     await checkout.git('config', 'user.name', 'GitOps e2e');
     await checkout.git('config', 'user.email', 'gitops-e2e@notejam.invalid');
     return checkout;
+  }
+
+  /** Removes the clone: the suite leaves nothing behind in the temporary directory. */
+  async remove(): Promise<void> {
+    await rm(this.dir, { recursive: true, force: true });
   }
 
   async git(...args: string[]): Promise<string> {
@@ -285,14 +291,14 @@ addDiagnostics(async () => {
         ),
     );
   }
-  for (const [kind, name] of [
-    ['statefulset', 'argocd-application-controller'],
-    ['deployment', 'argocd-repo-server'],
+  for (const workload of [
+    'statefulset/argocd-application-controller',
+    'deployment/argocd-repo-server',
   ]) {
-    lines.push(`--- log of ${name} (last 60 lines) ---`);
+    lines.push(`--- ${workload}: warnings and errors of its last ${logWindow} log lines ---`);
     try {
       lines.push(
-        (await kubectl(['-n', argocdNamespace, 'logs', `${kind}/${name}`, '--tail=60'])).trimEnd(),
+        problemsIn(await kubectl(['-n', argocdNamespace, 'logs', workload, `--tail=${logWindow}`])),
       );
     } catch (error) {
       lines.push(`(unavailable: ${String(error)})`);
@@ -300,3 +306,21 @@ addDiagnostics(async () => {
   }
   return lines.join('\n');
 });
+
+const logWindow = 500;
+
+/**
+ * The last warnings and errors of an Argo CD log, each cut short. Its info lines (one per
+ * manifest served, with the Helm values as byte arrays) said nothing about a failure and
+ * buried the report.
+ */
+function problemsIn(log: string): string {
+  const problems = log
+    .split('\n')
+    .filter(
+      (line) => line.trim() && !/"level":"(?:info|debug)"|\blevel=(?:info|debug)\b/.test(line),
+    )
+    .slice(-20)
+    .map((line) => (line.length > 400 ? `${line.slice(0, 400)}...` : line));
+  return problems.length > 0 ? problems.join('\n') : '(none)';
+}

@@ -19,7 +19,7 @@
 //      reverting it on dev and promoting again heals test;
 //   9. deleting Applications keeps the namespaces, the database Secret and the CRD.
 // Timings print as `E2E-METRIC gitops-...` lines (docs/benchmarks.md).
-import { beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
@@ -178,6 +178,8 @@ beforeAll(async () => {
   repoURL = variable('GITOPS_REPO_URL');
   checkout = await Checkout.clone(repoURL);
 }, 120_000);
+
+afterAll(() => checkout?.remove());
 
 describe('GitOps on the local cluster', () => {
   scenario(
