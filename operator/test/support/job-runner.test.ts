@@ -1,10 +1,10 @@
 // The Job runner on the real control plane: the app's own migrate command run from a Job
 // against SQLite and the MariaDB test server, and failures reported as Kubernetes would.
 import { jest } from '@jest/globals';
-import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { BatchV1Api, CoreV1Api, type KubeConfig, type V1Job } from '@kubernetes/client-node';
@@ -22,7 +22,7 @@ import { reportedSchemaVersion } from '../../src/controllers/notejam/schema-vers
 import { sessionSecret } from '../../src/controllers/notejam/session-secret.js';
 import { sharedControlPlane } from '../envtest/control-plane.js';
 import { waitFor } from '../integration/support.js';
-import { JobRunner } from './job-runner.js';
+import { JobRunner, removeAbandonedVolumes } from './job-runner.js';
 import {
   createMysqlDatabase,
   databaseSecretData,
@@ -438,5 +438,28 @@ describe('JobRunner', () => {
     const left = await batch.readNamespacedJob({ namespace, name: 'held' });
     expect(jobOutcome(left)).toEqual({ state: 'running' });
     expect(left.status?.active).toBe(1);
+  });
+
+  it("removes the claim directories of a killed run at start, never a live runner's", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'job-runner-volumes-test-'));
+    try {
+      // A process that has exited: its pid names no process now.
+      const exited = await new Promise<number>((resolve, reject) => {
+        const child = spawn(process.execPath, ['-e', '']);
+        child.on('error', reject).on('exit', () => resolve(child.pid as number));
+      });
+      const names = {
+        killed: `notejam-job-volumes-${exited}-abc123`,
+        live: `notejam-job-volumes-${process.pid}-def456`,
+        other: 'notejam-job-volumes-ghi789',
+      };
+      for (const name of Object.values(names))
+        await mkdir(join(dir, name, 'claim'), { recursive: true });
+
+      expect(await removeAbandonedVolumes(dir)).toEqual([names.killed]);
+      expect((await readdir(dir)).sort()).toEqual([names.live, names.other].sort());
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -24,7 +24,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -156,7 +156,8 @@ export class JobRunner {
 
   /** Starts watching; resolves once the Jobs that already exist have been listed. */
   async start(): Promise<void> {
-    this.volumesRoot = await mkdtemp(join(tmpdir(), 'notejam-job-volumes-'));
+    await removeAbandonedVolumes();
+    this.volumesRoot = await mkdtemp(join(tmpdir(), `${volumesPrefix}${process.pid}-`));
     await this.relist();
     this.loop = this.watchLoop();
   }
@@ -719,5 +720,33 @@ export class JobRunner {
         if ((error as { code?: number }).code !== 409 || attempt >= 5) throw error;
       }
     }
+  }
+}
+
+const volumesPrefix = 'notejam-job-volumes-';
+
+/**
+ * Removes the claim directories (`notejam-job-volumes-<pid>-*` in `dir`) of runners whose
+ * process is gone: `stop` removes a runner's own, but a killed test run never gets there.
+ * Returns the names removed.
+ */
+export async function removeAbandonedVolumes(dir = tmpdir()): Promise<string[]> {
+  const removed: string[] = [];
+  for (const name of await readdir(dir)) {
+    const pid = /^notejam-job-volumes-(\d+)-/.exec(name)?.[1];
+    if (pid === undefined || processExists(Number(pid))) continue;
+    await rm(join(dir, name), { recursive: true, force: true });
+    removed.push(name);
+  }
+  return removed;
+}
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists, under another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
