@@ -474,16 +474,16 @@ export class JobRunner {
   ): Promise<{ exitCode: number | null; tail: string; deadlineExceeded: boolean }> {
     const namespace = job.metadata!.namespace!;
     const pod = await this.createPod(job);
-    // The pod's terminationMessagePath, mapped to a file of this attempt's own.
+    // Both throw for what a real pod would wait for (a missing Secret or claim).
+    const environment = await this.environment(namespace, pod, container);
+    const mounts = await this.claimMounts(namespace, job, container);
+    // The pod's terminationMessagePath, mapped to a file of this attempt's own; made after
+    // what can throw, so that it is always removed once the process has exited.
     const podDir = await mkdtemp(join(tmpdir(), 'notejam-job-pod-'));
     const terminationLog = join(podDir, 'termination-log');
-    const env = {
-      ...(await this.environment(namespace, pod, container)),
-      TERMINATION_MESSAGE_PATH: terminationLog,
-    };
+    const env = { ...environment, TERMINATION_MESSAGE_PATH: terminationLog };
     const [command, ...entryArgs] = container.command ??
       this.options.entrypoint ?? [process.execPath, join(repoRoot, 'app/dist/cli.js')];
-    const mounts = await this.claimMounts(namespace, job, container);
     const local = (arg: string) => {
       const mount = mounts.find(([path]) => arg === path || arg.startsWith(`${path}/`));
       return mount ? mount[1] + arg.slice(mount[0].length) : arg;
