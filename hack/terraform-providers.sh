@@ -92,7 +92,8 @@ download_module() {
 # modules whose go.mod has replace directives or declares another path (a renamed
 # repository), cannot take stand-ins, and fails on a module whose version list the proxy
 # does not serve (those with a pinned hash); these are built from a writable copy of their
-# source instead.
+# source instead. -trimpath, as for every tool built here: no path of the building machine
+# in the binary.
 build_provider() {
   local name=$1 module=$2 out_dir=$3 version=$4 pinned_sum=$5 stand_ins=$6 src tmp stand_in
   src=$(download_module "$module" "$version" "$pinned_sum")
@@ -107,11 +108,11 @@ build_provider() {
       printf 'module %s\n' "$stand_in" >"$tmp/stand-ins/$stand_in/go.mod"
       (cd "$tmp/src" && go mod edit -replace "$stand_in=$tmp/stand-ins/$stand_in")
     done
-    (cd "$tmp/src" && GOFLAGS=-mod=mod nice -n 10 go build -o "$tmp/bin/terraform-provider-$name" .)
+    (cd "$tmp/src" && GOFLAGS=-mod=mod nice -n 10 go build -trimpath -o "$tmp/bin/terraform-provider-$name" .)
   else
     # The binary is named after the module path without its major version suffix, which
     # is terraform-provider-<name> for every provider listed above.
-    GOBIN="$tmp/bin" nice -n 10 go install "$module@$version"
+    GOBIN="$tmp/bin" nice -n 10 go install -trimpath "$module@$version"
   fi
   mkdir -p "$out_dir"
   mv "$tmp/bin/terraform-provider-$name" "$out_dir/terraform-provider-$name"
