@@ -724,6 +724,7 @@ export class JobRunner {
 }
 
 const volumesPrefix = 'notejam-job-volumes-';
+const volumesOwner = new RegExp(`^${volumesPrefix}(\\d+)-`);
 
 /**
  * Removes the claim directories (`notejam-job-volumes-<pid>-*` in `dir`) of runners whose
@@ -733,7 +734,7 @@ const volumesPrefix = 'notejam-job-volumes-';
 export async function removeAbandonedVolumes(dir = tmpdir()): Promise<string[]> {
   const removed: string[] = [];
   for (const name of await readdir(dir)) {
-    const pid = /^notejam-job-volumes-(\d+)-/.exec(name)?.[1];
+    const pid = volumesOwner.exec(name)?.[1];
     if (pid === undefined || processExists(Number(pid))) continue;
     await rm(join(dir, name), { recursive: true, force: true });
     removed.push(name);
