@@ -1,13 +1,15 @@
 // Which credentials the operator finds, from files written here (the integration suites
 // connect through the same loader to the real API server: test/delivery/entrypoints.test.ts).
-import { describe, expect, it } from '@jest/globals';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { ClusterAccessError, type HttpsOptions, loadClusterAccess } from './cluster-access.js';
 
-const scratch = () => mkdtempSync(join(tmpdir(), 'notejam-cluster-access-'));
+const root = mkdtempSync(join(tmpdir(), 'notejam-cluster-access-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+const scratch = () => mkdtempSync(join(root, 'case-'));
 const noHome = () => scratch(); // a home without ~/.kube/config
 
 function kubeconfig(dir: string, user: string, cluster = 'server: "https://10.0.0.1:6443"') {

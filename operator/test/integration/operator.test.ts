@@ -13,7 +13,7 @@ import type {
   V2HorizontalPodAutoscaler,
 } from '@kubernetes/client-node';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NotejamInstance } from '../../src/api/v1alpha1/types.js';
@@ -51,6 +51,7 @@ const namespace = 'operator-e2e';
 const resyncPeriodMs = 1000;
 let admin: KubeClient;
 let operator: RunningOperator;
+let kubeconfigDir: string | undefined;
 let adminKubeconfigPath: string;
 let operatorIdentityConfig: KubeConfig;
 let lifecycleJobs: LifecycleJobs;
@@ -102,10 +103,8 @@ function expectOwnedBy(object: KubernetesObject | undefined, owner: Instance): v
 beforeAll(async () => {
   plane = await sharedControlPlane();
   admin = adminClient(plane);
-  adminKubeconfigPath = writeKubeConfig(
-    plane.admin(),
-    mkdtempSync(join(tmpdir(), 'notejam-operator-test-')),
-  );
+  kubeconfigDir = mkdtempSync(join(tmpdir(), 'notejam-operator-test-'));
+  adminKubeconfigPath = writeKubeConfig(plane.admin(), kubeconfigDir);
   await installCrd(admin);
   await ensureNamespace(admin, namespace);
   // The mysql instances' migrate Jobs run for real before their Deployments exist.
@@ -121,6 +120,7 @@ afterAll(async () => {
   await operator?.stop();
   await lifecycleJobs?.stop();
   await admin?.close();
+  if (kubeconfigDir) rmSync(kubeconfigDir, { recursive: true, force: true });
 });
 
 describe('the operator', () => {

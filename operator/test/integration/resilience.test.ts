@@ -2,9 +2,7 @@
 // API server is stopped and started here): leader election between two real operator
 // processes (dist/main.js, as deployed), an API server restart, silent watches.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type {
@@ -126,7 +124,7 @@ beforeAll(async () => {
   // The mysql instances' migrate Jobs run for real before their Deployments exist.
   lifecycleJobs = await runLifecycleJobs(plane, admin, namespace);
   identity = await operatorIdentity(plane, admin);
-  kubeconfigPath = writeKubeConfig(identity, mkdtempSync(join(tmpdir(), 'notejam-operator-test-')));
+  kubeconfigPath = writeKubeConfig(identity, plane.workDir); // removed with the plane
 }, 180_000);
 
 afterAll(async () => {
