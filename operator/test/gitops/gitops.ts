@@ -237,9 +237,22 @@ export function watchInstanceHealth(environment: string): { stop(): Promise<stri
     async stop() {
       running = false;
       await loop;
+      // One last look: what Argo CD reports now, not up to a second ago.
+      const status = (await instanceHealth(environment).catch(() => undefined))?.status;
+      if (status && seen.at(-1) !== status) seen.push(status);
       return seen;
     },
   };
+}
+
+/**
+ * Waits until Argo CD reports an environment's NotejamInstance Healthy: its view follows the
+ * instance's status with its next refresh, a moment after the instance has settled.
+ */
+export function waitInstanceHealthy(environment: string): Promise<true> {
+  return waitFor(`Argo CD to report the ${environment} NotejamInstance Healthy`, async () =>
+    (await instanceHealth(environment))?.status === 'Healthy' ? true : undefined,
+  );
 }
 
 /** The image (with digest) the operator Deployment of a namespace runs. */

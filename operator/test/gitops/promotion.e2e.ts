@@ -50,6 +50,7 @@ import {
   operatorImage,
   repoRoot,
   variable,
+  waitInstanceHealthy,
   waitSyncedHealthy,
   watchInstanceHealth,
 } from './gitops.js';
@@ -215,6 +216,7 @@ describe('GitOps on the local cluster', () => {
           await waitSyncedHealthy('notejam-platform');
         },
       );
+      for (const environment of environments) await waitInstanceHealthy(environment);
       const seen = await Promise.all(health.map((watch) => watch.stop()));
       metric(`gitops-bootstrap seconds=${seconds(started)} fresh=${fresh}`);
       await step(
@@ -373,6 +375,7 @@ describe('GitOps on the local cluster', () => {
         expect(reply.status).toBe(422);
         expect(await operatorImage(namespace)).toBe(operatorBefore);
       });
+      await waitInstanceHealthy('dev');
       const seen = await health.stop();
       expect(seen).toContain('Progressing');
       expect(seen.at(-1)).toBe('Healthy');
@@ -617,6 +620,7 @@ describe('GitOps on the local cluster', () => {
           );
         },
       );
+      await waitInstanceHealthy('test');
       const seen = await health.stop();
       expect(seen).toContain('Degraded');
       expect(seen.at(-1)).toBe('Healthy');
