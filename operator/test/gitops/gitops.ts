@@ -222,14 +222,14 @@ export async function instanceHealth(environment: string): Promise<ResourceStatu
 export function watchInstanceHealth(environment: string): { stop(): Promise<string[]> } {
   const seen: string[] = [];
   let running = true;
+  /** Records the health reported now; a failed look is no health, the next one counts. */
+  const look = async () => {
+    const status = (await instanceHealth(environment).catch(() => undefined))?.status;
+    if (status && seen.at(-1) !== status) seen.push(status);
+  };
   const loop = (async () => {
     while (running) {
-      try {
-        const status = (await instanceHealth(environment))?.status;
-        if (status && seen.at(-1) !== status) seen.push(status);
-      } catch {
-        // A failed look is no health; the next one counts.
-      }
+      await look();
       await new Promise((resolve) => setTimeout(resolve, 1000));
     }
   })();
@@ -237,9 +237,7 @@ export function watchInstanceHealth(environment: string): { stop(): Promise<stri
     async stop() {
       running = false;
       await loop;
-      // One last look: what Argo CD reports now, not up to a second ago.
-      const status = (await instanceHealth(environment).catch(() => undefined))?.status;
-      if (status && seen.at(-1) !== status) seen.push(status);
+      await look(); // what Argo CD reports now, not up to a second ago
       return seen;
     },
   };
